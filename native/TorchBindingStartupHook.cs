@@ -1,0 +1,11 @@
+// Compiled into applications by TorchBinding.targets (see there). Installs the native resolver
+// only; the runtime itself starts on first use, so TorchRuntime.Initialize(options) still works.
+namespace TorchBinding.Startup;
+
+internal static class TorchBindingStartupHook
+{
+#pragma warning disable CA2255 // A module initializer is the point here: it must run before Main.
+    [System.Runtime.CompilerServices.ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Install() => global::TorchBinding.Runtime.TorchRuntime.InstallNativeResolver();
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using TorchBinding.Runtime;
+
+namespace TorchBinding.Experiments;
+
+/// <summary>An option an example or command accepts beyond the common ones, e.g. <c>--epochs 5</c>.</summary>
+/// <param name="Name">The option without dashes, e.g. "epochs".</param>
+/// <param name="Help">What it sets.</param>
+/// <param name="Default">Its default value, as text (null: none).</param>
+public sealed record ExtraOption(string Name, string Help, string? Default = null);
+
+/// <summary>
+/// The command line every example and CLI run shares: <c>--out DIR</c> (default <c>runs/NAME</c>),
+/// <c>--device auto|cpu|cuda|cuda:N</c>, <c>--seed N</c>, <c>--fast</c> (the CI mode), plus its own extras.
+/// </summary>
+public sealed record ExperimentOptions
+{
+    /// <summary>The run's name (used for the default output folder).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Where metrics.json and the figures go.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>The device asked for.</summary>
+    public DeviceRequest Device { get; init; } = new(DeviceKind.Auto);
+
+    /// <summary>The seed.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Fewer epochs or a subset: the CI mode, still checking something meaningful.</summary>
+    public bool Fast { get; init; }
+
+    /// <summary>Whether <c>--help</c> was given.</summary>
+    public bool HelpRequested { get; init; }
+
+    /// <summary>Values of the extra options, by name (defaults filled in).</summary>
+    public IReadOnlyDictionary<string, string> Extras { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Parses a command line; unknown options and malformed values are <see cref="ArgumentException"/>s that show the usage.</summary>
+    public static ExperimentOptions Parse(IReadOnlyList<string> args, string name, IReadOnlyList<ExtraOption>? extras = null, int defaultSeed = 42)
+    {
+        extras ??= [];
+        var values = extras.Where(e => e.Default is not null).ToDictionary(e => e.Name, e => e.Default!, StringComparer.Ordinal);
+        var options = new ExperimentOptions { Name = name, OutputDirectory = Path.Combine("runs", name), Seed = defaultSeed };
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value.\n{Usage(name, extras)}");
+            switch (arg)
+            {
+                case "--out": options = options with { OutputDirectory = Value() }; break;
+                case "--device":
+                    try { options = options with { Device = Devices.Parse(Value()) }; }
+                    catch (ArgumentException e) { throw new ArgumentException($"{e.Message}\n{Usage(name, extras)}", e); }
+                    break;
+                case "--seed":
+                    var seed = Value();
+                    options = options with { Seed = int.TryParse(seed, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : throw new ArgumentException($"--seed '{seed}' is not a whole number.\n{Usage(name, extras)}") };
+                    break;
+                case "--fast": options = options with { Fast = true }; break;
+                case "--help" or "-h": options = options with { HelpRequested = true }; break;
+                default:
+                    var extra = arg.StartsWith("--", StringComparison.Ordinal) ? extras.FirstOrDefault(e => e.Name == arg[2..]) : null;
+                    if (extra is null)
+                        throw new ArgumentException($"Unknown option '{arg}'.\n{Usage(name, extras)}");
+                    values[extra.Name] = Value();
+                    break;
+            }
+        }
+        return options with { Extras = values };
+    }
+
+    /// <summary>An extra option as a whole number.</summary>
+    public int GetInt(string name) => int.TryParse(GetString(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--{name} '{GetString(name)}' is not a whole number.");
+
+    /// <summary>An extra option as a number.</summary>
+    public double GetDouble(string name) => double.TryParse(GetString(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--{name} '{GetString(name)}' is not a number.");
+
+    /// <summary>An extra option's text.</summary>
+    public string GetString(string name) => Extras.TryGetValue(name, out var v) ? v : throw new ArgumentException($"--{name} was not given and has no default.");
+
+    /// <summary>The usage text.</summary>
+    public static string Usage(string name, IReadOnlyList<ExtraOption>? extras = null)
+    {
+        var lines = new List<string>
+        {
+            $"usage: {name} [--out DIR] [--device auto|cpu|cuda|cuda:N] [--seed N] [--fast]" + string.Concat((extras ?? []).Select(e => $" [--{e.Name} VALUE]")),
+            $"  --out DIR      where metrics.json and figures go (default runs/{name})",
+            "  --device D     auto (CUDA if available), cpu, cuda, cuda:N (default auto)",
+            "  --seed N       seed for everything random (default 42)",
+            "  --fast         CI mode: fewer epochs or a subset",
+        };
+        lines.AddRange((extras ?? []).Select(e => $"  --{e.Name,-12} {e.Help}{(e.Default is null ? "" : $" (default {e.Default})")}"));
+        return string.Join(Environment.NewLine, lines);
+    }
+}

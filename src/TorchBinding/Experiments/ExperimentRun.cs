@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using TorchBinding.IO;
+using TorchBinding.Runtime;
+using TorchSharp;
+
+namespace TorchBinding.Experiments;
+
+/// <summary>
+/// One run of an example or CLI command: parses the common options, seeds everything, resolves the
+/// device, owns the output folder, collects metrics, and at the end writes <c>metrics.json</c> (a flat
+/// object of numbers in snake_case, always with <c>seconds</c>) and prints the summary as the last line.
+/// </summary>
+public sealed partial class ExperimentRun
+{
+    readonly SortedDictionary<string, double> _metrics = new(StringComparer.Ordinal);
+
+    ExperimentRun(ExperimentOptions options, torch.Device device)
+    {
+        Options = options;
+        Device = device;
+        Directory.CreateDirectory(options.OutputDirectory);
+    }
+
+    /// <summary>The parsed options.</summary>
+    public ExperimentOptions Options { get; }
+
+    /// <summary>The device the run computes on.</summary>
+    public torch.Device Device { get; }
+
+    /// <summary>The seed everything was seeded with.</summary>
+    public int Seed => Options.Seed;
+
+    /// <summary>Whether this is the fast (CI) mode.</summary>
+    public bool Fast => Options.Fast;
+
+    /// <summary>The output folder.</summary>
+    public string OutputDirectory => Options.OutputDirectory;
+
+    /// <summary>The metrics recorded so far.</summary>
+    public IReadOnlyDictionary<string, double> Metrics => _metrics;
+
+    /// <summary>
+    /// Starts a run from a command line; returns null after printing the usage for <c>--help</c>.
+    /// Bad options print the problem and the usage and exit with code 2.
+    /// </summary>
+    public static ExperimentRun? Start(string[] args, string name, string description, params ExtraOption[] extras)
+    {
+        ExperimentOptions options;
+        try
+        {
+            options = ExperimentOptions.Parse(args, name, extras);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Environment.Exit(2);
+            return null;
+        }
+        if (options.HelpRequested)
+        {
+            Console.WriteLine(description);
+            Console.WriteLine(ExperimentOptions.Usage(name, extras));
+            return null;
+        }
+        return Start(options, description);
+    }
+
+    /// <summary>Starts a run from parsed options: seeds, resolves the device, creates the output folder.</summary>
+    public static ExperimentRun Start(ExperimentOptions options, string description)
+    {
+        TorchRuntime.EnsureInitialized();
+        var device = Devices.Resolve(options.Device);
+        Seeding.SeedEverything(options.Seed);
+        var run = new ExperimentRun(options, device);
+        Console.WriteLine($"{options.Name}: {description}");
+        Console.WriteLine($"  device {device}, seed {options.Seed}{(options.Fast ? ", fast mode" : "")}, output {Path.GetFullPath(options.OutputDirectory)}");
+        return run;
+    }
+
+    /// <summary>The path of a file in the output folder.</summary>
+    public string PathFor(string fileName) => Path.Combine(OutputDirectory, fileName);
+
+    /// <summary>Records a metric (snake_case name, e.g. <c>test_accuracy</c>).</summary>
+    public void Metric(string name, double value)
+    {
+        if (!SnakeCase().IsMatch(name))
+            throw new ArgumentException($"Metric name '{name}' is not snake_case (lower-case letters, digits, underscores).", nameof(name));
+        _metrics[name] = value;
+    }
+
+    /// <summary>Seconds since the process started (start-up, data loading and training included).</summary>
+    public static double ElapsedSeconds
+    {
+        get
+        {
+            using var process = Process.GetCurrentProcess();
+            return (DateTime.Now - process.StartTime).TotalSeconds;
+        }
+    }
+
+    /// <summary>Writes metrics.json (with <c>seconds</c>, the whole process's wall time) atomically and prints <paramref name="summary"/> as the last line.</summary>
+    public void Finish(string summary)
+    {
+        Metric("seconds", Math.Round(ElapsedSeconds, 3));
+        AtomicFile.Write(PathFor("metrics.json"), stream =>
+        {
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            json.WriteStartObject();
+            foreach (var (key, value) in _metrics)
+            {
+                if (double.IsFinite(value))
+                    json.WriteNumber(key, value);
+                else
+                    json.WriteNull(key); // JSON has no NaN/Infinity; null keeps the key visible
+            }
+            json.WriteEndObject();
+        });
+        Console.WriteLine(summary);
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_]*$")]
+    private static partial Regex SnakeCase();
+}

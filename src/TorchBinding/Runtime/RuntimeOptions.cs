@@ -1,0 +1,138 @@
+using TorchBinding.IO;
+
+namespace TorchBinding.Runtime;
+
+/// <summary>What to do when an external libtorch's version differs from the one TorchSharp was built for.</summary>
+public enum LibTorchVersionCheck
+{
+    /// <summary>Accept the built-for version and those seen working; refuse others (default).</summary>
+    Strict,
+
+    /// <summary>Accept any version, with a warning for untested ones.</summary>
+    Warn,
+
+    /// <summary>Accept any version silently.</summary>
+    Off,
+}
+
+/// <summary>
+/// How the native runtime starts. Every property has an environment-variable equivalent, so that
+/// scripts and the examples can be steered without code; <see cref="FromEnvironment"/> reads them.
+/// Pass options to <see cref="TorchRuntime.Initialize"/> before any other TorchBinding or TorchSharp use.
+/// </summary>
+public sealed record RuntimeOptions
+{
+    /// <summary>Names the external libtorch: a folder with its libraries, or "python" to use a PyTorch install.</summary>
+    public const string LibTorchVariable = "TORCHBINDING_LIBTORCH";
+
+    /// <summary>Python executable for discovery (default python3).</summary>
+    public const string PythonVariable = "TORCHBINDING_PYTHON";
+
+    /// <summary>"0" turns the GLIBCXX compatibility fix off.</summary>
+    public const string CompatibilityFixVariable = "TORCHBINDING_COMPAT_FIX";
+
+    /// <summary>strict | warn | off.</summary>
+    public const string VersionCheckVariable = "TORCHBINDING_LIBTORCH_VERSION_CHECK";
+
+    /// <summary>Number of intra-op threads.</summary>
+    public const string ThreadsVariable = "TORCHBINDING_THREADS";
+
+    /// <summary>"1" prints what the start-up does to standard error.</summary>
+    public const string VerboseVariable = "TORCHBINDING_VERBOSE";
+
+    /// <summary>
+    /// Folder of an external libtorch (the <c>lib</c> folder of a libtorch distribution or of a PyTorch
+    /// install) to run on instead of the libtorch-cpu package natives, e.g. a CUDA build. The application
+    /// must then be built without libtorch-cpu (<c>-p:TorchBindingLibTorch=external</c>).
+    /// </summary>
+    public string? LibTorchDirectory { get; init; }
+
+    /// <summary>Find a Python PyTorch install (by running <see cref="PythonExecutable"/>) and use its libtorch.</summary>
+    public bool UsePythonTorch { get; init; }
+
+    /// <summary>The Python used for discovery.</summary>
+    public string PythonExecutable { get; init; } = "python3";
+
+    /// <summary>Apply the GLIBCXX_3.4.32 fix where the host needs it (Debian 12, Ubuntu 22.04). Default true.</summary>
+    public bool CompatibilityFix { get; init; } = true;
+
+    /// <summary>How strictly an external libtorch's version is checked.</summary>
+    public LibTorchVersionCheck VersionCheck { get; init; } = LibTorchVersionCheck.Strict;
+
+    /// <summary>Where patched native copies are kept (default: the TorchBinding cache's <c>native</c> folder).</summary>
+    public string NativeCacheDirectory { get; init; } = CacheDirectory.Sub("native");
+
+    /// <summary>Intra-op thread count to set after start-up (null: libtorch's default).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Report each start-up decision through <see cref="Log"/> (or standard error).</summary>
+    public bool Verbose { get; init; }
+
+    /// <summary>Receives start-up messages; default writes them to standard error when <see cref="Verbose"/> is set.</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>The options the environment variables describe (the defaults where none is set).</summary>
+    public static RuntimeOptions FromEnvironment()
+    {
+        var options = new RuntimeOptions();
+        var libtorch = Environment.GetEnvironmentVariable(LibTorchVariable);
+        if (!string.IsNullOrWhiteSpace(libtorch))
+        {
+            options = libtorch.Trim().Equals("python", StringComparison.OrdinalIgnoreCase)
+                ? options with { UsePythonTorch = true }
+                : options with { LibTorchDirectory = libtorch.Trim() };
+        }
+        if (Environment.GetEnvironmentVariable(PythonVariable) is { Length: > 0 } python)
+            options = options with { PythonExecutable = python };
+        if (Environment.GetEnvironmentVariable(CompatibilityFixVariable) is { Length: > 0 } fix)
+            options = options with { CompatibilityFix = !IsOff(fix) };
+        if (Environment.GetEnvironmentVariable(VersionCheckVariable) is { Length: > 0 } check)
+        {
+            options = options with
+            {
+                VersionCheck = Enum.TryParse<LibTorchVersionCheck>(check, ignoreCase: true, out var parsed)
+                    ? parsed
+                    : throw new RuntimeInitializationException($"{VersionCheckVariable}='{check}' is not one of strict, warn, off."),
+            };
+        }
+        if (Environment.GetEnvironmentVariable(ThreadsVariable) is { Length: > 0 } threads)
+        {
+            options = options with
+            {
+                Threads = int.TryParse(threads, out var n) && n > 0
+                    ? n
+                    : throw new RuntimeInitializationException($"{ThreadsVariable}='{threads}' is not a positive whole number."),
+            };
+        }
+        if (Environment.GetEnvironmentVariable(VerboseVariable) is { Length: > 0 } verbose)
+            options = options with { Verbose = !IsOff(verbose) };
+        return options;
+    }
+
+    static bool IsOff(string value) => value.Trim() is "0" or "false" or "False" or "off" or "no";
+
+    /// <summary>A start-up decision: shown only when verbose (or to <see cref="Log"/>).</summary>
+    internal void Info(string message)
+    {
+        if (Log is not null)
+            Log(message);
+        else if (Verbose)
+            Console.Error.WriteLine($"TorchBinding: {message}");
+    }
+
+    /// <summary>Something the user should know even when not verbose.</summary>
+    internal void Warn(string message)
+    {
+        if (Log is not null)
+            Log($"warning: {message}");
+        else
+            Console.Error.WriteLine($"TorchBinding warning: {message}");
+    }
+}
+
+/// <summary>The native runtime could not start; the message says what was missing and how to fix it.</summary>
+public sealed class RuntimeInitializationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public RuntimeInitializationException(string message, Exception? inner = null) : base(message, inner) { }
+}

@@ -1,0 +1,114 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+using TorchSharp;
+
+namespace TorchBinding.Runtime;
+
+/// <summary>
+/// The native runtime under TorchBinding: libtorch through TorchSharp, started so that it works on the
+/// machines users have (the Debian 12 / Ubuntu 22.04 GLIBCXX fix; a CUDA libtorch from a PyTorch install).
+/// It starts by itself on first use, configured from the environment (see <see cref="RuntimeOptions"/>);
+/// call <see cref="Initialize"/> first to choose options in code.
+/// </summary>
+public static class TorchRuntime
+{
+    static readonly Lock Gate = new();
+    static RuntimeOptions? _options;
+    static NativeLoadReport? _natives;
+    static int _resolverInstalled;
+
+    /// <summary>Whether the runtime has started.</summary>
+    public static bool IsInitialized { get; private set; }
+
+    /// <summary>The options the runtime started with (null before it starts).</summary>
+    public static RuntimeOptions? Options => _options;
+
+    /// <summary>
+    /// Starts the runtime with <paramref name="options"/> (default: from the environment). Call it before any
+    /// other use of TorchBinding or TorchSharp; once started, a call with other options is refused, since
+    /// native libraries cannot be unloaded.
+    /// </summary>
+    /// <exception cref="RuntimeInitializationException">The natives could not be loaded; the message says why and what to do.</exception>
+    public static void Initialize(RuntimeOptions? options = null)
+    {
+        lock (Gate)
+        {
+            if (IsInitialized)
+            {
+                if (options is not null && options != _options)
+                    throw new InvalidOperationException("The TorchBinding runtime has already started with other options; call TorchRuntime.Initialize(options) before anything else uses TorchBinding or TorchSharp.");
+                return;
+            }
+            if (options is not null && _options is not null && options != _options && NativeStartup.HasLoaded)
+                throw new InvalidOperationException("TorchSharp was used before TorchRuntime.Initialize(options), and the natives were loaded with the environment's options; call Initialize(options) first.");
+            _options = options ?? _options ?? RuntimeOptions.FromEnvironment();
+            InstallNativeResolver();
+            _natives = NativeStartup.Load(_options);
+            try
+            {
+                torch.InitializeDeviceType(DeviceType.CPU);
+            }
+            catch (Exception e)
+            {
+                var cause = e is TypeInitializationException { InnerException: { } inner } ? inner : e;
+                throw new RuntimeInitializationException($"TorchSharp did not start although libtorch was loaded from {_natives.LibTorchDirectory ?? _natives.Source}: {cause.Message}", cause);
+            }
+            if (_options.Threads is { } threads)
+                torch.set_num_threads(threads);
+            IsInitialized = true;
+        }
+    }
+
+    /// <summary>Starts the runtime from the environment if it has not started yet. Every TorchBinding entry point calls this.</summary>
+    public static void EnsureInitialized()
+    {
+        if (!IsInitialized)
+            Initialize();
+    }
+
+    /// <summary>
+    /// Lets TorchBinding supply the natives TorchSharp cannot find itself. Installed by the start-up hook
+    /// that TorchBinding.targets compiles into applications, so that code using TorchSharp before any
+    /// TorchBinding call still starts correctly. Loads nothing; idempotent.
+    /// </summary>
+    public static void InstallNativeResolver()
+    {
+        if (Interlocked.Exchange(ref _resolverInstalled, 1) == 0)
+            AssemblyLoadContext.Default.ResolvingUnmanagedDll += ResolveForTorchSharp;
+    }
+
+    static IntPtr ResolveForTorchSharp(Assembly assembly, string name)
+    {
+        if (assembly != typeof(torch).Assembly)
+            return IntPtr.Zero;
+        // Runs inside TorchSharp's own start-up when TorchSharp was used first: load with the options
+        // chosen so far. A failure surfaces in TorchSharp's load trace with our explanation.
+        lock (Gate)
+            _options ??= RuntimeOptions.FromEnvironment();
+        NativeStartup.Load(_options);
+        return NativeStartup.Resolve(name);
+    }
+
+    /// <summary>Describes the running runtime: libtorch version and origin, the fix, CUDA devices, threads.</summary>
+    public static RuntimeDescription Describe()
+    {
+        EnsureInitialized();
+        var natives = _natives!;
+        var cudaAvailable = torch.cuda.is_available();
+        var count = cudaAvailable ? torch.cuda.device_count() : 0;
+        var names = cudaAvailable ? CudaDeviceNames.Read(count) : [];
+        return new RuntimeDescription(
+            TorchSharpVersion: typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+            LibTorchVersion: natives.LibTorchVersion,
+            Source: natives.Source,
+            LibTorchDirectory: natives.LibTorchDirectory,
+            LibTorchSharpPath: natives.LibTorchSharpPath,
+            CompatibilityFix: natives.CompatibilityFix,
+            CudaAvailable: cudaAvailable,
+            CudaDevices: names,
+            IntraOpThreads: torch.get_num_threads(),
+            InterOpThreads: torch.get_num_interop_threads(),
+            Host: $"{RuntimeInformation.OSDescription} {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
+    }
+}
