@@ -32,6 +32,7 @@ static class NativeStartup
     static readonly Dictionary<string, IntPtr> Handles = new(StringComparer.Ordinal);
     static NativeLoadReport? _report;
     static Exception? _failure;
+    static bool _loading; // our own probing below raises the resolve event too: do not recurse
 
     /// <summary>Whether a load has been attempted (successfully or not).</summary>
     public static bool HasLoaded
@@ -54,6 +55,7 @@ static class NativeStartup
                 throw _failure;
             try
             {
+                _loading = true;
                 _report = LoadOnce(options);
                 return _report;
             }
@@ -62,14 +64,27 @@ static class NativeStartup
                 _failure = e is RuntimeInitializationException ? e : new RuntimeInitializationException($"TorchBinding could not load libtorch: {e.Message}", e);
                 throw _failure;
             }
+            finally
+            {
+                _loading = false;
+            }
         }
     }
 
-    /// <summary>The handle for a library TorchSharp asks for by short name, or zero.</summary>
-    public static IntPtr Resolve(string name)
+    /// <summary>
+    /// For the resolve event: loads the natives if needed and returns the handle for a library TorchSharp
+    /// asks for by short name, or zero. Zero while a load is in progress on this thread (the event fires
+    /// for the load's own probing too).
+    /// </summary>
+    public static IntPtr Resolve(string name, RuntimeOptions options)
     {
         lock (Gate)
+        {
+            if (_loading)
+                return IntPtr.Zero;
+            Load(options);
             return Handles.TryGetValue(name, out var handle) ? handle : IntPtr.Zero;
+        }
     }
 
     static NativeLoadReport LoadOnce(RuntimeOptions options)

@@ -86,8 +86,7 @@ public static class TorchRuntime
         // chosen so far. A failure surfaces in TorchSharp's load trace with our explanation.
         lock (Gate)
             _options ??= RuntimeOptions.FromEnvironment();
-        NativeStartup.Load(_options);
-        return NativeStartup.Resolve(name);
+        return NativeStartup.Resolve(name, _options);
     }
 
     /// <summary>Describes the running runtime: libtorch version and origin, the fix, CUDA devices, threads.</summary>

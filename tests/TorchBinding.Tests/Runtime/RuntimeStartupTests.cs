@@ -136,4 +136,34 @@ public class RuntimeStartupTests
             Assert.That(result.Error, Does.Contain("could not tell the version"), "a folder without version.py is accepted with a warning");
         });
     }
+
+    [Test]
+    public void App_without_libtorch_natives_runs_on_a_libtorch_elsewhere()
+    {
+        // The layout a CUDA build has (-p:TorchBindingLibTorch=external): the app carries TorchSharp's
+        // libLibTorchSharp but no libtorch; libtorch comes from TORCHBINDING_LIBTORCH. Here that is the
+        // CPU libtorch of the test host, in another folder, so the mechanism is checked without a GPU.
+        using var copy = TestSupport.TemporaryFolder();
+        var source = Path.GetDirectoryName(Probe)!;
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileName(file);
+            if (file.Contains($"{Path.DirectorySeparatorChar}native{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && name != "libLibTorchSharp.so")
+                continue; // leave the libtorch natives behind
+            var target = Path.Combine(copy.Path, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var app = Path.Combine(copy.Path, Path.GetFileName(Probe));
+        var withoutLibTorch = TestSupport.RunDotnet(app, []);
+        var external = TestSupport.RunDotnet(app, [], new Dictionary<string, string?> { ["TORCHBINDING_LIBTORCH"] = TestSupport.NativesFolder });
+        Assert.Multiple(() =>
+        {
+            Assert.That(withoutLibTorch.ExitCode, Is.EqualTo(3), withoutLibTorch.ToString());
+            Assert.That(withoutLibTorch.Error, Does.Contain("No libtorch natives were found").And.Contain("libtorch-cpu").And.Contain("TORCHBINDING_LIBTORCH"));
+            Assert.That(external.ExitCode, Is.Zero, external.ToString());
+            Assert.That(external.Output, Does.Contain("e=6 de/da=2 de/db=5"));
+            Assert.That(external.Output, Does.Contain($"natives folder   {TestSupport.NativesFolder}"));
+        });
+    }
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command of the README: builds everything and runs every test project, then prints
+#   tests: N passed, N failed
+# counted from the TRX result files (dotnet test's own summary is per project). Exits non-zero on any
+# failure, including a build failure. Extra arguments go to dotnet test (e.g. --filter Name~Glibcxx).
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+results="$root/TestResults"
+rm -rf "$results"
+
+dotnet test TorchBinding.sln --logger trx --results-directory "$results" "$@"
+status=$?
+
+passed=0; failed=0; skipped=0
+shopt -s nullglob
+trx_files=("$results"/*.trx)
+for trx in "${trx_files[@]}"; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  value() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(value passed)))
+  failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
+  skipped=$((skipped + $(value notExecuted)))
+done
+if [ ${#trx_files[@]} -eq 0 ]; then
+  echo "no test results were written (the build or the test host failed; see above)"
+  failed=$((failed + 1))
+fi
+[ "$skipped" -gt 0 ] && echo "($skipped test(s) skipped; their reasons are in the log above)"
+echo "tests: $passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

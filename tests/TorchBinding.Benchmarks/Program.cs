@@ -1,0 +1,38 @@
+// TorchBinding benchmarks: every case is a ratio against a baseline measured side by side in this run.
+//   dotnet run -c Release --project tests/TorchBinding.Benchmarks -- [--quick] [case ...]
+// Prints a markdown table and writes it to runs/bench/results.md (scripts/bench.sh does both).
+using System.Globalization;
+using TorchBinding.Benchmarks;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args is ["child-startup-step", var mode, var natives, var libTorchSharp])
+    return StartupStepBenchmark.Child(mode, natives, libTorchSharp);
+
+var cases = new Dictionary<string, Func<bool, BenchmarkResult>>
+{
+    ["startup-step"] = StartupStepBenchmark.Run,
+};
+var quick = args.Contains("--quick");
+var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+var unknown = chosen.Except(cases.Keys).ToList();
+if (unknown.Count > 0)
+{
+    Console.Error.WriteLine($"Unknown case(s): {string.Join(", ", unknown)}. Cases: {string.Join(", ", cases.Keys)}.");
+    return 2;
+}
+
+var results = new List<BenchmarkResult>();
+foreach (var (name, run) in cases.Where(c => chosen.Count == 0 || chosen.Contains(c.Key)))
+{
+    Console.Error.WriteLine($"bench: running {name}{(quick ? " (quick)" : "")} ...");
+    results.Add(run(quick));
+    Console.Error.WriteLine($"bench: {name}: ratio {results[^1].Ratio:F3}");
+}
+
+var table = BenchmarkResult.Header + "\n" + string.Join("\n", results.Select(r => r.Row()));
+var machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+Console.WriteLine(table);
+Console.WriteLine($"\nmachine: {machine}");
+Directory.CreateDirectory(Path.Combine("runs", "bench"));
+File.WriteAllText(Path.Combine("runs", "bench", "results.md"), $"{table}\n\nmachine: {machine}\n");
+return 0;

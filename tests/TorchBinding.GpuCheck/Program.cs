@@ -1,0 +1,152 @@
+// GPU check: run by scripts/gpu-check.sh on a machine with an NVIDIA GPU, against the CUDA libtorch of
+// a PyTorch install (TORCHBINDING_LIBTORCH=python). Prints the runtime, checks autograd and a training
+// run on CUDA, and measures bf16 matmul throughput. Exit code 0 only if every check passed.
+using System.Diagnostics;
+using System.Globalization;
+using TorchBinding.Data;
+using TorchBinding.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var failures = new List<string>();
+void Check(string what, bool ok, string detail)
+{
+    Console.WriteLine($"[{(ok ? "pass" : "FAIL")}] {what}: {detail}");
+    if (!ok)
+        failures.Add(what);
+}
+
+TorchRuntime.Initialize();
+var description = TorchRuntime.Describe();
+Console.WriteLine(description);
+Check("CUDA available", description.CudaAvailable, description.CudaAvailable ? string.Join(", ", description.CudaDevices) : "no CUDA device");
+if (!description.CudaAvailable)
+    return 1;
+var cuda = Devices.Resolve("cuda");
+
+// The lecture's autograd example, on the GPU.
+using (NewDisposeScope())
+{
+    var a = tensor(2.0, requires_grad: true, device: cuda);
+    var b = tensor(1.0, requires_grad: true, device: cuda);
+    var e = (a + b) * (b + 1);
+    e.backward();
+    var (ev, da, db) = (e.item<double>(), a.grad!.item<double>(), b.grad!.item<double>());
+    Check("autograd e=(a+b)(b+1) at (2,1) on CUDA", (ev, da, db) == (6, 2, 5), $"e={ev} de/da={da} de/db={db} on {a.device}");
+}
+
+// A seeded MLP on the embedded digits, trained on the GPU.
+{
+    Seeding.SeedEverything(42);
+    using var digits = Digits.Load();
+    var (train, test) = DatasetSplits.TrainTest(digits, 0.2, seed: 42);
+    var model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10)).to(cuda);
+    var optimizer = optim.Adam(model.parameters(), 1e-3);
+    using var batches = train.Batches(32, new BatchOptions { Seed = 42, Device = cuda });
+    for (var epoch = 0; epoch < 30; epoch++)
+    {
+        foreach (var (x, y) in batches)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(model.call(x), y).backward();
+            optimizer.step();
+        }
+    }
+    using (no_grad())
+    using (NewDisposeScope())
+    {
+        var accuracy = model.call(test.Inputs.to(cuda)).argmax(1).eq(test.Targets.to(cuda)).to(float64).mean().item<double>();
+        Check("digits MLP trained on CUDA", accuracy >= 0.95, $"test accuracy {accuracy:F4} (bound 0.95)");
+    }
+}
+
+// Throughput, timed exactly as scripts/gpu/pytorch_baseline.py times the same work in PyTorch.
+var ours = new Dictionary<string, double>
+{
+    ["bf16_matmul_tflops"] = Bf16MatmulTflops(),
+    ["mlp_step_ms"] = MlpStepMilliseconds(),
+};
+Check("bf16 matmul runs", ours["bf16_matmul_tflops"] > 1, $"{ours["bf16_matmul_tflops"]:F0} TFLOP/s (8192^3, median of 10)");
+Console.WriteLine($"MLP 784-500-10 Adam step, batch 256: {ours["mlp_step_ms"]:F3} ms (median of 5 x 500 steps)");
+
+var baselineScript = args.SkipWhile(a => a != "--pytorch-baseline").Skip(1).FirstOrDefault();
+if (baselineScript is not null)
+{
+    var python = Environment.GetEnvironmentVariable(RuntimeOptions.PythonVariable) ?? "python3";
+    var start = new ProcessStartInfo(python, [baselineScript]) { RedirectStandardOutput = true, UseShellExecute = false };
+    using var process = Process.Start(start)!;
+    var output = process.StandardOutput.ReadToEnd();
+    process.WaitForExit();
+    var theirs = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+    Console.WriteLine();
+    Console.WriteLine($"Side by side on {theirs["device"]}, PyTorch {theirs["torch_version"]} (same libtorch):");
+    Console.WriteLine($"| {"measure",-22} | {"TorchBinding",12} | {"PyTorch",12} | {"ratio",7} |");
+    Console.WriteLine($"|{new string('-', 24)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 9)}|");
+    foreach (var (name, value) in ours)
+    {
+        var baseline = double.Parse(theirs[name], CultureInfo.InvariantCulture);
+        Console.WriteLine($"| {name,-22} | {value,12:F3} | {baseline,12:F3} | {value / baseline,7:F3} |");
+    }
+}
+
+Console.WriteLine(failures.Count == 0 ? "gpu-check: all checks passed" : $"gpu-check: {failures.Count} failed: {string.Join("; ", failures)}");
+return failures.Count == 0 ? 0 : 1;
+
+double Bf16MatmulTflops()
+{
+    const int n = 8192;
+    using var scope = NewDisposeScope();
+    var x = randn(n, n, dtype: bfloat16, device: cuda);
+    var w = randn(n, n, dtype: bfloat16, device: cuda);
+    for (var i = 0; i < 3; i++)
+        matmul(x, w).Dispose();
+    torch.cuda.synchronize();
+    var times = new List<double>();
+    for (var i = 0; i < 10; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        using var product = matmul(x, w);
+        torch.cuda.synchronize();
+        times.Add(clock.Elapsed.TotalSeconds);
+    }
+    return 2.0 * n * n * n / Median(times) / 1e12;
+}
+
+double MlpStepMilliseconds()
+{
+    const int batch = 256, warmups = 50, steps = 500, repeats = 5;
+    torch.manual_seed(0);
+    var model = nn.Sequential(nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 10)).to(cuda);
+    var optimizer = optim.Adam(model.parameters(), 1e-3);
+    using var x = randn(batch, 784, device: cuda);
+    using var y = randint(0, 10, [batch], dtype: int64, device: cuda);
+    void Step()
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        nn.functional.cross_entropy(model.call(x), y).backward();
+        optimizer.step();
+    }
+    for (var i = 0; i < warmups; i++)
+        Step();
+    torch.cuda.synchronize();
+    var results = new List<double>();
+    for (var r = 0; r < repeats; r++)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++)
+            Step();
+        torch.cuda.synchronize();
+        results.Add(clock.Elapsed.TotalMilliseconds / steps);
+    }
+    return Median(results);
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
