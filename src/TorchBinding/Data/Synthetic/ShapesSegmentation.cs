@@ -30,6 +30,7 @@ public static class ShapesSegmentation
         Check.AtLeast(size, 16, "shapes need room to be told apart");
         Check.NonNegative(noise);
         var random = Generation.NewRandom(seed);
+        var noiseRandom = new Random(random.Next()); // its own stream: the same seed gives the same shapes at any noise level
         var pixels = size * size;
         var images = new float[(long)n * pixels];
         var masks = new long[(long)n * pixels];
@@ -43,7 +44,7 @@ public static class ShapesSegmentation
             if (noise > 0)
             {
                 foreach (ref var pixel in image)
-                    pixel += (float)(noise * random.NextNormal());
+                    pixel += (float)(noise * noiseRandom.NextNormal());
             }
         }
         TorchRuntime.EnsureInitialized();
