@@ -44,6 +44,6 @@ public sealed class RandomCrop : BatchTransform
         for (var i = 0; i < n; i++)
             offsets[i] = (Random.Next(0, 2 * Padding + 1), Random.Next(0, 2 * Padding + 1));
         LastOffsets = offsets;
-        return Windows.Cut(batch, Padding, Padding, [.. offsets.Select(o => o.Top)], [.. offsets.Select(o => o.Left)], PaddingMode);
+        return PaddedWindows.Cut(batch, Padding, Padding, [.. offsets.Select(o => o.Top)], [.. offsets.Select(o => o.Left)], PaddingMode);
     }
 }

@@ -49,6 +49,8 @@ public sealed class RandomRotation : BatchTransform
     internal static Tensor Rotate(Tensor batch, IReadOnlyList<double> degrees, GridSampleMode mode)
     {
         var (n, height, width) = (batch.shape[0], (double)batch.shape[2], (double)batch.shape[3]);
+        if (n == 0)
+            return batch.clone(); // affine_grid refuses an empty batch
         // grid_sample asks, for each output pixel, where to read in the input: the inverse rotation. In
         // pixel units (y down) that is [[cos, -sin], [sin, cos]]; affine_grid's coordinates are normalised
         // to [-1, 1] per axis, hence the H/W and W/H factors for non-square images.

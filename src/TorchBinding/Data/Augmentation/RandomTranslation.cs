@@ -44,6 +44,6 @@ public sealed class RandomTranslation : BatchTransform
             (top[i], left[i]) = (MaxDy - shifts[i].Dy, MaxDx - shifts[i].Dx);
         }
         LastShifts = shifts;
-        return Windows.Cut(batch, MaxDy, MaxDx, top, left, PaddingModes.Constant);
+        return PaddedWindows.Cut(batch, MaxDy, MaxDx, top, left, PaddingModes.Constant);
     }
 }

@@ -71,6 +71,14 @@ public class AugmentationContractTests
     }
 
     [TestCaseSource(nameof(Transforms))]
+    public void An_empty_batch_gives_an_empty_batch(Func<int, IBatchTransform> make)
+    {
+        using var scope = NewDisposeScope();
+        var output = make(1).Apply(zeros(0, 3, 8, 8));
+        Assert.That(output.shape, Is.EqualTo(new long[] { 0, 3, 8, 8 }));
+    }
+
+    [TestCaseSource(nameof(Transforms))]
     public void Output_stays_on_a_cuda_device(Func<int, IBatchTransform> make)
     {
         if (!cuda.is_available())

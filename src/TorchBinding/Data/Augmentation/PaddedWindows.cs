@@ -9,7 +9,7 @@ namespace TorchBinding.Data.Augmentation;
 /// each padded image at that image's own offset. Both cuts are batched <c>gather</c>s along the rows and
 /// then the columns, with per-sample index tensors.
 /// </summary>
-static class Windows
+static class PaddedWindows
 {
     /// <summary>
     /// Pads by <paramref name="padY"/> rows and <paramref name="padX"/> columns on each side, then takes the
