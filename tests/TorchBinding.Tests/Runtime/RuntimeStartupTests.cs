@@ -5,7 +5,7 @@ namespace TorchBinding.Tests.Runtime;
 
 public class RuntimeStartupTests
 {
-    static string Probe => TestSupport.ProjectOutput("tests/TorchBinding.StartupProbe", "TorchBinding.StartupProbe");
+    static string Probe => TestSupport.ProjectOutput("tests/TorchBinding.TestChild", "TorchBinding.TestChild");
 
     [Test]
     public void Runtime_starts_on_this_host_without_any_manual_step()

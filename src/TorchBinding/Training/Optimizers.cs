@@ -1,0 +1,55 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TorchBinding.Training;
+
+/// <summary>Settings of an optimizer chosen by name; each optimizer uses those it has.</summary>
+public sealed record OptimizerSettings
+{
+    /// <summary>Learning rate (default 1e-3).</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>L2 weight decay (AdamW: decoupled), default 0.</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>Momentum for sgd-family and rmsprop (the names "momentum" and "nesterov" default it to 0.9).</summary>
+    public double? Momentum { get; init; }
+
+    /// <summary>Adam's β1 and β2 (default 0.9, 0.999).</summary>
+    public (double Beta1, double Beta2) Betas { get; init; } = (0.9, 0.999);
+}
+
+/// <summary>
+/// Optimizers by name, for configurations and the command line: <c>sgd</c>, <c>momentum</c> (SGD with momentum
+/// 0.9), <c>nesterov</c> (SGD with Nesterov momentum 0.9), <c>adagrad</c>, <c>adadelta</c>, <c>rmsprop</c>,
+/// <c>adam</c>, <c>adamw</c>.
+/// </summary>
+public static class Optimizers
+{
+    /// <summary>The names <see cref="Create"/> accepts.</summary>
+    public static readonly IReadOnlyList<string> Names = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw"];
+
+    /// <summary>Creates the named optimizer over <paramref name="parameters"/>.</summary>
+    /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>, or a setting is out of range.</exception>
+    public static optim.Optimizer Create(string name, IEnumerable<Parameter> parameters, OptimizerSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        settings ??= new OptimizerSettings();
+        if (!(settings.LearningRate > 0))
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.LearningRate, "The learning rate must be positive.");
+        var lr = settings.LearningRate;
+        var decay = settings.WeightDecay;
+        return name.Trim().ToLowerInvariant() switch
+        {
+            "sgd" => optim.SGD(parameters, lr, settings.Momentum ?? 0, 0, decay, false, false),
+            "momentum" => optim.SGD(parameters, lr, settings.Momentum ?? 0.9, 0, decay, false, false),
+            "nesterov" => optim.SGD(parameters, lr, settings.Momentum ?? 0.9, 0, decay, true, false),
+            "adagrad" => optim.Adagrad(parameters, lr, 0, decay, 0, 1e-10),
+            "adadelta" => optim.Adadelta(parameters, lr, 0.9, 1e-6, decay, false),
+            "rmsprop" => optim.RMSProp(parameters, lr, 0.99, 1e-8, decay, settings.Momentum ?? 0, false, false),
+            "adam" => optim.Adam(parameters, lr, settings.Betas.Beta1, settings.Betas.Beta2, 1e-8, decay, false, false),
+            "adamw" => optim.AdamW(parameters, lr, settings.Betas.Beta1, settings.Betas.Beta2, 1e-8, decay == 0 ? 0.01 : decay, false, false),
+            _ => throw new ArgumentException($"Optimizer '{name}' is not one of: {string.Join(", ", Names)}.", nameof(name)),
+        };
+    }
+}

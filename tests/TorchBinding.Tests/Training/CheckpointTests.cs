@@ -1,0 +1,141 @@
+using TorchBinding.Runtime;
+using TorchBinding.Training;
+using TorchBinding.Training.Callbacks;
+using TorchBinding.Training.Checkpoints;
+using TorchBinding.Training.Schedules;
+using static TorchBinding.Tests.Training.TrainingFixtures;
+using static TorchSharp.torch;
+
+namespace TorchBinding.Tests.Training;
+
+public class CheckpointTests
+{
+    static TrainerOptions Options(string folder, CancellationTokenSource? cancelAt = null, int cancelStep = 0, string? resume = null) => new()
+    {
+        Epochs = 4, BatchSize = 32, Seed = 5, Progress = false, ResumeFrom = resume,
+        Callbacks =
+        [
+            new LearningRateScheduler(new OneCycle(4 * 45), ScheduleInterval.Step),
+            new EarlyStopping("val_loss", patience: 10, restoreBestWeights: false),
+            new ModelCheckpoint(folder),
+            new OnBatch(c => { if (cancelAt is not null && c.GlobalStep == cancelStep) cancelAt.Cancel(); }),
+        ],
+    };
+
+    [Test]
+    public void Interrupted_and_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one()
+    {
+        var (train, test) = Digits();
+        using var folder = TestSupport.TemporaryFolder();
+        using (train)
+        using (test)
+        {
+            // Uninterrupted.
+            Seeding.SeedEverything(1);
+            var a = Mlp();
+            var historyA = new Trainer(a, CrossEntropy, optim.Adam(a.parameters(), 1e-2), Options(Path.Combine(folder.Path, "a"))).Fit(train, test);
+
+            // Cancelled in the middle of epoch 2 (45 batches of 32 per epoch; step 60 is batch 15 of epoch 2).
+            Seeding.SeedEverything(1);
+            var b = Mlp();
+            using var cancel = new CancellationTokenSource();
+            var checkpoints = Path.Combine(folder.Path, "b");
+            Assert.That(() => new Trainer(b, CrossEntropy, optim.Adam(b.parameters(), 1e-2), Options(checkpoints, cancel, 60)).Fit(train, test, cancel.Token),
+                Throws.InstanceOf<OperationCanceledException>());
+            var last = Path.Combine(checkpoints, "last.ckpt");
+            Assert.That(File.Exists(last), Is.True, "cancellation leaves a checkpoint");
+
+            // Resumed in a fresh model and optimizer, with the global generator in another state.
+            Seeding.SeedEverything(999);
+            var c = Mlp();
+            var trainerC = new Trainer(c, CrossEntropy, optim.Adam(c.parameters(), 1e-2), Options(checkpoints, resume: last));
+            var historyC = trainerC.Fit(train, test);
+
+            var (wa, wc) = (Weights(a), Weights(c));
+            Assert.Multiple(() =>
+            {
+                foreach (var name in wa.Keys)
+                    Assert.That(wc[name], Is.EqualTo(wa[name]), $"{name} bit for bit");
+                Assert.That(historyC.StepLosses, Is.EqualTo(historyA.StepLosses), "the same losses at every step");
+                Assert.That(historyC.Series("val_loss"), Is.EqualTo(historyA.Series("val_loss")));
+                Assert.That(historyC.Epochs, Has.Count.EqualTo(4));
+            });
+        }
+    }
+
+    [Test]
+    public void Checkpoint_of_another_architecture_is_refused_naming_the_difference()
+    {
+        var (train, _) = Digits();
+        using var folder = TestSupport.TemporaryFolder();
+        using (train)
+        {
+            var model = Mlp();
+            new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.1), new TrainerOptions { Epochs = 1, Progress = false, Callbacks = [new ModelCheckpoint(folder.Path, monitor: null)] }).Fit(train);
+            var wider = nn.Sequential(("hidden", nn.Linear(64, 48)), ("dropout", nn.Dropout(0.2)), ("relu", nn.ReLU()), ("output", nn.Linear(48, 10)));
+            var trainer = new Trainer(wider, CrossEntropy, optim.SGD(wider.parameters(), 0.1), new TrainerOptions { Epochs = 2, Progress = false, ResumeFrom = Path.Combine(folder.Path, "last.ckpt") });
+            Assert.That(() => trainer.Fit(train), Throws.TypeOf<InvalidDataException>()
+                .With.Message.Contain("different architecture").And.Message.Contain("'hidden.weight' is [32, 64] there and [48, 64] here"));
+        }
+    }
+
+    [Test]
+    public void Truncated_or_foreign_checkpoint_files_are_refused_by_name()
+    {
+        var (train, _) = Digits();
+        using var folder = TestSupport.TemporaryFolder();
+        using (train)
+        {
+            var model = Mlp();
+            new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.1), new TrainerOptions { Epochs = 1, Progress = false, Callbacks = [new ModelCheckpoint(folder.Path, monitor: null)] }).Fit(train);
+            var good = File.ReadAllBytes(Path.Combine(folder.Path, "last.ckpt"));
+            var truncated = Path.Combine(folder.Path, "truncated.ckpt");
+            File.WriteAllBytes(truncated, good[..(good.Length * 2 / 3)]);
+            var flipped = Path.Combine(folder.Path, "flipped.ckpt");
+            var altered = (byte[])good.Clone();
+            altered[good.Length / 2] ^= 0x40;
+            File.WriteAllBytes(flipped, altered);
+            var foreign = Path.Combine(folder.Path, "foreign.ckpt");
+            File.WriteAllText(foreign, "not a checkpoint at all, but long enough to have a header and a hash ............");
+            Assert.Multiple(() =>
+            {
+                Assert.That(() => CheckpointFile.Read(truncated), Throws.TypeOf<InvalidDataException>().With.Message.Contain(truncated).And.Message.Contain("truncated or corrupt"));
+                Assert.That(() => CheckpointFile.Read(flipped), Throws.TypeOf<InvalidDataException>().With.Message.Contain("truncated or corrupt"));
+                Assert.That(() => CheckpointFile.Read(foreign), Throws.TypeOf<InvalidDataException>().With.Message.Contain("not a TorchBinding checkpoint"));
+                Assert.That(() => CheckpointFile.Read(Path.Combine(folder.Path, "missing.ckpt")), Throws.TypeOf<FileNotFoundException>());
+            });
+        }
+    }
+
+    [Test]
+    public void Killing_a_process_while_it_writes_checkpoints_leaves_the_previous_one_intact()
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var path = Path.Combine(folder.Path, "loop.ckpt");
+        var child = TestSupport.ProjectOutput("tests/TorchBinding.TestChild", "TorchBinding.TestChild");
+        var random = new Random(1);
+        var strays = 0;
+        var lastIteration = -1;
+        for (var kill = 0; kill < 8; kill++)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet", [child, "checkpoint-loop", path]) { RedirectStandardOutput = true, UseShellExecute = false };
+            using var process = System.Diagnostics.Process.Start(start)!;
+            // Wait for at least one complete write of this process, then kill at a random moment.
+            while (process.StandardOutput.ReadLine() is { } line && !line.StartsWith("wrote", StringComparison.Ordinal)) { }
+            Thread.Sleep(random.Next(20, 200));
+            process.Kill();
+            process.WaitForExit();
+
+            var data = CheckpointFile.Read(path); // must load: never half-written
+            var iteration = (int)data.Metadata["iteration"]!;
+            Assert.That(data.Model, Has.Length.GreaterThan(16_000_000));
+            lastIteration = iteration;
+            var temporaries = Directory.GetFiles(folder.Path).Where(f => f.EndsWith(".tmp", StringComparison.Ordinal)).ToList();
+            if (temporaries.Count > 0)
+                strays++;
+            temporaries.ForEach(File.Delete);
+        }
+        Assert.That(lastIteration, Is.GreaterThanOrEqualTo(0));
+        Assert.That(strays, Is.GreaterThan(0), "at least one kill landed in the middle of a write (it left its temporary file)");
+    }
+}

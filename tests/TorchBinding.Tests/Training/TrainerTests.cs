@@ -1,0 +1,111 @@
+using TorchBinding.Data;
+using TorchBinding.Metrics;
+using TorchBinding.Runtime;
+using TorchBinding.Training;
+using TorchBinding.Training.Callbacks;
+using TorchSharp;
+using static TorchBinding.Tests.Training.TrainingFixtures;
+using static TorchSharp.torch;
+
+namespace TorchBinding.Tests.Training;
+
+public class TrainerTests
+{
+    [Test]
+    public void Mlp_on_the_digits_reaches_95_percent_on_held_out_data()
+    {
+        Seeding.SeedEverything(3);
+        var (train, test) = Digits();
+        using (train)
+        using (test)
+        {
+            var model = Mlp();
+            var trainer = new Trainer(model, CrossEntropy, optim.Adam(model.parameters(), 3e-3),
+                new TrainerOptions { Epochs = 25, BatchSize = 32, Metrics = [() => new Accuracy()], Progress = false });
+            var history = trainer.Fit(train, test);
+            var result = trainer.Evaluate(test);
+            Assert.Multiple(() =>
+            {
+                Assert.That(result["accuracy"], Is.GreaterThanOrEqualTo(0.95), "held-out accuracy");
+                Assert.That(history.Epochs, Has.Count.EqualTo(25));
+                Assert.That(history.Last("val_accuracy"), Is.EqualTo(result["accuracy"]).Within(1e-12), "validation = evaluation of the same data");
+                Assert.That(history.Series("train_loss")[^1], Is.LessThan(history.Series("train_loss")[0]));
+                Assert.That(history.StepLosses, Has.Count.EqualTo(25 * (int)Math.Ceiling(train.Count / 32.0)));
+                Assert.That(history.SeriesNames, Is.SupersetOf(new[] { "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds" }));
+                Assert.That(history.StopReason, Is.Null);
+            });
+        }
+    }
+
+    [Test]
+    public void Fit_leaves_no_live_tensors_behind()
+    {
+        Seeding.SeedEverything(4);
+        var (train, test) = Digits();
+        var model = Mlp();
+        var optimizer = optim.Adam(model.parameters(), 1e-3);
+        using var folder = TestSupport.TemporaryFolder();
+        var options = new TrainerOptions
+        {
+            Epochs = 2, BatchSize = 64, Metrics = [() => new Accuracy()], Progress = false,
+            Callbacks = [new EarlyStopping(patience: 5), new ModelCheckpoint(folder.Path), GradientClipping.ByNorm(1.0)],
+        };
+        var trainer = new Trainer(model, CrossEntropy, optimizer, options);
+        trainer.Fit(train, test); // warm-up: optimizer state and caches are made in the first run
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        trainer.Fit(train, test);
+        Assert.That(DisposeScopeManager.Statistics.ThreadTotalLiveCount, Is.EqualTo(before));
+        train.Dispose();
+        test.Dispose();
+    }
+
+    [Test]
+    public void Predict_and_evaluate_run_in_eval_mode_without_gradients()
+    {
+        var (train, test) = Digits();
+        using (train)
+        using (test)
+        {
+            var model = Mlp();
+            var trainer = new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.1), new TrainerOptions { Epochs = 1, Progress = false });
+            using var predictions = trainer.Predict(test);
+            var a = trainer.Evaluate(test)["loss"];
+            var b = trainer.Evaluate(test)["loss"];
+            Assert.Multiple(() =>
+            {
+                Assert.That(predictions.shape, Is.EqualTo(new long[] { test.Count, 10 }));
+                Assert.That(predictions.requires_grad, Is.False);
+                Assert.That(b, Is.EqualTo(a), "dropout is off in eval mode, so evaluation is deterministic");
+            });
+        }
+    }
+
+    [Test]
+    public void Progress_writes_one_line_per_epoch_when_redirected()
+    {
+        var (train, _) = Digits();
+        using (train)
+        {
+            var model = Mlp();
+            var output = new StringWriter();
+            new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.05), new TrainerOptions { Epochs = 3, ProgressWriter = output }).Fit(train);
+            var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.That(lines, Has.Length.EqualTo(3));
+            Assert.That(lines[2], Does.StartWith("epoch   3/3  train_loss").And.Contain("lr 5.00e-02"));
+        }
+    }
+
+    [Test]
+    public void Bad_options_and_data_are_refused_with_messages()
+    {
+        var model = Mlp();
+        var optimizer = optim.SGD(model.parameters(), 0.1);
+        using var tiny = new InMemoryDataset(zeros(5, 64), zeros(5, dtype: int64), "tiny");
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => new Trainer(model, CrossEntropy, optimizer, new TrainerOptions { Epochs = 0 }), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contain("at least one epoch"));
+            Assert.That(() => new Trainer(model, CrossEntropy, optimizer, new TrainerOptions { BatchSize = 10, DropLast = true, Progress = false }).Fit(tiny),
+                Throws.ArgumentException.With.Message.Contain("5 samples make no batch of 10"));
+        });
+    }
+}
