@@ -146,7 +146,7 @@ public static class LossCatalog
     }
 
     /// <summary>
-    /// The table as Markdown: name, the lecture's formula, the implemented formula, and the note. <c>o</c> are raw
+    /// The table as Markdown (with <c>|</c> in formulas escaped): name, the lecture's formula, the implemented formula, and the note. <c>o</c> are raw
     /// scores, <c>y</c> the one-hot target, <c>σ</c> the chosen squash (softmax by default); the batch value is the mean
     /// of the per-sample values.
     /// </summary>
@@ -156,7 +156,10 @@ public static class LossCatalog
         text.AppendLine("| loss | name | lecture | implemented (per sample) | note |");
         text.AppendLine("|---|---|---|---|---|");
         foreach (var d in All)
-            text.AppendLine($"| {d.Title} | `{d.Name}` | {d.LectureFormula} | {d.Formula} | {d.Note} |");
+            text.AppendLine($"| {Cell(d.Title)} | `{d.Name}` | {Cell(d.LectureFormula)} | {Cell(d.Formula)} | {Cell(d.Note)} |");
         return text.ToString();
     }
+
+    /// <summary>A table cell: the absolute-value bars of the formulas escaped so that they do not split the cell.</summary>
+    static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 }

@@ -43,8 +43,8 @@ public sealed class RSquared : IMetric
         }
         var n = o.shape[0];
         var batchMean = y.mean([0]);
-        var batchDeviations = (y - batchMean).square().sum(0).cpu().data<double>().ToArray();
-        var errors = (y - o).square().sum(0).cpu().data<double>().ToArray();
+        var batchDeviations = (y - batchMean).square().sum(dim: 0).cpu().data<double>().ToArray();
+        var errors = (y - o).square().sum(dim: 0).cpu().data<double>().ToArray();
         var means = batchMean.cpu().data<double>().ToArray();
         var total = _count + n;
         for (var d = 0; d < columns; d++)

@@ -35,7 +35,7 @@ public class LossCatalogTests
         Assert.Multiple(() =>
         {
             Assert.That(lines, Has.Length.EqualTo(LossCatalog.All.Count + 2));
-            Assert.That(table, Does.Contain("`tanimoto`").And.Contain("1 − ⟨σ(o), y⟩"));
+            Assert.That(table, Does.Contain("`tanimoto`").And.Contain("1 − ⟨σ(o), y⟩").And.Contain("Σ_j \\|o_j − y_j\\|"));
         });
     }
 
