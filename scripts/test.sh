@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command of the README: builds everything and runs every test project, then prints
+# The test command of the README: fetches the data the tests read (scripts/fetch-data.sh), builds
+# everything and runs every test project, then prints
 #   tests: N passed, N failed
 # counted from the TRX result files (dotnet test's own summary is per project). Exits non-zero on any
 # failure, including a build failure. Extra arguments go to dotnet test (e.g. --filter Name~Glibcxx).
@@ -8,6 +9,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 results="$root/TestResults"
 rm -rf "$results"
+
+# The real-data tests read MNIST and Fashion-MNIST from the cache; fetch them (once) first.
+"$root/scripts/fetch-data.sh" || { echo "tests: 0 passed, 1 failed"; echo "(scripts/fetch-data.sh failed)"; exit 1; }
 
 dotnet test TorchBinding.sln --logger trx --results-directory "$results" "$@"
 status=$?

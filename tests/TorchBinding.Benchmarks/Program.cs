@@ -8,9 +8,10 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args is ["child-startup-step", var mode, var natives, var libTorchSharp])
     return StartupStepBenchmark.Child(mode, natives, libTorchSharp);
 
-var cases = new Dictionary<string, Func<bool, BenchmarkResult>>
+var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
 {
-    ["startup-step"] = StartupStepBenchmark.Run,
+    ["startup-step"] = quick => [StartupStepBenchmark.Run(quick)],
+    ["batching"] = BatchingBenchmark.Run,
 };
 var quick = args.Contains("--quick");
 var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
@@ -25,8 +26,11 @@ var results = new List<BenchmarkResult>();
 foreach (var (name, run) in cases.Where(c => chosen.Count == 0 || chosen.Contains(c.Key)))
 {
     Console.Error.WriteLine($"bench: running {name}{(quick ? " (quick)" : "")} ...");
-    results.Add(run(quick));
-    Console.Error.WriteLine($"bench: {name}: ratio {results[^1].Ratio:F3}");
+    foreach (var result in run(quick))
+    {
+        results.Add(result);
+        Console.Error.WriteLine($"bench: {result.Case}: ratio {result.Ratio:F3}");
+    }
 }
 
 var table = BenchmarkResult.Header + "\n" + string.Join("\n", results.Select(r => r.Row()));

@@ -69,7 +69,4 @@ static class ClassPredictions
         }
         return (predicted, truth);
     }
-
-    /// <summary>The message of <see cref="InvalidOperationException"/> for a metric computed before any sample.</summary>
-    public static string NothingYet(string name) => $"{name}: Compute() was called before any sample was added with Update().";
 }

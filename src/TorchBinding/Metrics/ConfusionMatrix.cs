@@ -99,18 +99,8 @@ public sealed class ConfusionMatrix
     /// <summary>Samples of the class (its support): its row sum.</summary>
     public long TrueCount(int c) => Enumerable.Range(0, NumClasses).Sum(p => this[c, p]);
 
-    /// <summary>The fraction of all samples on the diagonal.</summary>
-    /// <exception cref="InvalidOperationException">No sample has been added.</exception>
-    public double Accuracy
-    {
-        get
-        {
-            var total = Total;
-            if (total == 0)
-                throw new InvalidOperationException(ClassPredictions.NothingYet("ConfusionMatrix"));
-            return (double)Enumerable.Range(0, NumClasses).Sum(TruePositives) / total;
-        }
-    }
+    /// <summary>The fraction of all samples on the diagonal; NaN before any sample.</summary>
+    public double Accuracy => Total == 0 ? double.NaN : (double)Enumerable.Range(0, NumClasses).Sum(TruePositives) / Total;
 
     /// <summary>Precision of a class, TP / (TP + FP): 0 when the class was never predicted.</summary>
     public double Precision(int c) => Ratio(TruePositives(c), PredictedCount(c));
@@ -124,7 +114,7 @@ public sealed class ConfusionMatrix
     /// <summary>Whether the class occurs in the truth or in the predictions (and so counts in the macro averages).</summary>
     public bool IsPresent(int c) => PredictedCount(c) + TrueCount(c) > 0;
 
-    /// <summary>The mean precision over the classes present (see the remarks on <see cref="ConfusionMatrix"/>).</summary>
+    /// <summary>The mean precision over the classes present (see the remarks on <see cref="ConfusionMatrix"/>); NaN before any sample.</summary>
     public double MacroPrecision => Macro(Precision);
 
     /// <summary>The mean recall over the classes present.</summary>
@@ -138,9 +128,7 @@ public sealed class ConfusionMatrix
     double Macro(Func<int, double> perClass)
     {
         var present = Enumerable.Range(0, NumClasses).Where(IsPresent).ToList();
-        if (present.Count == 0)
-            throw new InvalidOperationException(ClassPredictions.NothingYet("ConfusionMatrix"));
-        return present.Average(perClass);
+        return present.Count == 0 ? double.NaN : present.Average(perClass);
     }
 
     /// <summary>

@@ -19,8 +19,8 @@ public interface IMetric
     /// <exception cref="ArgumentException">The output and target do not fit together; the message says how.</exception>
     void Update(Tensor output, Tensor target);
 
-    /// <summary>The metric over every batch since the last <see cref="Reset"/>.</summary>
-    /// <exception cref="InvalidOperationException">No sample has been added.</exception>
+    /// <summary>The metric over every batch since the last <see cref="Reset"/>; NaN when no sample has been added (as the
+    /// trainer reports an epoch without samples).</summary>
     double Compute();
 
     /// <summary>Forgets every batch.</summary>

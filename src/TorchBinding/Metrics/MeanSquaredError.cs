@@ -27,7 +27,7 @@ public sealed class MeanSquaredError : IMetric
     }
 
     /// <inheritdoc/>
-    public double Compute() => _count == 0 ? throw new InvalidOperationException(ClassPredictions.NothingYet(Name)) : _sum / _count;
+    public double Compute() => _count == 0 ? double.NaN : _sum / _count;
 
     /// <inheritdoc/>
     public void Reset() => (_sum, _count) = (0, 0);

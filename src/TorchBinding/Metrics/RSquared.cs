@@ -61,7 +61,7 @@ public sealed class RSquared : IMetric
     public double Compute()
     {
         if (_count == 0)
-            throw new InvalidOperationException(ClassPredictions.NothingYet(Name));
+            return double.NaN;
         return Enumerable.Range(0, _mean.Length).Average(d => _squaredDeviations[d] > 0
             ? 1 - _squaredErrors[d] / _squaredDeviations[d]
             : _squaredErrors[d] == 0 ? 1.0 : 0.0);

@@ -97,18 +97,15 @@ public sealed class SegmentationScores
     public double[] DicePerClass() => Enumerable.Range(0, NumClasses)
         .Select(c => IsPresent(c) ? 2.0 * _intersection[c] / (_predicted[c] + _truth[c]) : double.NaN).ToArray();
 
-    /// <summary>The mean IoU over the classes present.</summary>
-    /// <exception cref="InvalidOperationException">No pixel has been counted.</exception>
+    /// <summary>The mean IoU over the classes present; NaN before any pixel.</summary>
     public double MeanIoU => MeanOfPresent(IoUPerClass());
 
-    /// <summary>The mean Dice over the classes present.</summary>
-    /// <exception cref="InvalidOperationException">No pixel has been counted.</exception>
+    /// <summary>The mean Dice over the classes present; NaN before any pixel.</summary>
     public double MeanDice => MeanOfPresent(DicePerClass());
 
     double MeanOfPresent(double[] perClass)
     {
-        if (Pixels == 0)
-            throw new InvalidOperationException(ClassPredictions.NothingYet("SegmentationScores"));
-        return perClass.Where(v => !double.IsNaN(v)).Average();
+        var present = perClass.Where(v => !double.IsNaN(v)).ToList();
+        return present.Count == 0 ? double.NaN : present.Average();
     }
 }

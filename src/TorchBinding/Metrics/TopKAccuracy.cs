@@ -54,7 +54,7 @@ public sealed class TopKAccuracy : IMetric
     }
 
     /// <inheritdoc/>
-    public double Compute() => Total == 0 ? throw new InvalidOperationException(ClassPredictions.NothingYet(Name)) : (double)Correct / Total;
+    public double Compute() => Total == 0 ? double.NaN : (double)Correct / Total;
 
     /// <inheritdoc/>
     public void Reset() => (Correct, Total) = (0, 0);

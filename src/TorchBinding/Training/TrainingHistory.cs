@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace TorchBinding.Training;
 
 /// <summary>What one epoch of training produced.</summary>
@@ -19,6 +21,9 @@ public sealed class TrainingHistory
     readonly List<EpochRecord> _epochs = [];
     readonly List<double> _stepLosses = [];
     readonly List<double> _stepLearningRates = [];
+
+    /// <summary>Why training stopped before its last epoch (early stopping, a non-finite loss, cancellation); null if it ran to the end.</summary>
+    public string? StopReason { get; set; }
 
     /// <summary>The finished epochs, in order.</summary>
     public IReadOnlyList<EpochRecord> Epochs => _epochs;
@@ -56,4 +61,40 @@ public sealed class TrainingHistory
         ArgumentNullException.ThrowIfNull(epoch);
         _epochs.Add(epoch);
     }
+
+    /// <summary>The history as JSON (for checkpoints and run folders).</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["epochs"] = new JsonArray(_epochs.Select(e => (JsonNode)new JsonObject
+        {
+            ["epoch"] = e.Epoch,
+            ["values"] = new JsonObject(e.Values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)JsonNumber(v.Value)))),
+        }).ToArray()),
+        ["step_losses"] = new JsonArray(_stepLosses.Select(v => JsonNumber(v)).ToArray()),
+        ["step_learning_rates"] = new JsonArray(_stepLearningRates.Select(v => JsonNumber(v)).ToArray()),
+        ["stop_reason"] = StopReason,
+    };
+
+    /// <summary>Replaces this history's content with what <see cref="ToJson"/> wrote.</summary>
+    public void LoadJson(JsonObject json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        _epochs.Clear();
+        _stepLosses.Clear();
+        _stepLearningRates.Clear();
+        foreach (var epoch in json["epochs"]!.AsArray())
+        {
+            var values = epoch!["values"]!.AsObject().ToDictionary(v => v.Key, v => Number(v.Value));
+            _epochs.Add(new EpochRecord((int)epoch["epoch"]!, values));
+        }
+        _stepLosses.AddRange(json["step_losses"]!.AsArray().Select(Number));
+        _stepLearningRates.AddRange(json["step_learning_rates"]!.AsArray().Select(Number));
+        StopReason = (string?)json["stop_reason"];
+    }
+
+    // JSON has no NaN or infinities: those are stored as strings.
+    static JsonNode JsonNumber(double value) => double.IsFinite(value) ? JsonValue.Create(value) : JsonValue.Create(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    static double Number(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<double>(out var number) ? number : double.Parse((string)node!, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -100,7 +100,8 @@ public class ConfusionMatrixTests
             Assert.That(() => ConfusionMatrix.Of(zeros(2, 4), tensor(new long[] { 0, 1 }), 3),
                 Throws.ArgumentException.With.Message.Contain("K = 4").And.Message.Contain("expected 3"));
             Assert.That(() => new ConfusionMatrix(3, ["a", "b"]), Throws.ArgumentException.With.Message.Contain("2 class names"));
-            Assert.That(() => new ConfusionMatrix(2).Accuracy, Throws.InvalidOperationException);
+            Assert.That(new ConfusionMatrix(2).Accuracy, Is.NaN);
+            Assert.That(new ConfusionMatrix(2).MacroF1, Is.NaN);
         });
     }
 }

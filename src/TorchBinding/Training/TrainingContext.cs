@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace TorchBinding.Training;
+
+/// <summary>
+/// The state of a training run as steps and callbacks see it: the model and optimizers, where the run is
+/// (epoch, batch, global step), the last step's values, the history, and the means to stop the run or
+/// change the learning rate.
+/// </summary>
+public sealed class TrainingContext
+{
+    readonly IReadOnlyList<TrainingCallback> _callbacks;
+    readonly Stopwatch _clock = Stopwatch.StartNew();
+    bool _skipStep;
+
+    internal TrainingContext(nn.Module model, IReadOnlyList<optim.Optimizer> optimizers, TrainingHistory history,
+        IReadOnlyList<TrainingCallback> callbacks, int epochs, Device device, CancellationToken cancellation)
+    {
+        Model = model;
+        Optimizers = optimizers;
+        History = history;
+        _callbacks = callbacks;
+        Epochs = epochs;
+        Device = device;
+        Cancellation = cancellation;
+    }
+
+    /// <summary>The model being trained.</summary>
+    public nn.Module Model { get; }
+
+    /// <summary>The optimizers (one for supervised training; e.g. two for a GAN).</summary>
+    public IReadOnlyList<optim.Optimizer> Optimizers { get; }
+
+    /// <summary>The first optimizer, whose learning rate schedules change and the history records.</summary>
+    public optim.Optimizer Optimizer => Optimizers[0];
+
+    /// <summary>The run's history so far.</summary>
+    public TrainingHistory History { get; }
+
+    /// <summary>The device batches are put on.</summary>
+    public Device Device { get; }
+
+    /// <summary>The planned number of epochs.</summary>
+    public int Epochs { get; }
+
+    /// <summary>The current epoch, from 1 (0 before the first).</summary>
+    public int Epoch { get; internal set; }
+
+    /// <summary>Index of the current batch within its epoch, from 0.</summary>
+    public int BatchInEpoch { get; internal set; }
+
+    /// <summary>Batches per epoch.</summary>
+    public int BatchesPerEpoch { get; internal set; }
+
+    /// <summary>Training steps done in the whole run.</summary>
+    public long GlobalStep { get; internal set; }
+
+    /// <summary>The last step's scalar values: <c>loss</c> and whatever the step added.</summary>
+    public IReadOnlyDictionary<string, double> LastStep { get; internal set; } = new Dictionary<string, double>();
+
+    /// <summary>Samples seen in the current epoch.</summary>
+    public long SamplesInEpoch { get; internal set; }
+
+    /// <summary>Time since the run started.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>The token that stops the run after the current step.</summary>
+    public CancellationToken Cancellation { get; }
+
+    /// <summary>Whether a callback asked to stop.</summary>
+    public bool StopRequested => StopReason is not null;
+
+    /// <summary>Why the run stops early (null while it goes on).</summary>
+    public string? StopReason { get; private set; }
+
+    /// <summary>Ends the run after the current step (mid-epoch) or epoch, with a reason for the history and the console.</summary>
+    public void RequestStop(string reason) => StopReason ??= reason;
+
+    /// <summary>The first optimizer's learning rate (its first parameter group's).</summary>
+    public double LearningRate => Optimizer.ParamGroups.First().LearningRate;
+
+    /// <summary>Sets the learning rate of every parameter group of the first optimizer.</summary>
+    public void SetLearningRate(double rate)
+    {
+        foreach (var group in Optimizer.ParamGroups)
+            group.LearningRate = rate;
+    }
+
+    /// <summary>Sets each parameter group's learning rate to its initial rate times <paramref name="factor"/>.</summary>
+    public void ScaleInitialLearningRate(double factor)
+    {
+        foreach (var group in Optimizer.ParamGroups)
+            group.LearningRate = group.InitialLearningRate * factor;
+    }
+
+    /// <summary>The parameters the first optimizer updates (for clipping and inspection).</summary>
+    public IEnumerable<TorchSharp.Modules.Parameter> Parameters => Model.parameters();
+
+    /// <summary>Prevents the coming optimizer step (a callback found the gradients unusable).</summary>
+    public void SkipOptimizerStep() => _skipStep = true;
+
+    /// <summary>The loss of the step in progress, for callbacks in <see cref="TrainingCallback.OnAfterBackward"/>.</summary>
+    public Tensor? CurrentLoss { get; private set; }
+
+    /// <summary>
+    /// Called by a step between <c>backward()</c> and the optimizer step: runs every callback's
+    /// <see cref="TrainingCallback.OnAfterBackward"/> and returns whether the optimizer step should happen.
+    /// </summary>
+    public bool AfterBackward(Tensor loss)
+    {
+        _skipStep = false;
+        CurrentLoss = loss;
+        try
+        {
+            foreach (var callback in _callbacks)
+                callback.OnAfterBackward(this);
+        }
+        finally
+        {
+            CurrentLoss = null;
+        }
+        return !_skipStep && !StopRequested;
+    }
+
+    /// <summary>The callbacks of the run, in calling order.</summary>
+    internal IReadOnlyList<TrainingCallback> Callbacks => _callbacks;
+
+    /// <summary>Makes the checkpoint content of the run's current state (set by the trainer).</summary>
+    internal Func<Checkpoints.CheckpointData>? CaptureCheckpoint { get; set; }
+
+    /// <summary>Writes a checkpoint of the run's current state (atomically) that <see cref="TrainerOptions.ResumeFrom"/> continues from.</summary>
+    public void SaveCheckpoint(string path)
+    {
+        var capture = CaptureCheckpoint ?? throw new InvalidOperationException("Checkpoints can be saved only while a trainer's Fit runs.");
+        Checkpoints.CheckpointFile.Write(path, capture());
+    }
+
+    /// <summary>"epoch 3, step 17" — where the run is, for messages.</summary>
+    public string Position => $"epoch {Epoch}, step {BatchInEpoch + 1} (global step {GlobalStep + 1})";
+}
