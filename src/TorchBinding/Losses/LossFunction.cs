@@ -5,8 +5,8 @@ namespace TorchBinding.Losses;
 /// <summary>
 /// A loss as a training loop uses it: the model's <paramref name="output"/> and the batch's
 /// <paramref name="target"/> in, one scalar tensor (or per-sample values, with <see cref="Reduction.None"/>) out,
-/// differentiable with respect to the output. Make one with <c>LossCatalog</c>
-/// (e.g. <c>LossCatalog.SquaredHinge.Create(Squash.Sigmoid)</c>) or from a lambda over <c>LectureLosses</c>.
+/// differentiable with respect to the output. Make one with <see cref="LossCatalog"/>
+/// (e.g. <c>LossCatalog.SquaredHinge.Create(Squash.Sigmoid)</c>) or from a lambda over <see cref="LectureLosses"/>.
 /// </summary>
 /// <param name="output">The model's output, e.g. raw scores <c>[N, K]</c>.</param>
 /// <param name="target">The targets, e.g. one-hot <c>[N, K]</c> or class indices <c>[N]</c>.</param>
