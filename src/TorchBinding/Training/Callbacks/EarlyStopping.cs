@@ -109,7 +109,10 @@ public sealed class EarlyStopping : TrainingCallback, IDisposable
         using (no_grad())
         {
             foreach (var (name, value) in model.state_dict())
-                _bestWeights[name] = value.detach().clone().DetachFromDisposeScope();
+            {
+                using var detached = value.detach();
+                _bestWeights[name] = detached.clone().DetachFromDisposeScope();
+            }
         }
     }
 
