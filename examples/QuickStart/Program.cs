@@ -1,8 +1,11 @@
 // QuickStart: a small MLP learns the UCI handwritten digits (8x8, embedded in the library).
-// Everything a lecture's first experiment has: a seeded split with a held-out test set, mini-batches,
-// a loss per epoch, and the test accuracy at the end, written to runs/quickstart/metrics.json.
+// Everything a lecture's first experiment has: a seeded split with a held-out test set, a trainer with a
+// loss per epoch and a validation set, and the test accuracy at the end, in runs/quickstart/metrics.json.
 using TorchBinding.Data;
 using TorchBinding.Experiments;
+using TorchBinding.Metrics;
+using TorchBinding.Training;
+using TorchBinding.Training.Callbacks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,47 +16,34 @@ if (run is null)
     return;
 
 using var digits = Digits.Load();                     // [1797, 64] in [0, 1], labels 0..9
-var (train, test) = DatasetSplits.TrainTest(digits, testFraction: 0.2, seed: run.Seed);
-Console.WriteLine($"  {train.Count} training and {test.Count} held-out test images");
+var (train, validation, test) = DatasetSplits.TrainValidationTest(digits, validationFraction: 0.1, testFraction: 0.2, seed: run.Seed);
+Console.WriteLine($"  {train.Count} training, {validation.Count} validation and {test.Count} held-out test images");
 
 var model = nn.Sequential(
     ("hidden", nn.Linear(64, 128)),
     ("relu", nn.ReLU()),
     ("output", nn.Linear(128, 10))).to(run.Device);
-var optimizer = optim.Adam(model.parameters(), lr: run.Options.GetDouble("lr"));
-var epochs = run.Fast ? 15 : run.Options.GetInt("epochs");
-
-using var batches = train.Batches(32, new BatchOptions { Seed = run.Seed, Device = run.Device });
-var loss = double.NaN;
-for (var epoch = 1; epoch <= epochs; epoch++)
-{
-    model.train();
-    double sum = 0;
-    foreach (var (x, y) in batches)
+var trainer = new Trainer(model, (output, labels) => nn.functional.cross_entropy(output, labels),
+    optim.Adam(model.parameters(), lr: run.Options.GetDouble("lr")),
+    new TrainerOptions
     {
-        using var step = NewDisposeScope();
-        optimizer.zero_grad();
-        var batchLoss = nn.functional.cross_entropy(model.call(x), y);
-        batchLoss.backward();
-        optimizer.step();
-        sum += batchLoss.item<float>() * x.shape[0];
-    }
-    loss = sum / batches.SampleCount;
-    Console.WriteLine($"  epoch {epoch,3}/{epochs}  training loss {loss:F4}");
-}
+        Epochs = run.Fast ? 15 : run.Options.GetInt("epochs"),
+        BatchSize = 32,
+        Seed = run.Seed,
+        Metrics = [() => new Accuracy()],
+        Callbacks = [new MetricsLog(run.PathFor("epochs.csv"))],
+    });
+var history = trainer.Fit(train, validation);
 
-model.eval();
-double accuracy;
-using (no_grad())
-using (NewDisposeScope())
-{
-    var x = test.Inputs.to(run.Device);
-    var y = test.Targets.to(run.Device);
-    accuracy = model.call(x).argmax(1).eq(y).to(float64).mean().item<double>();
-}
+var confusion = new ConfusionMatrix(10, digits.ClassNames);
+using (var predictions = trainer.Predict(test))
+    confusion.Update(predictions, test.Targets);
+Console.WriteLine(confusion.Render());
 
-run.Metric("test_accuracy", accuracy);
-run.Metric("final_train_loss", loss);
-run.Metric("epochs", epochs);
+run.Metric("test_accuracy", confusion.Accuracy);
+run.Metric("test_macro_f1", confusion.MacroF1);
+run.Metric("final_train_loss", history.Last("train_loss")!.Value);
+run.Metric("final_val_accuracy", history.Last("val_accuracy")!.Value);
+run.Metric("epochs", history.Epochs.Count);
 run.Metric("test_samples", test.Count);
-run.Finish($"QuickStart: test accuracy {accuracy:P2} on {test.Count} held-out digits after {epochs} epochs");
+run.Finish($"QuickStart: test accuracy {confusion.Accuracy:P2} on {test.Count} held-out digits after {history.Epochs.Count} epochs");

@@ -12,6 +12,7 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
 {
     ["startup-step"] = quick => [StartupStepBenchmark.Run(quick)],
     ["batching"] = BatchingBenchmark.Run,
+    ["trainer"] = TrainerBenchmark.Run,
 };
 var quick = args.Contains("--quick");
 var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
