@@ -21,6 +21,9 @@ public sealed record BatchOptions
     /// per-batch gather runs on that device; null keeps the data set's device.
     /// </summary>
     public Device? Device { get; init; }
+
+    /// <summary>An augmentation applied to every batch's inputs on the device (training batches only, typically).</summary>
+    public Augmentation.IBatchTransform? Transform { get; init; }
 }
 
 /// <summary>One batch: inputs and targets, and its place in the epoch.</summary>
@@ -103,7 +106,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
                 var start = b * BatchSize;
                 using var index = order.narrow(0, start, Math.Min(BatchSize, n - start));
                 // Owned by this enumeration, not by whatever dispose scope the caller has open.
-                current = new Batch(inputs.index_select(0, index).DetachFromDisposeScope(), targets.index_select(0, index).DetachFromDisposeScope(), b);
+                current = new Batch(Gather(inputs, index), targets.index_select(0, index).DetachFromDisposeScope(), b);
                 yield return current;
             }
         }
@@ -111,6 +114,15 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
         {
             current?.Dispose();
         }
+    }
+
+    Tensor Gather(Tensor inputs, Tensor index)
+    {
+        using var scope = NewDisposeScope();
+        var batch = inputs.index_select(0, index);
+        if (_options.Transform is { } transform)
+            batch = transform.Apply(batch);
+        return batch.DetachFromDisposeScope();
     }
 
     Tensor EpochOrder(int n, Device device)

@@ -76,6 +76,7 @@ public sealed class Trainer
         using var loader = train.Batches(Options.BatchSize, new BatchOptions
         {
             Shuffle = Options.Shuffle, DropLast = Options.DropLast, Seed = Options.Seed ?? Seeding.NextSeed(), Device = device,
+            Transform = Options.Augmentation,
         });
         if (loader.Count == 0)
             throw new ArgumentException($"{train.Name}: {train.Count} samples make no batch of {Options.BatchSize} with DropLast set.", nameof(train));

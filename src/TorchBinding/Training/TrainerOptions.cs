@@ -23,6 +23,9 @@ public sealed record TrainerOptions
     /// <summary>Seed of the training shuffle (null: drawn from <see cref="Runtime.Seeding.NextSeed"/>).</summary>
     public int? Seed { get; init; }
 
+    /// <summary>An augmentation applied to every training batch's inputs (not to validation data).</summary>
+    public Data.Augmentation.IBatchTransform? Augmentation { get; init; }
+
     /// <summary>At most this many training steps per epoch (null: the whole training set), e.g. for a fast mode.</summary>
     public int? MaxStepsPerEpoch { get; init; }
 

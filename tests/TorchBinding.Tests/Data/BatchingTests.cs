@@ -115,3 +115,24 @@ public class BatchingTests
         Assert.That(() => data.Batches(0), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contain("batch size"));
     }
 }
+
+public class BatchTransformTests
+{
+    [Test]
+    public void A_transform_is_applied_to_every_batch_and_leaves_no_tensor_behind()
+    {
+        using var data = new InMemoryDataset(ones(40, 1, 4, 4), zeros(40, dtype: int64), "ones");
+        using var loader = data.Batches(16, new BatchOptions { Seed = 1, Transform = new TorchBinding.Data.Augmentation.RandomBrightness(2, 2, clamp: false, seed: 1) });
+        using (NewDisposeScope())
+            _ = loader.Select(b => b.Inputs.sum().item<float>()).ToList(); // warm-up
+        var before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        List<float> sums;
+        using (NewDisposeScope())
+            sums = loader.Select(b => b.Inputs.mean().item<float>()).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(sums, Has.All.EqualTo(2f), "every input doubled");
+            Assert.That(TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount, Is.EqualTo(before));
+        });
+    }
+}
