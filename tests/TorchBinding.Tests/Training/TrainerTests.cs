@@ -109,3 +109,19 @@ public class TrainerTests
         });
     }
 }
+
+public class ProgressDisplayTests
+{
+    [Test]
+    public void Long_runs_print_about_fifty_epoch_lines()
+    {
+        using var data = new TorchBinding.Data.InMemoryDataset(torch.rand(8, 2), torch.rand(8, 1), "tiny");
+        var model = torch.nn.Linear(2, 1);
+        var output = new StringWriter();
+        new TorchBinding.Training.Trainer(model, (o, y) => torch.nn.functional.mse_loss(o, y), torch.optim.SGD(model.parameters(), 0.01),
+            new TorchBinding.Training.TrainerOptions { Epochs = 1000, BatchSize = 8, ProgressWriter = output }).Fit(data);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(51), "epoch 1, then every 20th up to 1000");
+        Assert.That(lines[^1], Does.StartWith("epoch 1000/1000"));
+    }
+}

@@ -6,7 +6,9 @@ namespace TorchBinding.Training.Callbacks;
 /// <summary>
 /// Training progress. On a terminal: a live line with the epoch, a bar, the step, the running loss and the
 /// last metrics, samples per second and the time left in the epoch. When the output is redirected (logs,
-/// CI): one line per epoch. Added by the trainer unless <see cref="TrainerOptions.Progress"/> is off.
+/// CI): one line per epoch. Long runs (the lecture's 1000-epoch full-batch fits) print at most about 50
+/// epoch lines: the first, the last, and every ⌈epochs / 50⌉-th. Added by the trainer unless
+/// <see cref="TrainerOptions.Progress"/> is off.
 /// </summary>
 public sealed class ProgressDisplay : TrainingCallback
 {
@@ -61,9 +63,12 @@ public sealed class ProgressDisplay : TrainingCallback
     /// <inheritdoc/>
     public override void OnEpochCompleted(TrainingContext context, EpochRecord epoch)
     {
+        var every = (context.Epochs + 49) / 50;
+        var shown = epoch.Epoch == 1 || epoch.Epoch == context.Epochs || epoch.Epoch % every == 0 || context.StopRequested;
         if (_live)
-            _writer.Write("\r");
-        _writer.WriteLine(Summary(context, epoch));
+            _writer.Write(shown ? "\r" : "");
+        if (shown)
+            _writer.WriteLine(Summary(context, epoch));
     }
 
     /// <inheritdoc/>
