@@ -122,6 +122,14 @@ public readonly struct Values : IEnumerable<double>
         return _data ?? [];
     }
 
+    /// <summary>The same numbers with another shape of the same size.</summary>
+    internal Values Reshape(long[] shape)
+    {
+        if (shape.Aggregate(1L, (a, b) => a * b) != Count)
+            throw new ArgumentException($"Cannot view {Count} values as shape {Shapes.Format(shape)}.");
+        return new Values(_data ?? [], shape);
+    }
+
     /// <summary>All numbers, whatever the shape (e.g. samples for a histogram).</summary>
     internal double[] Flat(string name)
     {

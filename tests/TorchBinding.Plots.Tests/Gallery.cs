@@ -1,4 +1,8 @@
+using TorchBinding.Data;
 using TorchBinding.Plots.Charts;
+using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Images;
+using TorchBinding.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,7 +25,174 @@ static class Gallery
         ("bars", Bars),
         ("densities", Densities),
         ("violins", Violins),
+        ("image-rgb", RgbImage),
+        ("image-grid-predictions", PredictionGrid),
+        ("filters", Filters),
+        ("confusion-matrix", Confusion),
+        ("attention-heatmap", Attention),
+        ("saliency-overlay", Saliency),
+        ("computation-graph", ComputationGraph),
+        ("markov-chain", MarkovChain),
+        ("multi-panel", MultiPanel),
+        ("training-history", History),
     ];
+
+    /// <summary>The lecture's e = (a + b)(b + 1) at a = 2, b = 1, with each edge's local derivative.</summary>
+    public static GraphDiagram ComputationGraph() =>
+        new GraphDiagram { Title = "e = (a + b)·(b + 1) at a = 2, b = 1" }
+            .AddNode("a", "a = 2").AddNode("b", "b = 1")
+            .AddNode("c", "c = a + b", NodeShape.Box).AddNode("d", "d = b + 1", NodeShape.Box).AddNode("e", "e = c·d", NodeShape.Box)
+            .AddEdge("a", "c", "∂c/∂a = 1").AddEdge("b", "c", "∂c/∂b = 1").AddEdge("b", "d", "∂d/∂b = 1")
+            .AddEdge("c", "e", "∂e/∂c = d = 2").AddEdge("d", "e", "∂e/∂d = c = 3");
+
+    /// <summary>A three-state weather Markov chain with its transition probabilities.</summary>
+    public static GraphDiagram MarkovChain() =>
+        new GraphDiagram { Title = "A Markov chain of the weather" }
+            .AddEdge("sunny", "sunny", "0.7").AddEdge("sunny", "cloudy", "0.2").AddEdge("sunny", "rainy", "0.1")
+            .AddEdge("cloudy", "sunny", "0.3").AddEdge("cloudy", "cloudy", "0.4").AddEdge("cloudy", "rainy", "0.3")
+            .AddEdge("rainy", "sunny", "0.2").AddEdge("rainy", "cloudy", "0.4").AddEdge("rainy", "rainy", "0.4");
+
+    static Figure MultiPanel() =>
+        new MultiPanelFigure(columns: 2) { Title = "Spirals: data and the learned classifier", PanelHeight = 380 }
+            .Add(new ScatterChart { XLabel = "x₁", YLabel = "x₂" }.AddClasses(tensor(Spiral().Points, [300, 2]), Spiral().Labels, ["arm A", "arm B", "arm C"]), "data")
+            .Add(DecisionBoundary(), "MLP decision regions");
+
+    /// <summary>A plausible 20-epoch history with a step-decayed learning rate and an accuracy metric.</summary>
+    public static TrainingHistory SampleHistory(int epochs = 20, int stepsPerEpoch = 12)
+    {
+        var history = new TrainingHistory();
+        var random = new Random(10);
+        for (var e = 1; e <= epochs; e++)
+        {
+            var lr = e <= 10 ? 1e-3 : 1e-4;
+            var train = 2.2 * Math.Exp(-e / 4.0) + 0.08;
+            for (var s = 0; s < stepsPerEpoch; s++)
+                history.AddStep(train * (1 + 0.25 * Gaussian(random) / Math.Sqrt(e)) + 0.1 * (stepsPerEpoch - s) / stepsPerEpoch * Math.Exp(-e / 4.0), lr);
+            var val = 2.2 * Math.Exp(-e / 4.5) + 0.14 + 0.002 * e;
+            history.AddEpoch(new EpochRecord(e, new Dictionary<string, double>
+            {
+                ["train_loss"] = train, ["val_loss"] = val, ["lr"] = lr, ["seconds"] = 1.5,
+                ["train_accuracy"] = 1 - 0.9 * Math.Exp(-e / 3.0) - 0.01, ["val_accuracy"] = 1 - 0.9 * Math.Exp(-e / 3.3) - 0.04,
+            }));
+        }
+        return history;
+    }
+
+    static Figure History() => HistoryPlot.Create(SampleHistory(), new HistoryPlotOptions { Title = "HistoryPlot.Save(history, path)", Columns = 3 });
+
+    /// <summary>A softmax regression on the digits (a few hundred full-batch steps): its predictions, weights and confusion matrix.</summary>
+    sealed record DigitsModel(float[] Images, long[] Labels, long[] Predicted, float[] Weights, long[,] Confusion);
+
+    static readonly Lazy<DigitsModel> Model = new(() =>
+    {
+        using var digits = Digits.Load();
+        var (train, test) = DatasetSplits.TrainTest(digits, testFraction: 0.2, seed: 42);
+        torch.manual_seed(0);
+        var linear = nn.Linear(64, 10);
+        var optimizer = optim.Adam(linear.parameters(), lr: 0.05);
+        for (var step = 0; step < 150; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(linear.call(train.Inputs), train.Targets).backward();
+            optimizer.step();
+        }
+        using var noGrad = no_grad();
+        var predicted = linear.call(test.Inputs).argmax(1).data<long>().ToArray();
+        var labels = test.Targets.data<long>().ToArray();
+        var confusion = new long[10, 10];
+        for (var i = 0; i < labels.Length; i++)
+            confusion[labels[i], predicted[i]]++;
+        return new DigitsModel(test.Inputs.data<float>().ToArray(), labels, predicted, linear.weight!.detach().data<float>().ToArray(), confusion);
+    });
+
+    static Figure RgbImage()
+    {
+        // A smooth synthetic RGB picture [3, 96, 128]: a colour wheel on a gradient.
+        const int h = 96, w = 128;
+        var rgb = new float[3 * h * w];
+        for (var y = 0; y < h; y++)
+            for (var x = 0; x < w; x++)
+            {
+                var (dx, dy) = ((x - 64) / 40.0, (y - 48) / 40.0);
+                var inside = dx * dx + dy * dy < 1;
+                var hue = Math.Atan2(dy, dx);
+                rgb[y * w + x] = (float)(inside ? 0.5 + 0.5 * Math.Cos(hue) : x / (double)w);
+                rgb[h * w + y * w + x] = (float)(inside ? 0.5 + 0.5 * Math.Cos(hue - 2.094) : 0.2);
+                rgb[2 * h * w + y * w + x] = (float)(inside ? 0.5 + 0.5 * Math.Cos(hue + 2.094) : y / (double)h);
+            }
+        return new ImageFigure(tensor(rgb, [3, h, w])) { Title = "A [3, 96, 128] tensor" };
+    }
+
+    static Figure PredictionGrid()
+    {
+        var m = Model.Value;
+        // The first 24 test digits, with any misclassified ones brought to the front so the colours show.
+        var order = Enumerable.Range(0, m.Labels.Length).OrderBy(i => m.Predicted[i] == m.Labels[i] ? 1 : 0).ThenBy(i => i).Take(24).OrderBy(i => i).ToArray();
+        var images = tensor(order.SelectMany(i => m.Images.AsSpan(i * 64, 64).ToArray()).ToArray(), [order.Length, 1, 8, 8]);
+        var grid = ImageGrid.Predictions(images, order.Select(i => m.Predicted[i]).ToArray(), order.Select(i => m.Labels[i]).ToArray());
+        grid.Title = "Softmax regression on test digits";
+        grid.Columns = 8;
+        return grid;
+    }
+
+    static Figure Filters()
+    {
+        var m = Model.Value;
+        var limit = m.Weights.Max(Math.Abs);
+        var grid = new ImageGrid { Title = "Learned weights per class", Columns = 5, Colormap = Colormap.Balance, Min = -limit, Max = limit };
+        for (var k = 0; k < 10; k++)
+            grid.Add(tensor(m.Weights.AsSpan(k * 64, 64).ToArray(), [8, 8]), $"class {k}");
+        return grid;
+    }
+
+    static Figure Confusion()
+    {
+        var heatmap = Heatmap.ConfusionMatrix(Model.Value.Confusion, Enumerable.Range(0, 10).Select(k => k.ToString()).ToList());
+        heatmap.Title = "Confusion matrix, 360 test digits";
+        return heatmap;
+    }
+
+    static Figure Attention()
+    {
+        string[] tokens = ["the", "cat", "sat", "on", "the", "mat", "."];
+        var n = tokens.Length;
+        var random = new Random(9);
+        var weights = new double[n, n];
+        for (var i = 0; i < n; i++)
+        {
+            // Causal softmax attention over earlier tokens, with a preference for the previous one.
+            var scores = Enumerable.Range(0, i + 1).Select(j => j == i - 1 ? 2.0 : random.NextDouble()).ToArray();
+            var total = scores.Sum(Math.Exp);
+            for (var j = 0; j <= i; j++)
+                weights[i, j] = Math.Exp(scores[j]) / total;
+        }
+        return new Heatmap(weights)
+        {
+            Title = "Attention weights, layer 1 head 2",
+            Colormap = Colormap.Magma,
+            Min = 0,
+            Max = 1,
+            ColumnLabels = tokens,
+            RowLabels = tokens,
+            XLabel = "key",
+            YLabel = "query",
+            ColorBarLabel = "weight",
+        };
+    }
+
+    static Figure Saliency()
+    {
+        var m = Model.Value;
+        var index = Array.FindIndex(m.Labels, l => l == 3);
+        var image = m.Images.AsSpan(index * 64, 64).ToArray();
+        // For a linear model, input x weight of the predicted class is the exact attribution (gradient x input).
+        var k = (int)m.Predicted[index];
+        var attribution = new double[8, 8];
+        for (var p = 0; p < 64; p++)
+            attribution[p / 8, p % 8] = Math.Max(0, image[p] * m.Weights[k * 64 + p]);
+        return new HeatmapOverlay(tensor(image, [8, 8]), attribution) { Title = $"Evidence for '{k}'", ColorBarLabel = "input × weight" };
+    }
 
     static Figure LossCurves()
     {

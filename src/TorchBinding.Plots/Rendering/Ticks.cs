@@ -58,8 +58,10 @@ internal static class Ticks
         if (value == 0)
             return "0";
         var magnitude = Math.Abs(value);
-        if (magnitude >= 1e-4 && magnitude < 1e6)
-            return Math.Round(value, 10).ToString("0.#####", CultureInfo.InvariantCulture);
+        if (magnitude >= 1000 && magnitude < 1e6)
+            return Math.Round(value).ToString("0", CultureInfo.InvariantCulture);
+        if (magnitude >= 1e-4 && magnitude < 1000)
+            return double.Parse(value.ToString("G4", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture).ToString("0.#######", CultureInfo.InvariantCulture);
         return value.ToString("0.##e+0", CultureInfo.InvariantCulture);
     }
 }
