@@ -1,8 +1,12 @@
 // QuickStart: a small MLP learns the UCI handwritten digits (8x8, embedded in the library).
 // Everything a lecture's first experiment has: a seeded split with a held-out test set, mini-batches,
-// a loss per epoch, and the test accuracy at the end, written to runs/quickstart/metrics.json.
+// a loss per epoch, and the test accuracy at the end, written to runs/quickstart/metrics.json, with the
+// loss curve (loss.png) and the test set's confusion matrix (confusion_matrix.png) beside it.
 using TorchBinding.Data;
 using TorchBinding.Experiments;
+using TorchBinding.Plots;
+using TorchBinding.Plots.Images;
+using TorchBinding.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,6 +28,8 @@ var optimizer = optim.Adam(model.parameters(), lr: run.Options.GetDouble("lr"));
 var epochs = run.Fast ? 15 : run.Options.GetInt("epochs");
 
 using var batches = train.Batches(32, new BatchOptions { Seed = run.Seed, Device = run.Device });
+var history = new TrainingHistory();
+var learningRate = run.Options.GetDouble("lr");
 var loss = double.NaN;
 for (var epoch = 1; epoch <= epochs; epoch++)
 {
@@ -36,21 +42,34 @@ for (var epoch = 1; epoch <= epochs; epoch++)
         var batchLoss = nn.functional.cross_entropy(model.call(x), y);
         batchLoss.backward();
         optimizer.step();
-        sum += batchLoss.item<float>() * x.shape[0];
+        var stepLoss = batchLoss.item<float>();
+        history.AddStep(stepLoss, learningRate);
+        sum += stepLoss * x.shape[0];
     }
     loss = sum / batches.SampleCount;
+    history.AddEpoch(new EpochRecord(epoch, new Dictionary<string, double> { ["train_loss"] = loss, ["lr"] = learningRate }));
     Console.WriteLine($"  epoch {epoch,3}/{epochs}  training loss {loss:F4}");
 }
 
 model.eval();
 double accuracy;
+var confusion = new long[10, 10];
 using (no_grad())
 using (NewDisposeScope())
 {
     var x = test.Inputs.to(run.Device);
     var y = test.Targets.to(run.Device);
-    accuracy = model.call(x).argmax(1).eq(y).to(float64).mean().item<double>();
+    var predicted = model.call(x).argmax(1);
+    accuracy = predicted.eq(y).to(float64).mean().item<double>();
+    var (truth, guess) = (y.cpu().data<long>().ToArray(), predicted.cpu().data<long>().ToArray());
+    for (var i = 0; i < truth.Length; i++)
+        confusion[truth[i], guess[i]]++;
 }
+
+HistoryPlot.Save(history, Path.Combine(run.OutputDirectory, "loss.png"), new HistoryPlotOptions { LogLoss = true, Title = "QuickStart: MLP on the digits" });
+var matrix = Heatmap.ConfusionMatrix(confusion);
+matrix.Title = $"Test digits: {accuracy:P1} correct";
+matrix.Save(Path.Combine(run.OutputDirectory, "confusion_matrix.png"));
 
 run.Metric("test_accuracy", accuracy);
 run.Metric("final_train_loss", loss);

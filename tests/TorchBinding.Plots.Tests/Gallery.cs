@@ -251,7 +251,8 @@ static class Gallery
             .AddClasses(points, labels, ["upper moon", "lower moon"]);
     }
 
-    static Figure DecisionBoundary()
+    /// <summary>An MLP trained once on the spirals (full batch, Adam), shared by the figures that show it.</summary>
+    static readonly Lazy<(nn.Module<Tensor, Tensor> Model, Tensor X, Tensor Y)> SpiralModel = new(() =>
     {
         var (data, target) = Spiral();
         torch.manual_seed(0);
@@ -267,6 +268,12 @@ static class Gallery
             optimizer.step();
         }
         model.eval();
+        return (model, x, y);
+    });
+
+    static Figure DecisionBoundary()
+    {
+        var (model, x, y) = SpiralModel.Value;
         return new DecisionBoundaryChart(input => model.call(input), x, y, ["arm A", "arm B", "arm C"])
         {
             Title = "MLP 2-64-64-3 on three spirals",
