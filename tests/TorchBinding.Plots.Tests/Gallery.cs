@@ -318,7 +318,7 @@ static class Gallery
             .Add("generated", Normal(5000, 0.1, 2.1, 4));
 
     static Figure CumulativeHistograms() =>
-        new HistogramChart { Title = "Cumulative distribution", XLabel = "x", Bins = 80, Cumulative = true }
+        new HistogramChart { Title = "Cumulative distribution", XLabel = "x", Bins = 80, Cumulative = true, Scale = HistogramScale.Fraction }
             .Add("real", Mixture(5000, 3))
             .Add("generated", Normal(5000, 0.1, 2.1, 4));
 

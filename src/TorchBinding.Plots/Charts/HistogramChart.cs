@@ -26,6 +26,7 @@ public enum HistogramScale
 public sealed class HistogramChart : Chart
 {
     readonly List<(string? Name, double[] Values, SKColor? Color)> _series = [];
+    readonly List<(double X, double Y)> _drawn = [];
 
     /// <summary>The number of bins (default 30).</summary>
     public int Bins { get; set; } = 30;
@@ -33,7 +34,8 @@ public sealed class HistogramChart : Chart
     /// <summary>Whether to draw cumulative step curves instead of bars.</summary>
     public bool Cumulative { get; set; }
 
-    /// <summary>What a bin's height shows (default counts; cumulative curves show fractions unless counts are asked for).</summary>
+    /// <summary>What a bin's height shows (default counts). Cumulative curves show counts for <see cref="HistogramScale.Count"/>,
+    /// else fractions (rising to 1).</summary>
     public HistogramScale Scale { get; set; } = HistogramScale.Count;
 
     /// <summary>The lower edge of the first bin (null: the smallest value).</summary>
@@ -67,9 +69,14 @@ public sealed class HistogramChart : Chart
         var edges = Enumerable.Range(0, Bins + 1).Select(i => lo + i * width).ToArray();
         var colours = Palette.ForCount(_series.Count);
         var alpha = _series.Count == 1 ? 0.75 : 0.45;
+        _drawn.Clear();
         foreach (var (series, s) in _series.Select((v, i) => (v, i)))
         {
             var heights = Heights(series.Values, lo, width);
+            // The legend avoids the bars and the area under them.
+            for (var i = 0; i < heights.Length; i++)
+                for (var f = 0; f <= 4; f++)
+                    _drawn.Add((lo + (i + 0.5) * width, heights[i] * f / 4));
             var colour = ToColor(series.Color ?? colours[s]);
             if (Cumulative)
             {
@@ -107,6 +114,8 @@ public sealed class HistogramChart : Chart
             _ => "density",
         };
     }
+
+    private protected override IEnumerable<(double X, double Y)> LegendAvoidPoints() => _drawn;
 
     double[] Heights(double[] values, double lo, double width)
     {
