@@ -1,9 +1,12 @@
 // QuickStart: a small MLP learns the UCI handwritten digits (8x8, embedded in the library).
 // Everything a lecture's first experiment has: a seeded split with a held-out test set, a trainer with a
-// loss per epoch and a validation set, and the test accuracy at the end, in runs/quickstart/metrics.json.
+// loss per epoch and a validation set, and the test accuracy at the end, in runs/quickstart/metrics.json,
+// with the loss curves (loss.png) and the test set's confusion matrix (confusion_matrix.png) beside it.
 using TorchBinding.Data;
 using TorchBinding.Experiments;
 using TorchBinding.Metrics;
+using TorchBinding.Plots;
+using TorchBinding.Plots.Images;
 using TorchBinding.Training;
 using TorchBinding.Training.Callbacks;
 using TorchSharp;
@@ -39,6 +42,11 @@ var confusion = new ConfusionMatrix(10, digits.ClassNames);
 using (var predictions = trainer.Predict(test))
     confusion.Update(predictions, test.Targets);
 Console.WriteLine(confusion.Render());
+
+HistoryPlot.Save(history, run.PathFor("loss.png"), new HistoryPlotOptions { LogLoss = true, Title = "QuickStart: MLP on the digits" });
+var matrix = Heatmap.ConfusionMatrix(confusion.Counts, digits.ClassNames);
+matrix.Title = $"Test digits: {confusion.Accuracy:P1} correct";
+matrix.Save(run.PathFor("confusion_matrix.png"));
 
 run.Metric("test_accuracy", confusion.Accuracy);
 run.Metric("test_macro_f1", confusion.MacroF1);

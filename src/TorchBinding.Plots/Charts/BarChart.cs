@@ -1,0 +1,95 @@
+using System.Globalization;
+using ScottPlot;
+using SkiaSharp;
+using TorchBinding.Plots.Rendering;
+
+namespace TorchBinding.Plots.Charts;
+
+/// <summary>
+/// Bars over named categories (per-class accuracy, parameter counts, a probability vector); several series
+/// are grouped side by side.
+/// </summary>
+/// <example><code>
+/// new BarChart(["cat", "dog", "bird"]) { Title = "Per-class accuracy" }.Add("test", [0.91, 0.87, 0.78]).Save("acc.png");
+/// </code></example>
+public sealed class BarChart : Chart
+{
+    readonly string[] _categories;
+    readonly List<(string? Name, double[] Values, SKColor? Color)> _series = [];
+
+    /// <summary>A bar chart over <paramref name="categories"/>, in order.</summary>
+    public BarChart(IReadOnlyList<string> categories)
+    {
+        ArgumentNullException.ThrowIfNull(categories);
+        if (categories.Count == 0)
+            throw new ArgumentException("A bar chart needs at least one category.", nameof(categories));
+        _categories = categories.ToArray();
+    }
+
+    /// <summary>Whether each bar shows its value (default true while there are at most 16 bars).</summary>
+    public bool? ShowValues { get; set; }
+
+    /// <summary>The .NET format of value labels (default "0.###").</summary>
+    public string ValueFormat { get; set; } = "0.###";
+
+    /// <summary>Adds a series: one value per category.</summary>
+    /// <param name="name">The legend entry (null: none).</param>
+    /// <param name="values">One value per category, shape [categories].</param>
+    /// <param name="color">The colour (default: the series' palette colour).</param>
+    public BarChart Add(string? name, Values values, SKColor? color = null)
+    {
+        var v = values.Vector(nameof(values));
+        if (v.Length != _categories.Length)
+            throw new ArgumentException($"There are {_categories.Length} categories but series '{name}' has {v.Length} values.", nameof(values));
+        _series.Add((name, v, color));
+        return this;
+    }
+
+    private protected override void Build(Plot plot)
+    {
+        if (_series.Count == 0)
+            throw new InvalidOperationException("The bar chart has no data; add a series with Add(name, values).");
+        var colours = Palette.ForCount(_series.Count);
+        var groupWidth = 0.8;
+        var barWidth = groupWidth / _series.Count;
+        var showValues = ShowValues ?? _categories.Length * _series.Count <= 16;
+        for (var s = 0; s < _series.Count; s++)
+        {
+            var (name, values, colour) = _series[s];
+            var fill = ToColor(colour ?? colours[s]);
+            var bars = plot.Add.Bars(values.Select((v, i) => new Bar
+            {
+                Position = i - groupWidth / 2 + barWidth * (s + 0.5),
+                Value = double.IsFinite(v) ? v : 0,
+                Size = barWidth * 0.92,
+                FillColor = fill,
+                LineWidth = 0,
+                Label = showValues && double.IsFinite(v) ? v.ToString(ValueFormat, CultureInfo.InvariantCulture) : "",
+            }).ToArray());
+            bars.ValueLabelStyle.FontSize = Theme.SmallSize;
+            bars.ValueLabelStyle.ForeColor = ToColor(Theme.Ink);
+            bars.ValueLabelStyle.FontName = PlotFonts.Family;
+            if (!string.IsNullOrEmpty(name))
+                bars.LegendText = name;
+        }
+        var all = _series.SelectMany(s => s.Values).Where(double.IsFinite).ToArray();
+        plot.Axes.Margins(0.02, 0.02, all.Length > 0 && all.Min() >= 0 ? 0 : 0.1, 0.12);
+    }
+
+    private protected override void ConfigureAxes(Plot plot, AxisLimits limits)
+    {
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, _categories.Length).Select(i => (double)i).ToArray(), _categories);
+        plot.Axes.Bottom.MajorTickStyle.Length = 0;
+        plot.Grid.XAxisStyle.IsVisible = false;
+        // Rotate category names that would collide.
+        var available = (Width - 120.0) / _categories.Length;
+        if (_categories.Any(c => Text.Width(c, Theme.TickSize) > available - 6))
+        {
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -35;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        }
+    }
+
+    // Bars fill every corner, so the legend goes beside them.
+    private protected override LegendPosition? AutoLegendPosition => LegendPosition.Right;
+}

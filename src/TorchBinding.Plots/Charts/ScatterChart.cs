@@ -1,0 +1,121 @@
+using ScottPlot;
+using SkiaSharp;
+
+namespace TorchBinding.Plots.Charts;
+
+/// <summary>
+/// Points in the plane, in groups: by class (<see cref="AddClasses"/>, coloured from the shared palette,
+/// so the colours match a <see cref="DecisionBoundaryChart"/> of the same classes) or one named group at a time.
+/// </summary>
+/// <example><code>
+/// new ScatterChart { Title = "Two moons" }.AddClasses(points, labels, ["upper", "lower"]).Save("moons.png");
+/// </code></example>
+public sealed class ScatterChart : Chart
+{
+    readonly List<Group> _groups = [];
+
+    /// <summary>The marker diameter in pixels.</summary>
+    public float MarkerSize { get; set; } = 7;
+
+    /// <summary>Whether one unit has the same length on both axes.</summary>
+    public bool EqualAxes { get; set; }
+
+    /// <summary>Adds one group of points.</summary>
+    /// <param name="name">The legend entry (null: none).</param>
+    /// <param name="x">The x coordinates, shape [N].</param>
+    /// <param name="y">The y coordinates, shape [N].</param>
+    /// <param name="color">The colour (default: the group's palette colour).</param>
+    public ScatterChart AddPoints(string? name, Values x, Values y, SKColor? color = null)
+    {
+        var (xs, ys) = (x.Vector(nameof(x)), y.Vector(nameof(y)));
+        if (xs.Length != ys.Length)
+            throw new ArgumentException($"Group '{name}' has {xs.Length} x values but {ys.Length} y values.", nameof(y));
+        _groups.Add(new Group(name, xs, ys, color));
+        return this;
+    }
+
+    /// <summary>Adds points [N, 2] coloured by their class labels [N] (one group per class, in class order).</summary>
+    /// <param name="points">The points, shape [N, 2].</param>
+    /// <param name="labels">Class indices from 0, shape [N].</param>
+    /// <param name="classNames">Legend names of the classes (default: "class 0", "class 1", ...).</param>
+    public ScatterChart AddClasses(Values points, Values labels, IReadOnlyList<string>? classNames = null)
+    {
+        var classes = ClassPoints.Read(points, labels, classNames);
+        for (var k = 0; k < classes.ClassCount; k++)
+        {
+            var (x, y) = classes.Of(k);
+            _groups.Add(new Group(classes.Names[k], x, y, classes.Colours[k]));
+        }
+        return this;
+    }
+
+    private protected override void Build(Plot plot)
+    {
+        if (_groups.Count == 0)
+            throw new InvalidOperationException("The scatter chart has no points; add some with AddPoints or AddClasses.");
+        var colours = Palette.ForCount(_groups.Count);
+        for (var g = 0; g < _groups.Count; g++)
+            ClassPoints.AddMarkers(plot, _groups[g].Name, _groups[g].X, _groups[g].Y, _groups[g].Color ?? colours[g], MarkerSize);
+        if (EqualAxes)
+            plot.Axes.SquareUnits();
+    }
+
+    private protected override IEnumerable<(double X, double Y)> LegendAvoidPoints() => _groups.SelectMany(g => Sample(g.X, g.Y));
+
+    sealed record Group(string? Name, double[] X, double[] Y, SKColor? Color);
+}
+
+/// <summary>Points [N, 2] with class labels [N], checked and split by class.</summary>
+internal sealed class ClassPoints
+{
+    ClassPoints(double[] x, double[] y, int[] labels, IReadOnlyList<string> names)
+    {
+        X = x;
+        Y = y;
+        Labels = labels;
+        Names = names;
+        Colours = Palette.ForCount(names.Count);
+    }
+
+    public double[] X { get; }
+    public double[] Y { get; }
+    public int[] Labels { get; }
+    public IReadOnlyList<string> Names { get; }
+    public IReadOnlyList<SKColor> Colours { get; }
+    public int ClassCount => Names.Count;
+
+    public static ClassPoints Read(Values points, Values labels, IReadOnlyList<string>? classNames)
+    {
+        var p = points.Matrix(nameof(points));
+        if (p.GetLength(1) != 2)
+            throw new ArgumentException($"points must have shape [N, 2]; got [{p.GetLength(0)}, {p.GetLength(1)}].", nameof(points));
+        var l = labels.Labels(nameof(labels));
+        if (l.Length != p.GetLength(0))
+            throw new ArgumentException($"There are {p.GetLength(0)} points but {l.Length} labels.", nameof(labels));
+        var count = Math.Max(l.Max() + 1, classNames?.Count ?? 0);
+        if (classNames is not null && classNames.Count < count)
+            throw new ArgumentException($"{classNames.Count} class names were given, but the labels go up to {count - 1}.", nameof(classNames));
+        var names = classNames ?? Enumerable.Range(0, count).Select(k => $"class {k}").ToList();
+        var n = l.Length;
+        var (x, y) = (new double[n], new double[n]);
+        for (var i = 0; i < n; i++)
+            (x[i], y[i]) = (p[i, 0], p[i, 1]);
+        return new ClassPoints(x, y, l, names);
+    }
+
+    public (double[] X, double[] Y) Of(int k)
+    {
+        var index = Enumerable.Range(0, Labels.Length).Where(i => Labels[i] == k).ToArray();
+        return (index.Select(i => X[i]).ToArray(), index.Select(i => Y[i]).ToArray());
+    }
+
+    /// <summary>Filled circles with a thin white rim, so they stand out on coloured regions and on each other.</summary>
+    public static void AddMarkers(Plot plot, string? name, double[] x, double[] y, SKColor colour, float size)
+    {
+        var markers = plot.Add.Markers(x, y, MarkerShape.FilledCircle, size, Color.FromSKColor(colour));
+        markers.MarkerLineColor = Colors.White;
+        markers.MarkerLineWidth = 0.8f;
+        if (!string.IsNullOrEmpty(name))
+            markers.LegendText = name;
+    }
+}

@@ -1,0 +1,337 @@
+using System.Text;
+using SkiaSharp;
+using TorchBinding.Plots.Rendering;
+
+namespace TorchBinding.Plots.Graphs;
+
+/// <summary>How a graph's nodes are placed.</summary>
+public enum GraphLayout
+{
+    /// <summary>Layered for graphs without cycles or self-loops, else circular.</summary>
+    Auto,
+    /// <summary>Layers by longest path from the sources (a computation graph reads left to right).</summary>
+    Layered,
+    /// <summary>Nodes on a circle (state machines, Markov chains, attention graphs).</summary>
+    Circular,
+}
+
+/// <summary>How a node is drawn.</summary>
+public enum NodeShape
+{
+    /// <summary>A circle around the label.</summary>
+    Circle,
+    /// <summary>A rounded box around the label.</summary>
+    Box,
+}
+
+/// <summary>
+/// A small node-edge diagram: a computation graph with local derivatives on its edges, a finite-state machine or
+/// Markov chain with transition probabilities (self-loops and edges both ways are drawn apart), an attention graph.
+/// Laid out by itself (no Graphviz needed); <see cref="ToDot"/> gives the same graph as Graphviz DOT text.
+/// </summary>
+/// <example><code>
+/// var graph = new GraphDiagram { Title = "e = (a + b)(b + 1)" }
+///     .AddEdge("a", "c", "∂c/∂a = 1").AddEdge("b", "c", "1").AddEdge("b", "d", "1")
+///     .AddEdge("c", "e", "∂e/∂c = d").AddEdge("d", "e", "∂e/∂d = c");
+/// graph.Save("graph.png");
+/// File.WriteAllText("graph.dot", graph.ToDot());
+/// </code></example>
+public sealed class GraphDiagram : Figure
+{
+    readonly List<Node> _nodes = [];
+    readonly List<Edge> _edges = [];
+
+    /// <summary>How nodes are placed (default: layered when acyclic, else circular).</summary>
+    public GraphLayout Layout { get; set; } = GraphLayout.Auto;
+
+    /// <summary>The shape of nodes added without one (default circles).</summary>
+    public NodeShape NodeShape { get; set; } = NodeShape.Circle;
+
+    /// <summary>Whether layers run left to right (default) rather than top to bottom.</summary>
+    public bool LeftToRight { get; set; } = true;
+
+    /// <summary>The node identifiers, in the order added.</summary>
+    public IReadOnlyList<string> NodeIds => _nodes.Select(n => n.Id).ToList();
+
+    /// <summary>The number of edges.</summary>
+    public int EdgeCount => _edges.Count;
+
+    /// <summary>Adds a node (or restyles one that exists).</summary>
+    /// <param name="id">Its identifier, used by edges.</param>
+    /// <param name="label">The text drawn in it (default: the identifier).</param>
+    /// <param name="shape">Its shape (default: <see cref="NodeShape"/>).</param>
+    /// <param name="fill">Its fill colour (default: a light tint).</param>
+    public GraphDiagram AddNode(string id, string? label = null, NodeShape? shape = null, SKColor? fill = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        var index = _nodes.FindIndex(n => n.Id == id);
+        var node = new Node(id, label ?? id, shape, fill);
+        if (index >= 0)
+            _nodes[index] = node;
+        else
+            _nodes.Add(node);
+        return this;
+    }
+
+    /// <summary>Adds a directed edge; nodes not yet added are added with their identifiers as labels.</summary>
+    /// <param name="from">The source node.</param>
+    /// <param name="to">The target node (the same as <paramref name="from"/> for a self-loop).</param>
+    /// <param name="label">The text on the edge, e.g. a local derivative or a probability (null: none).</param>
+    public GraphDiagram AddEdge(string from, string to, string? label = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(from);
+        ArgumentException.ThrowIfNullOrEmpty(to);
+        if (_nodes.All(n => n.Id != from))
+            AddNode(from);
+        if (_nodes.All(n => n.Id != to))
+            AddNode(to);
+        _edges.Add(new Edge(from, to, label));
+        return this;
+    }
+
+    /// <summary>The graph as Graphviz DOT text (render it elsewhere with <c>dot -Tpng</c>).</summary>
+    public string ToDot()
+    {
+        static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
+        var dot = new StringBuilder();
+        dot.AppendLine("digraph G {");
+        if (!string.IsNullOrEmpty(Title))
+            dot.AppendLine($"  label={Quote(Title)};\n  labelloc=t;");
+        dot.AppendLine($"  rankdir={(LeftToRight ? "LR" : "TB")};");
+        if (ChosenLayout() == GraphLayout.Circular)
+            dot.AppendLine("  layout=circo;");
+        dot.AppendLine($"  node [shape={(NodeShape == NodeShape.Circle ? "circle" : "box")}, fontname=\"DejaVu Sans\"];");
+        foreach (var node in _nodes)
+        {
+            var attributes = new List<string> { $"label={Quote(node.Label)}" };
+            if (node.Shape is { } shape)
+                attributes.Add($"shape={(shape == NodeShape.Circle ? "circle" : "box")}");
+            if (node.Fill is { } fill)
+                attributes.Add($"style=filled, fillcolor=\"#{fill.Red:X2}{fill.Green:X2}{fill.Blue:X2}\"");
+            dot.AppendLine($"  {Quote(node.Id)} [{string.Join(", ", attributes)}];");
+        }
+        foreach (var edge in _edges)
+            dot.AppendLine($"  {Quote(edge.From)} -> {Quote(edge.To)}{(edge.Label is null ? "" : $" [label={Quote(edge.Label)}]")};");
+        dot.AppendLine("}");
+        return dot.ToString();
+    }
+
+    GraphLayout ChosenLayout() => Layout != GraphLayout.Auto ? Layout
+        : _edges.Any(e => e.From == e.To) || HasCycle() ? GraphLayout.Circular : GraphLayout.Layered;
+
+    bool HasCycle()
+    {
+        var state = _nodes.ToDictionary(n => n.Id, _ => 0); // 0 unvisited, 1 on the stack, 2 done
+        bool Visit(string id)
+        {
+            state[id] = 1;
+            foreach (var e in _edges.Where(e => e.From == id))
+                if (state[e.To] == 1 || (state[e.To] == 0 && Visit(e.To)))
+                    return true;
+            state[id] = 2;
+            return false;
+        }
+        return _nodes.Any(n => state[n.Id] == 0 && Visit(n.Id));
+    }
+
+    /// <summary>Node positions in the unit square (x right, y down).</summary>
+    Dictionary<string, (double X, double Y)> UnitPositions(GraphLayout layout)
+    {
+        var positions = new Dictionary<string, (double, double)>();
+        if (layout == GraphLayout.Circular)
+        {
+            var n = _nodes.Count;
+            for (var i = 0; i < n; i++)
+            {
+                // Start at the left for two nodes, else at the top, going clockwise.
+                var angle = n == 2 ? Math.PI * (1 - i) : -Math.PI / 2 + 2 * Math.PI * i / n;
+                positions[_nodes[i].Id] = (0.5 + 0.5 * Math.Cos(angle), 0.5 + 0.5 * Math.Sin(angle));
+            }
+            return positions;
+        }
+        // Longest-path layering (acyclic part; back edges of a forced layered layout are ignored).
+        var layer = _nodes.ToDictionary(n => n.Id, _ => 0);
+        for (var pass = 0; pass < _nodes.Count; pass++)
+            foreach (var e in _edges.Where(e => e.From != e.To))
+                if (layer[e.To] < layer[e.From] + 1 && layer[e.From] + 1 < _nodes.Count)
+                    layer[e.To] = layer[e.From] + 1;
+        var layers = _nodes.GroupBy(n => layer[n.Id]).OrderBy(g => g.Key).Select(g => g.Select(n => n.Id).ToList()).ToList();
+        // Barycentre sweeps reduce crossings: order each layer by the mean position of its neighbours.
+        for (var sweep = 0; sweep < 4; sweep++)
+            for (var l = 1; l < layers.Count; l++)
+            {
+                var previous = layers[l - 1];
+                layers[l] = layers[l].OrderBy(id =>
+                {
+                    var neighbours = _edges.Where(e => e.To == id && previous.Contains(e.From)).Select(e => previous.IndexOf(e.From)).ToList();
+                    return neighbours.Count > 0 ? neighbours.Average() : layers[l].IndexOf(id);
+                }).ToList();
+            }
+        for (var l = 0; l < layers.Count; l++)
+            for (var i = 0; i < layers[l].Count; i++)
+            {
+                var along = layers.Count == 1 ? 0.5 : (double)l / (layers.Count - 1);
+                var across = (i + 0.5) / layers[l].Count;
+                positions[layers[l][i]] = LeftToRight ? (along, across) : (across, along);
+            }
+        return positions;
+    }
+
+    (float HalfWidth, float HalfHeight) NodeSize(Node node)
+    {
+        var text = Text.Width(node.Label, Theme.LabelSize);
+        return (node.Shape ?? NodeShape) == NodeShape.Circle
+            ? (Math.Max(22, text / 2 + 11), Math.Max(22, text / 2 + 11))
+            : (text / 2 + 12, 17);
+    }
+
+    private protected override (int Width, int Height) DefaultSize => ChosenLayout() == GraphLayout.Circular ? (560, 500) : (720, 420);
+
+    /// <summary>Node centres in a figure drawn into <paramref name="area"/> (for tests).</summary>
+    internal Dictionary<string, SKPoint> NodeCentres(SKRect area)
+    {
+        var layout = ChosenLayout();
+        var unit = UnitPositions(layout);
+        var largest = _nodes.Count == 0 ? 20 : _nodes.Max(n => Math.Max(NodeSize(n).HalfWidth, NodeSize(n).HalfHeight));
+        // Room for self-loops and edge labels outside the outermost nodes.
+        var margin = largest + (layout == GraphLayout.Circular ? 2.6f * largest : 14);
+        var inner = new SKRect(area.Left + margin, area.Top + TitleBand.HeightOf(Title) + margin, area.Right - margin, area.Bottom - margin);
+        if (layout == GraphLayout.Circular)
+        {
+            var side = Math.Min(inner.Width, inner.Height);
+            inner = SKRect.Create(inner.MidX - side / 2, inner.MidY - side / 2, side, side);
+        }
+        return unit.ToDictionary(p => p.Key, p => new SKPoint((float)(inner.Left + p.Value.X * inner.Width), (float)(inner.Top + p.Value.Y * inner.Height)));
+    }
+
+    private protected override void Draw(SKCanvas canvas, SKRect area)
+    {
+        if (_nodes.Count == 0)
+            throw new InvalidOperationException("The graph has no nodes; add some with AddNode or AddEdge.");
+        TitleBand.Draw(canvas, area, Title);
+        var centres = NodeCentres(area);
+        var centre = new SKPoint(centres.Values.Average(p => p.X), centres.Values.Average(p => p.Y));
+        var nodes = _nodes.ToDictionary(n => n.Id);
+        using var line = new SKPaint { Color = Theme.Ink, IsStroke = true, StrokeWidth = 1.6f, IsAntialias = true };
+        using var head = new SKPaint { Color = Theme.Ink, IsAntialias = true };
+        var labels = new List<(string Text, SKPoint At)>();
+        foreach (var edge in _edges)
+        {
+            var (from, to) = (nodes[edge.From], nodes[edge.To]);
+            var (p, q) = (centres[edge.From], centres[edge.To]);
+            if (edge.From == edge.To)
+            {
+                labels.Add((edge.Label ?? "", DrawSelfLoop(canvas, line, head, p, centre, NodeSize(from))));
+                continue;
+            }
+            // Edges both ways bend, each to its own side; single edges are straight.
+            var bend = _edges.Any(e => e.From == edge.To && e.To == edge.From) ? 0.18f : 0f;
+            var d = q - p;
+            var length = MathF.Max(1, d.Length);
+            var normal = new SKPoint(-d.Y / length, d.X / length);
+            var control = new SKPoint((p.X + q.X) / 2 + normal.X * bend * length, (p.Y + q.Y) / 2 + normal.Y * bend * length);
+            var start = Boundary(p, control, NodeSize(from), from.Shape ?? NodeShape);
+            var end = Boundary(q, control, NodeSize(to), to.Shape ?? NodeShape);
+            var tip = end;
+            end = Towards(end, control, 9); // the arrowhead covers the last stretch
+            using var path = new SKPath();
+            path.MoveTo(start);
+            path.QuadTo(control, end);
+            canvas.DrawPath(path, line);
+            DrawArrowhead(canvas, head, control, tip);
+            var mid = new SKPoint(0.25f * start.X + 0.5f * control.X + 0.25f * tip.X, 0.25f * start.Y + 0.5f * control.Y + 0.25f * tip.Y);
+            labels.Add((edge.Label ?? "", mid));
+        }
+        foreach (var node in _nodes)
+            DrawNode(canvas, node, centres[node.Id]);
+        foreach (var (text, at) in labels.Where(l => l.Text.Length > 0))
+            DrawEdgeLabel(canvas, text, at);
+    }
+
+    static SKPoint Towards(SKPoint from, SKPoint to, float distance)
+    {
+        var d = to - from;
+        var length = d.Length;
+        return length < 1e-3 ? from : new SKPoint(from.X + d.X / length * distance, from.Y + d.Y / length * distance);
+    }
+
+    /// <summary>Where the line from <paramref name="centre"/> towards <paramref name="towards"/> leaves the node.</summary>
+    static SKPoint Boundary(SKPoint centre, SKPoint towards, (float HalfWidth, float HalfHeight) size, NodeShape shape)
+    {
+        var d = towards - centre;
+        var length = d.Length;
+        if (length < 1e-3)
+            return centre;
+        var (ux, uy) = (d.X / length, d.Y / length);
+        var t = shape == NodeShape.Circle
+            ? size.HalfWidth
+            : MathF.Min(MathF.Abs(ux) > 1e-6 ? size.HalfWidth / MathF.Abs(ux) : float.MaxValue, MathF.Abs(uy) > 1e-6 ? size.HalfHeight / MathF.Abs(uy) : float.MaxValue);
+        return new SKPoint(centre.X + ux * (t + 1), centre.Y + uy * (t + 1));
+    }
+
+    static void DrawArrowhead(SKCanvas canvas, SKPaint paint, SKPoint from, SKPoint tip)
+    {
+        var d = tip - from;
+        var length = MathF.Max(1e-3f, d.Length);
+        var (ux, uy) = (d.X / length, d.Y / length);
+        const float size = 11, half = 4.5f;
+        using var path = new SKPath();
+        path.MoveTo(tip);
+        path.LineTo(tip.X - ux * size - uy * half, tip.Y - uy * size + ux * half);
+        path.LineTo(tip.X - ux * size + uy * half, tip.Y - uy * size - ux * half);
+        path.Close();
+        canvas.DrawPath(path, paint);
+    }
+
+    /// <summary>A loop on the node's outer side (away from the drawing's centre); returns where its label goes.</summary>
+    static SKPoint DrawSelfLoop(SKCanvas canvas, SKPaint line, SKPaint head, SKPoint p, SKPoint centre, (float HalfWidth, float HalfHeight) size)
+    {
+        var d = p - centre;
+        var angle = d.Length < 1 ? -MathF.PI / 2 : MathF.Atan2(d.Y, d.X);
+        var r = MathF.Max(size.HalfWidth, size.HalfHeight);
+        SKPoint At(float a, float distance) => new(p.X + MathF.Cos(a) * distance, p.Y + MathF.Sin(a) * distance);
+        var start = At(angle - 0.45f, r + 1);
+        var tip = At(angle + 0.45f, r + 1);
+        var c1 = At(angle - 0.65f, r * 2.9f);
+        var c2 = At(angle + 0.65f, r * 2.9f);
+        using var path = new SKPath();
+        path.MoveTo(start);
+        path.CubicTo(c1, c2, Towards(tip, c2, 9));
+        canvas.DrawPath(path, line);
+        DrawArrowhead(canvas, head, c2, tip);
+        return At(angle, r * 2.35f + 8);
+    }
+
+    void DrawNode(SKCanvas canvas, Node node, SKPoint at)
+    {
+        var (hw, hh) = NodeSize(node);
+        using var fill = new SKPaint { Color = node.Fill ?? Palette.Lighten(Palette.OkabeIto[5], 0.72), IsAntialias = true };
+        using var stroke = new SKPaint { Color = Theme.Ink, IsStroke = true, StrokeWidth = 1.6f, IsAntialias = true };
+        if ((node.Shape ?? NodeShape) == NodeShape.Circle)
+        {
+            canvas.DrawCircle(at, hw, fill);
+            canvas.DrawCircle(at, hw, stroke);
+        }
+        else
+        {
+            var rect = new SKRect(at.X - hw, at.Y - hh, at.X + hw, at.Y + hh);
+            canvas.DrawRoundRect(rect, 6, 6, fill);
+            canvas.DrawRoundRect(rect, 6, 6, stroke);
+        }
+        Text.Draw(canvas, node.Label, at.X, at.Y, Theme.LabelSize, Text.ContrastingColor(fill.Color), HAlign.Center, VAlign.Middle);
+    }
+
+    static void DrawEdgeLabel(SKCanvas canvas, string text, SKPoint at)
+    {
+        var width = Text.Width(text, Theme.TickSize);
+        var height = Text.LineHeight(Theme.TickSize);
+        var box = new SKRect(at.X - width / 2 - 4, at.Y - height / 2 - 2, at.X + width / 2 + 4, at.Y + height / 2 + 2);
+        using var background = new SKPaint { Color = SKColors.White.WithAlpha(235), IsAntialias = true };
+        canvas.DrawRoundRect(box, 4, 4, background);
+        Text.Draw(canvas, text, at.X, at.Y, Theme.TickSize, Theme.Ink, HAlign.Center, VAlign.Middle);
+    }
+
+    sealed record Node(string Id, string Label, NodeShape? Shape, SKColor? Fill);
+
+    sealed record Edge(string From, string To, string? Label);
+}
