@@ -85,26 +85,19 @@ public readonly struct Values : IEnumerable<double>
     public static implicit operator Values(double[,] matrix) => From(matrix);
 
     /// <summary>Converts a 2-D array.</summary>
-    public static implicit operator Values(float[,] matrix)
-    {
-        ArgumentNullException.ThrowIfNull(matrix);
-        var (rows, columns) = (matrix.GetLength(0), matrix.GetLength(1));
-        var data = new double[matrix.Length];
-        for (var r = 0; r < rows; r++)
-            for (var c = 0; c < columns; c++)
-                data[r * columns + c] = matrix[r, c];
-        return new Values(data, [rows, columns]);
-    }
+    public static implicit operator Values(float[,] matrix) => FromMatrix(matrix, v => v);
 
     /// <summary>Converts a 2-D array of counts (e.g. a confusion matrix).</summary>
-    public static implicit operator Values(long[,] matrix)
+    public static implicit operator Values(long[,] matrix) => FromMatrix(matrix, v => v);
+
+    static Values FromMatrix<T>(T[,] matrix, Func<T, double> convert)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         var (rows, columns) = (matrix.GetLength(0), matrix.GetLength(1));
         var data = new double[matrix.Length];
         for (var r = 0; r < rows; r++)
             for (var c = 0; c < columns; c++)
-                data[r * columns + c] = matrix[r, c];
+                data[r * columns + c] = convert(matrix[r, c]);
         return new Values(data, [rows, columns]);
     }
 

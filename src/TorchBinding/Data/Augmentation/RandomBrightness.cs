@@ -3,44 +3,18 @@ using static TorchSharp.torch;
 namespace TorchBinding.Data.Augmentation;
 
 /// <summary>
-/// Multiplies each image by a factor drawn uniformly from [<see cref="MinFactor"/>, <see cref="MaxFactor"/>]:
-/// <c>out = clamp(f · x, 0, 1)</c>. Clamping, on by default, assumes pixel values in [0, 1] (as torchvision's
-/// <c>adjust_brightness</c> does for float images); turn it off for normalised inputs.
+/// Multiplies each image by a factor drawn uniformly from [<see cref="RandomFactorTransform.MinFactor"/>,
+/// <see cref="RandomFactorTransform.MaxFactor"/>]: <c>out = clamp(f · x, 0, 1)</c>. Clamping, on by default,
+/// assumes pixel values in [0, 1] (as torchvision's <c>adjust_brightness</c> does for float images); turn it
+/// off for normalised inputs. torchvision's <c>ColorJitter(brightness=b)</c> is the range [max(0, 1 - b), 1 + b].
 /// </summary>
-public sealed class RandomBrightness : BatchTransform
+/// <param name="minFactor">The smallest factor (non-negative).</param>
+/// <param name="maxFactor">The largest factor (at least <paramref name="minFactor"/>).</param>
+/// <param name="clamp">Clamp the result to [0, 1] (default true).</param>
+/// <param name="seed">The seed; null draws one from <see cref="Runtime.Seeding.NextSeed"/>.</param>
+public sealed class RandomBrightness(double minFactor, double maxFactor, bool clamp = true, int? seed = null)
+    : RandomFactorTransform(minFactor, maxFactor, clamp, seed)
 {
-    /// <summary>Creates the transform. torchvision's <c>ColorJitter(brightness=b)</c> is the range [max(0, 1 - b), 1 + b].</summary>
-    /// <param name="minFactor">The smallest factor (non-negative).</param>
-    /// <param name="maxFactor">The largest factor (at least <paramref name="minFactor"/>).</param>
-    /// <param name="clamp">Clamp the result to [0, 1] (default true).</param>
-    /// <param name="seed">The seed; null draws one from <see cref="Runtime.Seeding.NextSeed"/>.</param>
-    /// <exception cref="ArgumentException">The factor range is empty, negative or not finite.</exception>
-    public RandomBrightness(double minFactor, double maxFactor, bool clamp = true, int? seed = null) : base(seed)
-    {
-        CheckRange(minFactor, maxFactor, 0, nameof(RandomBrightness), "factor");
-        (MinFactor, MaxFactor, Clamp) = (minFactor, maxFactor, clamp);
-    }
-
-    /// <summary>The smallest factor.</summary>
-    public double MinFactor { get; }
-
-    /// <summary>The largest factor.</summary>
-    public double MaxFactor { get; }
-
-    /// <summary>Whether the result is clamped to [0, 1].</summary>
-    public bool Clamp { get; }
-
-    /// <summary>The factors drawn for the last batch, one per image.</summary>
-    public IReadOnlyList<double> LastFactors { get; private set; } = [];
-
     /// <inheritdoc/>
-    protected override Tensor Transform(Tensor batch)
-    {
-        var factors = new double[batch.shape[0]];
-        for (var i = 0; i < factors.Length; i++)
-            factors[i] = Uniform(MinFactor, MaxFactor);
-        LastFactors = factors;
-        var result = batch * PerSample(factors, batch);
-        return Clamp ? result.clamp(0, 1) : result;
-    }
+    protected override Tensor Adjust(Tensor batch, Tensor factor) => batch * factor;
 }
