@@ -218,3 +218,19 @@ public class ImageFileTests
         Assert.That(TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount, Is.EqualTo(before), "encoding leaves nothing");
     }
 }
+
+public class TestImagesTests
+{
+    [Test]
+    public void Camera_is_a_512_square_grey_image()
+    {
+        using var camera = TorchBinding.Data.Images.TestImages.Camera();
+        Assert.Multiple(() =>
+        {
+            Assert.That(camera.shape, Is.EqualTo(new long[] { 1, 512, 512 }));
+            Assert.That(camera.min().item<float>(), Is.GreaterThanOrEqualTo(0f));
+            Assert.That(camera.max().item<float>(), Is.LessThanOrEqualTo(1f));
+            Assert.That(camera.std().item<float>(), Is.GreaterThan(0.1f), "a photograph, not a flat image");
+        });
+    }
+}
