@@ -387,6 +387,7 @@ public sealed class BackpropNetwork : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var linears = MatchingLinears(model, nameof(CopyTo));
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         for (var l = 0; l < LayerCount; l++)
         {
@@ -402,6 +403,7 @@ public sealed class BackpropNetwork : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var linears = MatchingLinears(model, nameof(CopyFrom));
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         for (var l = 0; l < LayerCount; l++)
         {
