@@ -9,7 +9,7 @@ namespace TorchBinding.Tests.Autograd;
 /// The lecture's demonstration: XOR, which no single neuron learns, is learned by the hand-written backpropagation with
 /// one hidden layer. 2-4-1 binary sigmoid units, online updates with α = 1, weights from seed 3 uniform in [−0.5, 0.5]:
 /// all four outputs are on the right side of 0.5 after 625 epochs (a scan of seeds 0–7 solved every one within 1100
-/// epochs; 2-2-1 stalled in a local minimum for 3 of the 8).
+/// epochs; 2-2-1 had not solved it after 3000 epochs for 3 of the 8, stuck near a local minimum).
 /// </summary>
 public class BackpropXorTests
 {
