@@ -93,6 +93,40 @@ public static class Activations
         };
     }
 
+    /// <summary>
+    /// Recognises a module as a row of the table with the table's parameters: those made by <see cref="Module"/>,
+    /// and TorchSharp's own (<c>nn.Sigmoid()</c>, <c>nn.LeakyReLU(0.01)</c>, <c>nn.Softmax(-1)</c>, ...). A module with
+    /// other parameters (leaky ReLU's slope, ELU's α, SoftPlus' β, tanh-approximated GELU) is not recognised; a PReLU
+    /// is recognised whatever its learned α (read it from its <c>weight</c>). Softmax counts over dim −1 or 1 (the
+    /// last dimension of <c>[N, K]</c> batches).
+    /// </summary>
+    /// <param name="module">The module.</param>
+    /// <param name="activation">The activation, when recognised.</param>
+    /// <returns>Whether <paramref name="module"/> is one of the table's activations.</returns>
+    public static bool TryIdentify(nn.Module module, out Activation activation)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        Activation? found = module switch
+        {
+            TorchSharp.Modules.Identity => Activation.Identity,
+            BinaryStepModule => Activation.BinaryStep,
+            TorchSharp.Modules.Sigmoid => Activation.Sigmoid,
+            TorchSharp.Modules.Tanh => Activation.Tanh,
+            ArcTanModule => Activation.ArcTan,
+            TorchSharp.Modules.ReLU => Activation.ReLU,
+            TorchSharp.Modules.LeakyReLU leaky when leaky.negative_slope == ActivationTable.LeakyReLUSlope => Activation.LeakyReLU,
+            TorchSharp.Modules.PReLU => Activation.PReLU,
+            TorchSharp.Modules.ELU elu when elu.alpha == ActivationTable.ELUAlpha => Activation.ELU,
+            TorchSharp.Modules.Softplus softplus when softplus.beta == 1 => Activation.SoftPlus,
+            TorchSharp.Modules.Softmax softmax when softmax.dim is -1 or 1 => Activation.Softmax,
+            TorchSharp.Modules.GELU gelu when gelu.approximate == TorchSharp.Modules.GELU.Approximate.none => Activation.GELU,
+            TorchSharp.Modules.SiLU => Activation.SiLU,
+            _ => null,
+        };
+        activation = found ?? default;
+        return found is not null;
+    }
+
     sealed class BinaryStepModule() : nn.Module<Tensor, Tensor>("BinaryStep")
     {
         public override Tensor forward(Tensor input) => input.ge(0).to(input.dtype);
