@@ -13,8 +13,14 @@ rm -rf "$results"
 # The real-data tests read MNIST and Fashion-MNIST from the cache; fetch them (once) first.
 "$root/scripts/fetch-data.sh" || { echo "tests: 0 passed, 1 failed"; echo "(scripts/fetch-data.sh failed)"; exit 1; }
 
-dotnet test TorchBinding.sln --logger trx --results-directory "$results" "$@"
-status=$?
+# Build once (in parallel), then run the test projects one after another: libtorch's OpenMP threads
+# spin-wait, so test hosts training models side by side on a 2-core machine slow each other down
+# many times over.
+status=0
+dotnet build TorchBinding.sln -nologo -v quiet || status=$?
+if [ "$status" -eq 0 ]; then
+  dotnet test TorchBinding.sln --no-build -m:1 --logger trx --results-directory "$results" "$@" || status=$?
+fi
 
 passed=0; failed=0; skipped=0
 shopt -s nullglob
