@@ -45,6 +45,12 @@ public static class ModelExtensions
         throw new ArgumentException($"{module.GetName()} has no layer '{name}'; its layers are: {string.Join(", ", names)}.", nameof(name));
     }
 
+    /// <summary>The layer named <paramref name="name"/> as a <typeparamref name="TModule"/>, e.g. <c>model.Layer&lt;nn.Module&lt;Tensor, Tensor&gt;&gt;("conv2")</c> to register a forward hook.</summary>
+    /// <exception cref="ArgumentException">No layer has that name, or it is of another type.</exception>
+    public static TModule Layer<TModule>(this nn.Module module, string name) where TModule : nn.Module =>
+        module.Layer(name) as TModule
+        ?? throw new ArgumentException($"{module.GetName()}'s layer '{name}' is a {module.Layer(name).GetType().Name}, not a {typeof(TModule).Name}.", nameof(name));
+
     /// <summary>
     /// A table of the top-level layers with their type, parameter count and share of the total, then the total:
     /// where a network's parameters live (a lecture point: mostly in the first fully connected layer of a CNN).
