@@ -35,6 +35,14 @@ static class InputChecks
         LikeParameters(input, model, parameter);
     }
 
+    /// <summary>The cheap part of <see cref="Images"/> for building blocks called on their own: rank 4 and the channel count.</summary>
+    public static void BlockInput(Tensor input, string block, long channels)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.dim() != 4 || input.shape[1] != channels)
+            throw new ArgumentException($"{block}.conv1 expects a batch of feature maps [N, {channels}, H, W], got {Shapes.Format(input)}.", nameof(input));
+    }
+
     /// <summary>A floating-point input of the parameters' dtype, on their device.</summary>
     public static void LikeParameters(Tensor input, string model, Tensor parameter)
     {

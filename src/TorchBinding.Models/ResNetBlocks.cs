@@ -54,6 +54,7 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
+        InputChecks.BlockInput(input, GetName(), Shape.InChannels);
         var x = nn.functional.relu(bn1.call(conv1.call(input)));
         x = bn2.call(conv2.call(x));
         if (Shape.Residual)
@@ -106,6 +107,7 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
+        InputChecks.BlockInput(input, GetName(), Shape.InChannels);
         var x = nn.functional.relu(bn1.call(conv1.call(input)));
         x = nn.functional.relu(bn2.call(conv2.call(x)));
         x = bn3.call(conv3.call(x));

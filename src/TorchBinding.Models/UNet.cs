@@ -175,6 +175,8 @@ public sealed class DoubleConv : nn.Module<Tensor, Tensor>
     /// <summary>A double convolution from <paramref name="inChannels"/> to <paramref name="outChannels"/> channels.</summary>
     public DoubleConv(long inChannels, long outChannels, bool batchNorm = true) : base(InputChecks.Start("DoubleConv"))
     {
+        InChannels = inChannels;
+        OutChannels = outChannels;
         conv1 = nn.Conv2d(inChannels, outChannels, 3, padding: 1, bias: !batchNorm);
         bn1 = batchNorm ? nn.BatchNorm2d(outChannels) : null;
         conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1, bias: !batchNorm);
@@ -182,11 +184,18 @@ public sealed class DoubleConv : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Input channels.</summary>
+    public long InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public long OutChannels { get; }
+
     internal Conv2d FirstConvolution => conv1;
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
+        InputChecks.BlockInput(input, GetName(), InChannels);
         var x = conv1.call(input);
         x = nn.functional.relu(bn1 is null ? x : bn1.call(x));
         x = conv2.call(x);

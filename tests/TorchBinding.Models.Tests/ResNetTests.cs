@@ -163,6 +163,10 @@ public class ResNetTests
             Assert.That(() => new ResNet().call(randn(3, 28, 28)), Throws.ArgumentException.With.Message.Contain("[N, 1, H, W], got [3, 28, 28]"));
             Assert.That(() => new ResNet().call(Images(1, 1, 2, 2)), Throws.ArgumentException.With.Message.Contain("too few for batch norm"));
             Assert.That(() => new ResNet(new ResNetOptions { Widths = [16, 32], Blocks = [2] }), Throws.ArgumentException.With.Message.Contain("one entry per stage"));
+            Assert.That(() => new BasicBlock(16, 32, stride: 2).call(Images(2, 8, 8, 8)),
+                Throws.ArgumentException.With.Message.StartWith("BasicBlock.conv1 expects a batch of feature maps [N, 16, H, W], got [2, 8, 8, 8]."));
+            Assert.That(() => new Bottleneck(64, 16, residual: false).call(Images(2, 16, 8, 8)),
+                Throws.ArgumentException.With.Message.StartWith("PlainBottleneck.conv1 expects a batch of feature maps [N, 64, H, W]"));
         });
     }
 

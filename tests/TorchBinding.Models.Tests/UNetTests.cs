@@ -60,6 +60,7 @@ public class UNetTests
             Assert.That(() => model.call(Images(2, 3, 64, 64)),
                 Throws.ArgumentException.With.Message.StartWith("unet.enc1.conv1 expects 1 input channel(s), got 3: input [2, 3, 64, 64]."));
             Assert.That(() => model.call(Images(1, 1, 8, 8)), Throws.ArgumentException.With.Message.Contain("too few for batch norm"));
+            Assert.That(() => new DoubleConv(32, 16).call(Images(1, 16, 8, 8)), Throws.ArgumentException.With.Message.StartWith("DoubleConv.conv1 expects a batch of feature maps [N, 32, H, W], got [1, 16, 8, 8]."));
         });
     }
 
