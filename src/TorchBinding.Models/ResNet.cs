@@ -123,7 +123,7 @@ public sealed record ResNetOptions
 /// (<see cref="ResNetOptions.Residual"/> false) shows the degradation problem of deep networks without them.
 /// <c>new ResNet()</c> is the course's small ResNet (42,938 parameters); the factories give ResNet-18/34/50 and the
 /// CIFAR networks of depth 6n+2. Layer names follow torchvision (<c>conv1, bn1, maxpool, layer1..layerK, avgpool,
-/// fc</c>; blocks <c>layer2.0.conv1</c>, <c>layer2.0.downsample.0</c>), so torchvision state dicts fit ResNet-18/34/50.
+/// fc</c>; blocks <c>layer2.0.conv1</c>, <c>layer2.0.downsample.0</c>): ResNet-18/34/50 have torchvision's state-dict names and shapes.
 /// Convolutions start with He (Kaiming) normal initialisation, fan-out, as in torchvision.
 /// </summary>
 /// <example>

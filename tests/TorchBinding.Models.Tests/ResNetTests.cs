@@ -50,6 +50,10 @@ public class ResNetTests
         var names = model.named_parameters().Select(p => p.name).ToList();
         Assert.That(names, Has.Count.EqualTo(3 + 48 + 9 + 2));
         Assert.That(names, Does.Contain("layer4.1.bn2.bias").And.Contain("layer3.0.downsample.0.weight").And.Contain("fc.weight"));
+        // With 20 batch norms' running_mean, running_var and num_batches_tracked, its state dict has 122 entries.
+        var state = model.state_dict();
+        Assert.That(state, Has.Count.EqualTo(62 + 20 * 3));
+        Assert.That(state.Keys, Does.Contain("layer1.0.bn1.num_batches_tracked").And.Contain("bn1.running_mean"));
         model.eval();
         using (no_grad())
             Assert.That(model.call(Images(1, 3, 224, 224)).shape, Is.EqualTo(new long[] { 1, 1000 }));
