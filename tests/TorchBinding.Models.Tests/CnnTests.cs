@@ -151,6 +151,7 @@ public class CnnTests
     public void The_summary_shows_where_the_parameters_are()
     {
         var summary = new Cnn().Summary();
+        TestContext.Out.WriteLine(summary);
         Assert.That(summary, Does.Contain("conv2").And.Contain("12,832").And.Contain("15,690").And.Contain("total").And.Contain("28,938"));
     }
 }
