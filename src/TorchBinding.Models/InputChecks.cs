@@ -1,0 +1,63 @@
+using TorchBinding.Runtime;
+using static TorchSharp.torch;
+
+namespace TorchBinding.Models;
+
+/// <summary>
+/// The input checks every model runs first in <c>forward</c>, so that a predictable mistake (no batch or channel
+/// dimension, the wrong channel count, integer pixels, input and model on different devices) is reported with the
+/// module's name and both shapes instead of surfacing from libtorch.
+/// </summary>
+static class InputChecks
+{
+    /// <summary>Starts the runtime before the first native call of a module's constructor; returns the module's name.</summary>
+    public static string Start(string name)
+    {
+        TorchRuntime.EnsureInitialized();
+        return name;
+    }
+
+    /// <summary>A batch of images <c>[N, C, H, W]</c> with <paramref name="channels"/> channels, of the dtype and on the device of <paramref name="parameter"/>.</summary>
+    public static void Images(Tensor input, string model, string firstLayer, long channels, Tensor parameter)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.dim() != 4)
+        {
+            var hint = input.dim() == 3
+                ? channels == 1
+                    ? ": add the channel dimension (input.unsqueeze(1)) for a batch of grey images, or the batch dimension (input.unsqueeze(0)) for a single image"
+                    : ": add the batch dimension (input.unsqueeze(0)) for a single image"
+                : "";
+            throw new ArgumentException($"{model} expects a batch of images [N, {channels}, H, W], got {Shapes.Format(input)}{hint}.", nameof(input));
+        }
+        if (input.shape[1] != channels)
+            throw new ArgumentException($"{model}.{firstLayer} expects {channels} input channel(s), got {input.shape[1]}: input {Shapes.Format(input)}.", nameof(input));
+        LikeParameters(input, model, parameter);
+    }
+
+    /// <summary>The cheap part of <see cref="Images"/> for building blocks called on their own: rank 4 and the channel count.</summary>
+    public static void BlockInput(Tensor input, string block, long channels)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.dim() != 4 || input.shape[1] != channels)
+            throw new ArgumentException($"{block}.conv1 expects a batch of feature maps [N, {channels}, H, W], got {Shapes.Format(input)}.", nameof(input));
+    }
+
+    /// <summary>A floating-point input of the parameters' dtype, on their device.</summary>
+    public static void LikeParameters(Tensor input, string model, Tensor parameter)
+    {
+        if (!input.is_floating_point())
+            throw new ArgumentException($"{model} expects floating-point values, got {input.dtype}: input {Shapes.Format(input)}; convert it with input.to(float32) (pixels scaled to [0, 1]).", nameof(input));
+        if (input.dtype != parameter.dtype)
+            throw new ArgumentException($"{model}'s parameters are {parameter.dtype} but the input is {input.dtype}: input {Shapes.Format(input)}; convert it with input.to({parameter.dtype}).", nameof(input));
+        if (input.device_type != parameter.device_type || input.device_index != parameter.device_index)
+            throw new ArgumentException($"{model} is on {parameter.device} but the input is on {input.device}: input {Shapes.Format(input)}; move it with input.to(device).", nameof(input));
+    }
+
+    /// <summary>More than one value per channel to normalise: batch norm cannot train on a batch of one.</summary>
+    public static void BatchNormCanTrain(Tensor input, bool training, string model)
+    {
+        if (training && input.shape[0] == 1 && input.numel() / Math.Max(1, input.shape[1]) <= 1)
+            throw new ArgumentException($"{model} uses batch norm and cannot train on a batch of one sample: input {Shapes.Format(input)}; use larger batches, or call model.eval() to predict.", nameof(input));
+    }
+}
