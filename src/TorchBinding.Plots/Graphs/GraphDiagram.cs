@@ -73,6 +73,22 @@ public sealed class GraphDiagram : Figure
         return this;
     }
 
+    /// <summary>
+    /// A diagram of a <see cref="TorchBinding.Autograd.ComputationGraph"/> (an expression graph of
+    /// <c>Value</c>, or a model's layer graph): values as circles, operations and modules as boxes, fields of a
+    /// label ("c = a + b | data 3 | grad 2") on separate lines, edges with their labels.
+    /// </summary>
+    public static GraphDiagram From(TorchBinding.Autograd.ComputationGraph graph, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var diagram = new GraphDiagram { Title = title };
+        foreach (var node in graph.Nodes)
+            diagram.AddNode(node.Id, string.Join("\n", node.Fields), node.Kind == TorchBinding.Autograd.GraphNodeKind.Value ? NodeShape.Circle : NodeShape.Box);
+        foreach (var edge in graph.Edges)
+            diagram.AddEdge(edge.From, edge.To, edge.Label);
+        return diagram;
+    }
+
     /// <summary>Adds a directed edge; nodes not yet added are added with their identifiers as labels.</summary>
     /// <param name="from">The source node.</param>
     /// <param name="to">The target node (the same as <paramref name="from"/> for a self-loop).</param>
@@ -179,10 +195,13 @@ public sealed class GraphDiagram : Figure
 
     (float HalfWidth, float HalfHeight) NodeSize(Node node)
     {
-        var text = Text.Width(node.Label, Theme.LabelSize);
+        // Labels may have several lines ("c = a + b\ndata 3\ngrad 2").
+        var lines = node.Label.Split('\n');
+        var text = lines.Max(l => Text.Width(l, Theme.LabelSize));
+        var height = lines.Length * Text.LineHeight(Theme.LabelSize);
         return (node.Shape ?? NodeShape) == NodeShape.Circle
-            ? (Math.Max(22, text / 2 + 11), Math.Max(22, text / 2 + 11))
-            : (text / 2 + 12, 17);
+            ? (Math.Max(22, Math.Max(text, height) / 2 + 11), Math.Max(22, Math.Max(text, height) / 2 + 11))
+            : (text / 2 + 12, Math.Max(17, height / 2 + 8));
     }
 
     private protected override (int Width, int Height) DefaultSize => ChosenLayout() == GraphLayout.Circular ? (560, 500) : (720, 420);
@@ -318,7 +337,10 @@ public sealed class GraphDiagram : Figure
             canvas.DrawRoundRect(rect, 6, 6, fill);
             canvas.DrawRoundRect(rect, 6, 6, stroke);
         }
-        Text.Draw(canvas, node.Label, at.X, at.Y, Theme.LabelSize, Text.ContrastingColor(fill.Color), HAlign.Center, VAlign.Middle);
+        var lines = node.Label.Split('\n');
+        var lineHeight = Text.LineHeight(Theme.LabelSize);
+        for (var i = 0; i < lines.Length; i++)
+            Text.Draw(canvas, lines[i], at.X, at.Y + (i - (lines.Length - 1) / 2f) * lineHeight, Theme.LabelSize, Text.ContrastingColor(fill.Color), HAlign.Center, VAlign.Middle);
     }
 
     static void DrawEdgeLabel(SKCanvas canvas, string text, SKPoint at)

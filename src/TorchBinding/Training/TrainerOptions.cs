@@ -2,6 +2,19 @@ using TorchBinding.Metrics;
 
 namespace TorchBinding.Training;
 
+/// <summary>What the trainer's non-finite guard checks before each optimizer step.</summary>
+public enum NonFiniteCheck
+{
+    /// <summary>Nothing.</summary>
+    Off,
+
+    /// <summary>The loss; when it is not finite, the weights are examined to tell a bad loss from a bad earlier update.</summary>
+    Loss,
+
+    /// <summary>The loss and every gradient: training stops before a non-finite gradient reaches the weights.</summary>
+    LossAndGradients,
+}
+
 /// <summary>How a <see cref="Trainer"/> runs. Defaults suit a first experiment; every field is optional.</summary>
 public sealed record TrainerOptions
 {
@@ -47,8 +60,13 @@ public sealed record TrainerOptions
     /// <summary>Where progress goes (default: standard output).</summary>
     public TextWriter? ProgressWriter { get; init; }
 
-    /// <summary>Stop with a message when the loss or a gradient becomes NaN or infinite (default true).</summary>
-    public bool StopOnNonFinite { get; init; } = true;
+    /// <summary>
+    /// What the non-finite guard checks before each optimizer step (default: the loss, which costs nothing since
+    /// its value is read anyway). <see cref="NonFiniteCheck.LossAndGradients"/> also checks every gradient (one fused
+    /// norm per step: about 15 % of a tiny MLP's step, negligible for real models), so a non-finite gradient is
+    /// caught before the update instead of through the loss of the next step.
+    /// </summary>
+    public NonFiniteCheck NonFiniteCheck { get; init; } = NonFiniteCheck.Loss;
 
     /// <summary>A checkpoint to resume from (null: start afresh).</summary>
     public string? ResumeFrom { get; init; }

@@ -103,6 +103,14 @@ public sealed class TrainingContext
     /// <summary>The loss of the step in progress, for callbacks in <see cref="TrainingCallback.OnAfterBackward"/>.</summary>
     public Tensor? CurrentLoss { get; private set; }
 
+    /// <summary>The value of <see cref="CurrentLoss"/>, read once for every callback.</summary>
+    public double CurrentLossValue { get; private set; } = double.NaN;
+
+    Tensor? _lossRead;
+
+    /// <summary>The value read by <see cref="AfterBackward"/> for this very tensor, or null.</summary>
+    internal double? LossValueOf(Tensor loss) => ReferenceEquals(loss, _lossRead) ? CurrentLossValue : null;
+
     /// <summary>
     /// Called by a step between <c>backward()</c> and the optimizer step: runs every callback's
     /// <see cref="TrainingCallback.OnAfterBackward"/> and returns whether the optimizer step should happen.
@@ -111,6 +119,8 @@ public sealed class TrainingContext
     {
         _skipStep = false;
         CurrentLoss = loss;
+        CurrentLossValue = Trainer.ScalarValue(loss, "loss");
+        _lossRead = loss;
         try
         {
             foreach (var callback in _callbacks)

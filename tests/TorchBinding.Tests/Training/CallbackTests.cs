@@ -85,21 +85,24 @@ public class CallbackTests
         }
     }
 
-    [TestCase(false, "the loss became NaN at epoch 2, step 3")]
-    [TestCase(true, "the gradient of '_linear.weight' became NaN at epoch 2, step 3")]
-    public void Non_finite_guard_stops_naming_epoch_step_and_what_went_bad(bool gradientOnly, string message)
+    [TestCase(false, NonFiniteCheck.Loss, "the loss became NaN at epoch 2, step 3", true)]
+    [TestCase(false, NonFiniteCheck.LossAndGradients, "the loss became NaN at epoch 2, step 3", true)]
+    [TestCase(true, NonFiniteCheck.LossAndGradients, "the gradient of '_linear.weight' became NaN at epoch 2, step 3", true)]
+    [TestCase(true, NonFiniteCheck.Loss, "the loss became NaN at epoch 2, step 4 (global step 27) because the weights are no longer finite ('_linear.weight' holds NaN): a gradient became non-finite in the update of the step before", false)]
+    public void Non_finite_guard_stops_naming_epoch_step_and_what_went_bad(bool gradientOnly, NonFiniteCheck check, string message, bool weightsStayFinite)
     {
         var (train, _) = Digits();
         using (train)
         {
             var model = new Poisoned(fromStep: 26, gradientOnly); // 23 batches of 64 per epoch: step 26 is epoch 2, step 3
-            var trainer = new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.01), new TrainerOptions { Epochs = 5, BatchSize = 64, Progress = false });
+            var trainer = new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.01), new TrainerOptions { Epochs = 5, BatchSize = 64, Progress = false, NonFiniteCheck = check });
             var history = trainer.Fit(train);
             Assert.Multiple(() =>
             {
                 Assert.That(history.StopReason, Does.Contain(message));
                 Assert.That(history.Epochs, Has.Count.EqualTo(1), "the second epoch did not finish");
-                Assert.That(model.parameters().All(p => p.isfinite().all().item<bool>()), Is.True, "the bad step was not applied");
+                Assert.That(model.parameters().All(p => p.isfinite().all().item<bool>()), Is.EqualTo(weightsStayFinite),
+                    weightsStayFinite ? "the bad step was not applied" : "without the gradient check the bad update happened, and the message says so");
             });
         }
     }
