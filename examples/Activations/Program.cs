@@ -4,6 +4,7 @@ using TorchBinding.Activations;
 using TorchBinding.Experiments;
 using TorchBinding.Plots;
 using TorchBinding.Plots.Charts;
+using TorchSharp;
 using static TorchSharp.torch;
 
 var run = ExperimentRun.Start(args, "activations", "the activation table: values and analytic derivatives, checked against autograd");

@@ -72,12 +72,12 @@ Console.WriteLine($"  hinge + (λ/2)wᵀw, λ = {lambda}, {steps} gradient-desce
 Console.WriteLine($"  w = ({w[0]:F4}, {w[1]:F4}), b = {bias:F4}; margins y·f(x) = {string.Join(", ", margins.Select(m => m.ToString("F3")))}");
 
 new LineChart { Title = "Hinge loss + (λ/2)wᵀw", XLabel = "gradient-descent step", YLabel = "loss" }
-    .Add("training loss", history.Series("train_loss")).Save(run.PathFor("loss.png"));
+    .Add("training loss", history.Series("train_loss").ToArray()).Save(run.PathFor("loss.png"));
 using (var labels = points.Targets.flatten().gt(0).to(int64))
 {
     new DecisionBoundaryChart(x => model.call(x.to(run.Device)).cpu(), points.Inputs, labels, ["y = −1", "y = +1"])
     {
-        Title = $"f(x) = {w[0]:F2}·x₁ + {w[1]:F2}·x₂ + {bias:F2}",
+        Title = $"f(x) = {w[0]:F2}·x₁ {(w[1] < 0 ? "−" : "+")} {Math.Abs(w[1]):F2}·x₂ {(bias < 0 ? "−" : "+")} {Math.Abs(bias):F2}",
     }.Save(run.PathFor("boundary.png"));
 }
 

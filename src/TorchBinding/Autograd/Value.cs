@@ -251,7 +251,7 @@ public sealed class Value
             for (var p = 0; p < v._parents.Length; p++)
             {
                 var derivative = DerivativeLabel(v, v._parents[p], v._localDerivatives[p]);
-                edges.Add(new GraphEdge(ids[v._parents[p]], target, operationNodes ? derivative : $"{v.Operation}, {derivative}"));
+                edges.Add(new GraphEdge(ids[v._parents[p]], target, operationNodes || derivative is null ? derivative ?? (operationNodes ? null : v.Operation) : $"{v.Operation}, {derivative}"));
             }
             if (target != id)
                 edges.Add(new GraphEdge(target, id));
@@ -325,10 +325,11 @@ public sealed class Value
         return name.Length > 0 ? $"{name} | {numbers}" : numbers;
     }
 
-    static string DerivativeLabel(Value result, Value operand, double derivative) =>
-        result.Label.Length > 0 && operand.Label.Length > 0 && !operand.IsConstant()
-            ? $"∂{result.Label}/∂{operand.Label} = {Format(derivative)}"
-            : $"∂ = {Format(derivative)}";
+    // Constants need no derivative on their edge: nothing flows back into them.
+    static string? DerivativeLabel(Value result, Value operand, double derivative) =>
+        operand.IsConstant() ? null
+        : result.Label.Length > 0 && operand.Label.Length > 0 ? $"∂{result.Label}/∂{operand.Label} = {Format(derivative)}"
+        : $"∂ = {Format(derivative)}";
 
     bool IsConstant() => IsLeaf && Label == Format(Data, compact: true);
 

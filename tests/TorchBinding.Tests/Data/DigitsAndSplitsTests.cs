@@ -77,3 +77,23 @@ public class DigitsAndSplitsTests
             Throws.ArgumentException.With.Message.Contain("toy").And.Message.Contain("[10, 3]").And.Message.Contain("[9]"));
     }
 }
+
+public class TakeTests
+{
+    [Test]
+    public void Take_keeps_the_first_samples_and_their_labels()
+    {
+        using var digits = Digits.Load();
+        using var first = digits.Take(10);
+        using var all = digits.Take(5000);
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Count, Is.EqualTo(10));
+            Assert.That(first.ClassLabels(), Is.EqualTo(digits.ClassLabels()[..10]));
+            Assert.That(first.Inputs.equal(digits.Inputs[..10]).all().item<bool>(), Is.True);
+            Assert.That(first.Name, Is.EqualTo("digits[:10]"));
+            Assert.That(all.Count, Is.EqualTo(1797));
+            Assert.That(() => digits.Take(0), Throws.TypeOf<ArgumentOutOfRangeException>());
+        });
+    }
+}

@@ -1,0 +1,100 @@
+// CNNs on MNIST and Fashion-MNIST. The course's LeNet-style network (Conv 1→16 k5 p2, ReLU, MaxPool 2,
+// Conv 16→32 k5 p2, ReLU, MaxPool 2, Linear 7·7·32→10) with Adam 1e-3, batch 100, 5 epochs: the course
+// reports 98.82 % on MNIST. On Fashion-MNIST the published benchmark lists 0.876–0.934 for two-conv
+// networks and 0.925 for one under 100K parameters, which the small CNN (three 3x3 conv blocks with batch
+// norm, 60,986 parameters) is trained for, with flips and padded crops as augmentation and a 1cycle schedule.
+using System.Diagnostics;
+using TorchBinding.Data;
+using TorchBinding.Data.Augmentation;
+using TorchBinding.Experiments;
+using TorchBinding.Metrics;
+using TorchBinding.Models;
+using TorchBinding.Plots;
+using TorchBinding.Plots.Images;
+using TorchBinding.Training;
+using TorchBinding.Training.Callbacks;
+using TorchBinding.Training.Schedules;
+using TorchSharp;
+using static TorchSharp.torch;
+
+var run = ExperimentRun.Start(args, "cnn_mnist", "the course CNN on MNIST and Fashion-MNIST, and a CNN under 100K parameters on Fashion-MNIST",
+    new ExtraOption("dataset", "mnist, fashion or both", "both"),
+    new ExtraOption("epochs", "epochs of the course CNN", "5"),
+    new ExtraOption("small-epochs", "epochs of the small CNN on Fashion-MNIST", "15"));
+if (run is null)
+    return;
+var which = run.Options.GetString("dataset");
+if (which is not ("mnist" or "fashion" or "both"))
+{
+    Console.Error.WriteLine($"--dataset '{which}' is not one of mnist, fashion, both.");
+    Environment.Exit(2);
+}
+
+// One model on one data set: train, evaluate on the test set, write the classification figures.
+double Train(string key, string title, nn.Module<Tensor, Tensor> model, InMemoryDataset train, InMemoryDataset test, TrainerOptions options, double learningRate)
+{
+    model.to(run.Device);
+    Console.WriteLine($"  {title}: {model.ParameterCount():N0} parameters, {train.Count} training images");
+    var clock = Stopwatch.StartNew();
+    var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(model.parameters(), learningRate),
+        options with { Seed = run.Seed, Metrics = [() => new Accuracy()], Callbacks = [.. options.Callbacks, new MetricsLog(run.PathFor($"{key}_epochs.csv"))] });
+    var history = trainer.Fit(train, test);
+    var seconds = clock.Elapsed.TotalSeconds;
+    using var logits = trainer.Predict(test);
+    var confusion = ClassificationReport.Write(run.OutputDirectory, history, logits, test, title, prefix: $"{key}_");
+    Console.WriteLine($"  {title}: test accuracy {confusion.Accuracy:P2} in {seconds:F0} s ({train.Count * history.Epochs.Count / seconds:F0} images/s)");
+    run.Metric($"{key}_test_accuracy", confusion.Accuracy);
+    run.Metric($"{key}_seconds", Math.Round(seconds, 1));
+    run.Metric($"{key}_parameters", model.ParameterCount());
+    return confusion.Accuracy;
+}
+
+var epochs = run.Options.GetInt("epochs");
+if (which is "mnist" or "both")
+{
+    using var train = Mnist.Load(DatasetPart.Train);
+    using var test = Mnist.Load(DatasetPart.Test);
+    // Fast mode (CI): one epoch on the first 30000 training images, tested on all 10000.
+    using var subset = run.Fast ? train.Take(30000) : null;
+    var model = Cnn.Course();
+    Train("mnist_course", "Course CNN on MNIST", model, subset ?? train, test, new TrainerOptions { Epochs = run.Fast ? 1 : epochs, BatchSize = 100 }, 1e-3);
+    DrawFilters(model, test);
+}
+if ((which is "fashion" or "both") && !run.Fast)
+{
+    using var train = FashionMnist.Load(DatasetPart.Train);
+    using var test = FashionMnist.Load(DatasetPart.Test);
+    Train("fashion_course", "Course CNN on Fashion-MNIST", Cnn.Course(), train, test, new TrainerOptions { Epochs = epochs, BatchSize = 100 }, 1e-3);
+    var smallEpochs = run.Options.GetInt("small-epochs");
+    var steps = smallEpochs * ((train.Count + 99) / 100);
+    Train("fashion_small", "Small CNN (<100K) on Fashion-MNIST", Cnn.Small(), train, test, new TrainerOptions
+    {
+        Epochs = smallEpochs, BatchSize = 100,
+        Augmentation = new Compose(new RandomHorizontalFlip(seed: run.Seed), new RandomCrop(padding: 2, seed: run.Seed + 1)),
+        Callbacks = [new LearningRateScheduler(new OneCycle(steps), ScheduleInterval.Step)],
+    }, 3e-3);
+}
+
+var summary = string.Join(", ", run.Metrics.Where(m => m.Key.EndsWith("_test_accuracy", StringComparison.Ordinal)).Select(m => $"{m.Key.Replace("_test_accuracy", "")} {m.Value:P2}"));
+run.Finish($"CnnMnist: test accuracy {summary}{(run.Fast ? " (fast mode: 1 epoch on 30000 MNIST images)" : "")}");
+
+// The first convolution's 16 kernels, and what they make of one test digit.
+void DrawFilters(Cnn model, InMemoryDataset test)
+{
+    using var scope = NewDisposeScope();
+    using var noGrad = no_grad();
+    model.eval();
+    var conv1 = model.Layer<TorchSharp.Modules.Conv2d>("conv1");
+    var kernels = conv1.weight!.cpu();                                       // [16, 1, 5, 5]
+    var limit = kernels.abs().max().item<float>();
+    var filters = ImageGrid.FromBatch(kernels);
+    (filters.Min, filters.Max, filters.Colormap, filters.Columns) = (-limit, limit, Colormap.Balance, 8);
+    var digit = test.Inputs[..1].to(run.Device);
+    var maps = nn.functional.relu(conv1.call(digit)).cpu().transpose(0, 1);                // [16, 1, 28, 28]
+    var features = ImageGrid.FromBatch(maps);
+    (features.Colormap, features.Columns) = (Colormap.Viridis, 8);
+    new MultiPanelFigure(columns: 1) { Title = "Course CNN on MNIST: the first layer", PanelWidth = 760, PanelHeight = 260 }
+        .Add(filters, "conv1: sixteen 5x5 kernels (blue negative, red positive)")
+        .Add(features, "their ReLU feature maps for the first test digit")
+        .Save(run.PathFor("mnist_course_filters.png"));
+}
