@@ -26,19 +26,19 @@ if (run is null)
 using var mnistTrain = Mnist.Load(DatasetPart.Train);
 using var mnistTest = Mnist.Load(DatasetPart.Test);
 
-// 1. The course ResNet.
+// 1. The course ResNet, with the course's recipe (pixels in [0, 1]).
 using var subset = run.Fast ? mnistTrain.Take(12000) : null;
-var train = subset ?? mnistTrain;
+var (train, test) = (subset ?? mnistTrain, mnistTest);
 var course = ResNet.Course().to(run.Device);
 Console.WriteLine($"  course ResNet: {course.ParameterCount():N0} parameters, {train.Count} training images");
 var clock = Stopwatch.StartNew();
 var trainer = new Trainer(course, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(course.parameters(), 1e-3),
     new TrainerOptions { Epochs = run.Fast ? 1 : run.Options.GetInt("epochs"), BatchSize = 100, Seed = run.Seed, Metrics = [() => new Accuracy()] });
-var history = trainer.Fit(train, mnistTest);
+var history = trainer.Fit(train, test);
 var courseSeconds = clock.Elapsed.TotalSeconds;
-using (var logits = trainer.Predict(mnistTest))
+using (var logits = trainer.Predict(test))
 {
-    var confusion = ClassificationReport.Write(run.OutputDirectory, history, logits, mnistTest, "Course ResNet on MNIST", prefix: "course_");
+    var confusion = ClassificationReport.Write(run.OutputDirectory, history, logits, test, "Course ResNet on MNIST", prefix: "course_");
     Console.WriteLine($"  course ResNet: test accuracy {confusion.Accuracy:P2} in {courseSeconds:F0} s");
     run.Metric("course_test_accuracy", confusion.Accuracy);
 }

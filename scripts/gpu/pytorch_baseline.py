@@ -46,8 +46,79 @@ def mlp_step_ms(batch=256, warmups=50, steps=500, repeats=5):
     return statistics.median(results)
 
 
+class CourseCnn(torch.nn.Module):
+    """The course's LeNet-style CNN (28,938 parameters), as TorchBinding.Models.Cnn.Course() builds it."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 16, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Conv2d(16, 32, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Flatten(), torch.nn.Linear(7 * 7 * 32, 10))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class BasicBlock(torch.nn.Module):
+    def __init__(self, inputs, channels, stride):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(inputs, channels, 3, stride, 1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(channels)
+        self.conv2 = torch.nn.Conv2d(channels, channels, 3, 1, 1, bias=False)
+        self.bn2 = torch.nn.BatchNorm2d(channels)
+        self.shortcut = torch.nn.Identity() if stride == 1 and inputs == channels else torch.nn.Sequential(
+            torch.nn.Conv2d(inputs, channels, 1, stride, bias=False), torch.nn.BatchNorm2d(channels))
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
+
+
+class CourseResNet(torch.nn.Module):
+    """The course's small ResNet (42,938 parameters), as TorchBinding.Models.ResNet.Course() builds it."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Sequential(torch.nn.Conv2d(1, 16, 3, 1, 1, bias=False), torch.nn.BatchNorm2d(16), torch.nn.ReLU())
+        self.blocks = torch.nn.Sequential(BasicBlock(16, 16, 1), BasicBlock(16, 16, 1), BasicBlock(16, 32, 2), BasicBlock(32, 32, 1))
+        self.head = torch.nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.head(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1), 1))
+
+
+def training_images_per_second(model, batch=100, warmups=20, steps=100, repeats=5):
+    torch.manual_seed(0)
+    model = model.cuda()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.rand(batch, 1, 28, 28, device="cuda")
+    y = torch.randint(0, 10, (batch,), device="cuda")
+
+    def step():
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+    for _ in range(warmups):
+        step()
+    torch.cuda.synchronize()
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        torch.cuda.synchronize()
+        rates.append(batch * steps / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
 if __name__ == "__main__":
     print(f"torch_version={torch.__version__}")
     print(f"device={torch.cuda.get_device_name(0)}")
     print(f"bf16_matmul_tflops={bf16_matmul_tflops()}")
     print(f"mlp_step_ms={mlp_step_ms()}")
+    assert sum(p.numel() for p in CourseCnn().parameters()) == 28938
+    assert sum(p.numel() for p in CourseResNet().parameters()) == 42938
+    print(f"course_cnn_images_per_s={training_images_per_second(CourseCnn())}")
+    print(f"course_resnet_images_per_s={training_images_per_second(CourseResNet())}")

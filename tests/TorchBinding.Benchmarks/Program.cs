@@ -13,6 +13,7 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
     ["startup-step"] = quick => [StartupStepBenchmark.Run(quick)],
     ["batching"] = BatchingBenchmark.Run,
     ["trainer"] = TrainerBenchmark.Run,
+    ["models"] = ModelTrainingBenchmark.Run,
 };
 var quick = args.Contains("--quick");
 var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();

@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using TorchBinding.Data;
+using TorchBinding.Models;
 using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -62,14 +63,44 @@ using (NewDisposeScope())
     }
 }
 
+// The course models compute the same on CUDA as on the CPU, from the same weights.
+foreach (var (name, make) in new (string, Func<nn.Module<Tensor, Tensor>>)[] { ("course CNN", () => Cnn.Course()), ("course ResNet", () => ResNet.Course()), ("U-Net", () => new UNet(1, 4)) })
+{
+    using var scope = NewDisposeScope();
+    torch.manual_seed(1);
+    var cpuModel = make();
+    var gpuModel = make();
+    gpuModel.load_state_dict(cpuModel.state_dict());
+    gpuModel.to(cuda);
+    cpuModel.eval();
+    gpuModel.eval();
+    var input = rand(4, 1, name == "U-Net" ? 64 : 28, name == "U-Net" ? 64 : 28);
+    using var noGrad = no_grad();
+    var difference = (cpuModel.call(input) - gpuModel.call(input.to(cuda)).cpu()).abs().max().item<float>();
+    Check($"{name} on CUDA = on CPU", difference < 1e-3, $"largest output difference {difference:E2}");
+}
+
+// Augmentation and batching stay on the device and match the CPU under the same seed.
+using (NewDisposeScope())
+{
+    var batch = rand(8, 1, 28, 28);
+    var onCpu = new TorchBinding.Data.Augmentation.Compose(new TorchBinding.Data.Augmentation.RandomCrop(2, seed: 5), new TorchBinding.Data.Augmentation.RandomRotation(10, seed: 6)).Apply(batch);
+    var onGpu = new TorchBinding.Data.Augmentation.Compose(new TorchBinding.Data.Augmentation.RandomCrop(2, seed: 5), new TorchBinding.Data.Augmentation.RandomRotation(10, seed: 6)).Apply(batch.to(cuda));
+    var difference = (onCpu - onGpu.cpu()).abs().max().item<float>();
+    Check("augmentation on CUDA", onGpu.device_type == DeviceType.CUDA && difference < 1e-4, $"output on {onGpu.device}, largest difference from the CPU {difference:E2}");
+}
+
 // Throughput, timed exactly as scripts/gpu/pytorch_baseline.py times the same work in PyTorch.
 var ours = new Dictionary<string, double>
 {
     ["bf16_matmul_tflops"] = Bf16MatmulTflops(),
     ["mlp_step_ms"] = MlpStepMilliseconds(),
+    ["course_cnn_images_per_s"] = TrainingImagesPerSecond(Cnn.Course()),
+    ["course_resnet_images_per_s"] = TrainingImagesPerSecond(ResNet.Course()),
 };
 Check("bf16 matmul runs", ours["bf16_matmul_tflops"] > 1, $"{ours["bf16_matmul_tflops"]:F0} TFLOP/s (8192^3, median of 10)");
 Console.WriteLine($"MLP 784-500-10 Adam step, batch 256: {ours["mlp_step_ms"]:F3} ms (median of 5 x 500 steps)");
+Console.WriteLine($"training, batch 100 of 28x28: course CNN {ours["course_cnn_images_per_s"]:F0} images/s, course ResNet {ours["course_resnet_images_per_s"]:F0} images/s (median of 5 x 100 steps)");
 
 var baselineScript = args.SkipWhile(a => a != "--pytorch-baseline").Skip(1).FirstOrDefault();
 if (baselineScript is not null)
@@ -83,12 +114,12 @@ if (baselineScript is not null)
         .Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
     Console.WriteLine();
     Console.WriteLine($"Side by side on {theirs["device"]}, PyTorch {theirs["torch_version"]} (same libtorch):");
-    Console.WriteLine($"| {"measure",-22} | {"TorchBinding",12} | {"PyTorch",12} | {"ratio",7} |");
-    Console.WriteLine($"|{new string('-', 24)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 9)}|");
+    Console.WriteLine($"| {"measure",-26} | {"TorchBinding",12} | {"PyTorch",12} | {"ratio",7} |");
+    Console.WriteLine($"|{new string('-', 28)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 9)}|");
     foreach (var (name, value) in ours)
     {
         var baseline = double.Parse(theirs[name], CultureInfo.InvariantCulture);
-        Console.WriteLine($"| {name,-22} | {value,12:F3} | {baseline,12:F3} | {value / baseline,7:F3} |");
+        Console.WriteLine($"| {name,-26} | {value,12:F3} | {baseline,12:F3} | {value / baseline,7:F3} |");
     }
 }
 
@@ -143,6 +174,36 @@ double MlpStepMilliseconds()
         results.Add(clock.Elapsed.TotalMilliseconds / steps);
     }
     return Median(results);
+}
+
+double TrainingImagesPerSecond(nn.Module<Tensor, Tensor> model)
+{
+    const int batch = 100, warmups = 20, steps = 100, repeats = 5;
+    torch.manual_seed(0);
+    model.to(cuda);
+    var optimizer = optim.Adam(model.parameters(), 1e-3);
+    using var x = rand(batch, 1, 28, 28, device: cuda);
+    using var y = randint(0, 10, [batch], dtype: int64, device: cuda);
+    void Step()
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        nn.functional.cross_entropy(model.call(x), y).backward();
+        optimizer.step();
+    }
+    for (var i = 0; i < warmups; i++)
+        Step();
+    torch.cuda.synchronize();
+    var rates = new List<double>();
+    for (var r = 0; r < repeats; r++)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++)
+            Step();
+        torch.cuda.synchronize();
+        rates.Add(batch * steps / clock.Elapsed.TotalSeconds);
+    }
+    return Median(rates);
 }
 
 static double Median(List<double> values)

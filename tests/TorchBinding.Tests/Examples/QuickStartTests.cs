@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace TorchBinding.Tests.Experiments;
+namespace TorchBinding.Tests.Examples;
 
 public class QuickStartTests
 {
