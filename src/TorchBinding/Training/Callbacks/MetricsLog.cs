@@ -46,10 +46,21 @@ public sealed class MetricsLog : TrainingCallback
         string line;
         if (Format == MetricsLogFormat.JsonLines)
         {
-            var values = new SortedDictionary<string, object?>(StringComparer.Ordinal) { ["epoch"] = epoch.Epoch };
-            foreach (var (name, value) in epoch.Values)
-                values[name] = double.IsFinite(value) ? value : null;
-            line = JsonSerializer.Serialize(values);
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteNumber("epoch", epoch.Epoch);
+                foreach (var (name, value) in epoch.Values.OrderBy(v => v.Key, StringComparer.Ordinal))
+                {
+                    if (double.IsFinite(value))
+                        json.WriteNumber(name, value);
+                    else
+                        json.WriteNull(name); // JSON has no NaN or infinities
+                }
+                json.WriteEndObject();
+            }
+            line = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
         }
         else
         {
