@@ -21,12 +21,9 @@ def bf16_matmul_tflops(n=8192, warmups=3, repeats=10):
     return 2.0 * n ** 3 / statistics.median(times) / 1e12
 
 
-def mlp_step_ms(batch=256, warmups=50, steps=500, repeats=5):
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(784, 500), torch.nn.ReLU(), torch.nn.Linear(500, 10)).cuda()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.randn(batch, 784, device="cuda")
-    y = torch.randint(0, 10, (batch,), device="cuda")
+def seconds_per_training_step(model, x, y, warmups, steps, repeats=5, foreach=None):
+    """Adam steps on one fixed batch: warm-up, then the median over blocks of steps, each ended by a sync."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, foreach=foreach)
 
     def step():
         optimizer.zero_grad()
@@ -36,14 +33,22 @@ def mlp_step_ms(batch=256, warmups=50, steps=500, repeats=5):
     for _ in range(warmups):
         step()
     torch.cuda.synchronize()
-    results = []
+    blocks = []
     for _ in range(repeats):
         start = time.perf_counter()
         for _ in range(steps):
             step()
         torch.cuda.synchronize()
-        results.append((time.perf_counter() - start) / steps * 1e3)
-    return statistics.median(results)
+        blocks.append((time.perf_counter() - start) / steps)
+    return statistics.median(blocks)
+
+
+def mlp_step_ms(batch=256):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 500), torch.nn.ReLU(), torch.nn.Linear(500, 10)).cuda()
+    x = torch.randn(batch, 784, device="cuda")
+    y = torch.randint(0, 10, (batch,), device="cuda")
+    return seconds_per_training_step(model, x, y, warmups=50, steps=500) * 1e3
 
 
 class CourseCnn(torch.nn.Module):
@@ -88,29 +93,11 @@ class CourseResNet(torch.nn.Module):
         return self.head(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1), 1))
 
 
-def training_images_per_second(model, batch=100, warmups=20, steps=100, repeats=5, foreach=None):
+def training_images_per_second(model, batch=100, foreach=None):
     torch.manual_seed(0)
-    model = model.cuda()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, foreach=foreach)
     x = torch.rand(batch, 1, 28, 28, device="cuda")
     y = torch.randint(0, 10, (batch,), device="cuda")
-
-    def step():
-        optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), y).backward()
-        optimizer.step()
-
-    for _ in range(warmups):
-        step()
-    torch.cuda.synchronize()
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        torch.cuda.synchronize()
-        rates.append(batch * steps / (time.perf_counter() - start))
-    return statistics.median(rates)
+    return batch / seconds_per_training_step(model.cuda(), x, y, warmups=20, steps=100, foreach=foreach)
 
 
 if __name__ == "__main__":

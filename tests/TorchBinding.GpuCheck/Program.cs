@@ -148,42 +148,26 @@ double Bf16MatmulTflops()
 
 double MlpStepMilliseconds()
 {
-    const int batch = 256, warmups = 50, steps = 500, repeats = 5;
     torch.manual_seed(0);
-    var model = nn.Sequential(nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 10)).to(cuda);
-    var optimizer = optim.Adam(model.parameters(), 1e-3);
-    using var x = randn(batch, 784, device: cuda);
-    using var y = randint(0, 10, [batch], dtype: int64, device: cuda);
-    void Step()
-    {
-        using var scope = NewDisposeScope();
-        optimizer.zero_grad();
-        nn.functional.cross_entropy(model.call(x), y).backward();
-        optimizer.step();
-    }
-    for (var i = 0; i < warmups; i++)
-        Step();
-    torch.cuda.synchronize();
-    var results = new List<double>();
-    for (var r = 0; r < repeats; r++)
-    {
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < steps; i++)
-            Step();
-        torch.cuda.synchronize();
-        results.Add(clock.Elapsed.TotalMilliseconds / steps);
-    }
-    return Median(results);
+    using var x = randn(256, 784, device: cuda);
+    using var y = randint(0, 10, [256], dtype: int64, device: cuda);
+    return SecondsPerTrainingStep(nn.Sequential(nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 10)), x, y, warmups: 50, steps: 500) * 1e3;
 }
 
 double TrainingImagesPerSecond(nn.Module<Tensor, Tensor> model)
 {
-    const int batch = 100, warmups = 20, steps = 100, repeats = 5;
     torch.manual_seed(0);
+    using var x = rand(100, 1, 28, 28, device: cuda);
+    using var y = randint(0, 10, [100], dtype: int64, device: cuda);
+    return 100 / SecondsPerTrainingStep(model, x, y, warmups: 20, steps: 100);
+}
+
+// Adam training steps on one fixed batch, timed as the PyTorch script times them: warm-up, then the median
+// over 5 blocks of steps, each ended by a device synchronisation.
+double SecondsPerTrainingStep(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, int warmups, int steps)
+{
     model.to(cuda);
     var optimizer = optim.Adam(model.parameters(), 1e-3);
-    using var x = rand(batch, 1, 28, 28, device: cuda);
-    using var y = randint(0, 10, [batch], dtype: int64, device: cuda);
     void Step()
     {
         using var scope = NewDisposeScope();
@@ -194,16 +178,16 @@ double TrainingImagesPerSecond(nn.Module<Tensor, Tensor> model)
     for (var i = 0; i < warmups; i++)
         Step();
     torch.cuda.synchronize();
-    var rates = new List<double>();
-    for (var r = 0; r < repeats; r++)
+    var blocks = new List<double>();
+    for (var r = 0; r < 5; r++)
     {
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < steps; i++)
             Step();
         torch.cuda.synchronize();
-        rates.Add(batch * steps / clock.Elapsed.TotalSeconds);
+        blocks.Add(clock.Elapsed.TotalSeconds / steps);
     }
-    return Median(rates);
+    return Median(blocks);
 }
 
 static double Median(List<double> values)
