@@ -201,10 +201,10 @@ public sealed class Trainer
         var learningRate = context.LearningRate;
         var result = _step.TrainStep(batch, context);
         // AfterBackward already read the loss of this step (one read, one device sync).
-        var loss = context.LossValueOf(result.Loss) ?? ScalarOf(result.Loss, "loss");
+        var loss = context.LossValueOf(result.Loss) ?? ScalarValue(result.Loss, "loss");
         var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["loss"] = loss };
         foreach (var (name, value) in result.Values ?? new Dictionary<string, Tensor>())
-            values[name] = ScalarOf(value, name);
+            values[name] = ScalarValue(value, name);
         if (result.Output is { } output && metrics.Count > 0)
         {
             using var detached = output.detach();
@@ -218,8 +218,6 @@ public sealed class Trainer
         run.LossSum += values["loss"] * batch.Size;
         run.Samples += batch.Size;
     }
-
-    static double ScalarOf(Tensor value, string name) => ScalarValue(value, name);
 
     /// <summary>
     /// A scalar tensor's value with one read: the common float32 loss costs what <c>item()</c> costs in a
@@ -269,7 +267,7 @@ public sealed class Trainer
             {
                 using var scope = NewDisposeScope();
                 var result = _step.EvaluationStep(batch, context);
-                lossSum += ScalarOf(result.Loss, "loss") * batch.Size;
+                lossSum += ScalarValue(result.Loss, "loss") * batch.Size;
                 samples += batch.Size;
                 if (result.Output is { } output)
                 {
