@@ -24,7 +24,7 @@ foreach (var entry in ActivationTable.Entries)
         value = ActivationTable.Value(entry.Activation, x);
         derivative = ActivationTable.Derivative(entry.Activation, x);
         var input = x.detach().requires_grad_(true);
-        using var module = Activations.Module(entry.Activation).to(float64);
+        using var module = ActivationModules.Create(entry.Activation).to(float64);
         viaAutograd = entry.Activation == Activation.BinaryStep
             ? zeros_like(x)                                   // no gradient passes a step: autograd has nothing to say
             : autograd.grad([module.call(input).sum()], [input])[0];

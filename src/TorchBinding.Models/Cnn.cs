@@ -141,7 +141,7 @@ public sealed class Cnn : nn.Module<Tensor, Tensor>
 
     /// <summary>A CNN built from <paramref name="options"/> (default: the course's LeNet-style network).</summary>
     /// <exception cref="ArgumentException">The options are inconsistent, e.g. the input shrinks to nothing before the head.</exception>
-    public Cnn(CnnOptions? options = null) : base(InputChecks.Start("cnn"))
+    public Cnn(CnnOptions? options = null) : base(ModuleName.AfterRuntimeStart("cnn"))
     {
         options ??= new CnnOptions();
         options.Validate();
@@ -153,7 +153,7 @@ public sealed class Cnn : nn.Module<Tensor, Tensor>
             Add(features, $"conv{i}", nn.Conv2d(inChannels, channels, options.KernelSize, stride: options.Stride, padding: options.EffectivePadding, bias: !options.BatchNorm));
             if (options.BatchNorm)
                 Add(features, $"bn{i}", nn.BatchNorm2d(channels));
-            Add(features, $"act{i}", TorchBinding.Activations.Activations.Module(options.Activation));
+            Add(features, $"act{i}", ActivationModules.Create(options.Activation));
             switch (options.Pooling)
             {
                 case Pooling.Max:
@@ -188,7 +188,7 @@ public sealed class Cnn : nn.Module<Tensor, Tensor>
                 Add(head, $"fc_drop{j}", nn.Dropout(options.Dropout));
             Add(head, $"fc{j}", nn.Linear(width, sizes[j - 1]));
             if (j < sizes.Count)
-                Add(head, $"fc_act{j}", TorchBinding.Activations.Activations.Module(options.Activation));
+                Add(head, $"fc_act{j}", ActivationModules.Create(options.Activation));
             width = sizes[j - 1];
         }
         conv1 = (TorchSharp.Modules.Conv2d)features[0];

@@ -1,4 +1,3 @@
-using TorchBinding.Runtime;
 using static TorchSharp.torch;
 
 namespace TorchBinding.Models;
@@ -10,13 +9,6 @@ namespace TorchBinding.Models;
 /// </summary>
 static class InputChecks
 {
-    /// <summary>Starts the runtime before the first native call of a module's constructor; returns the module's name.</summary>
-    public static string Start(string name)
-    {
-        TorchRuntime.EnsureInitialized();
-        return name;
-    }
-
     /// <summary>A batch of images <c>[N, C, H, W]</c> with <paramref name="channels"/> channels, of the dtype and on the device of <paramref name="parameter"/>.</summary>
     public static void Images(Tensor input, string model, string firstLayer, long channels, Tensor parameter)
     {

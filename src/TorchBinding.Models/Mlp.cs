@@ -72,7 +72,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 
     /// <summary>An MLP built from <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">The options are inconsistent (e.g. one activation too many for the hidden layers).</exception>
-    public Mlp(MlpOptions options) : base(InputChecks.Start("mlp"))
+    public Mlp(MlpOptions options) : base(ModuleName.AfterRuntimeStart("mlp"))
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -88,13 +88,13 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
                 Add($"bn{i}", nn.BatchNorm1d(sizes[i]));
             if (hidden)
             {
-                Add($"act{i}", TorchBinding.Activations.Activations.Module(options.HiddenActivation(i - 1)));
+                Add($"act{i}", ActivationModules.Create(options.HiddenActivation(i - 1)));
                 if (options.Dropout > 0)
                     Add($"drop{i}", nn.Dropout(options.Dropout));
             }
             else if (options.OutputActivation != Activation.Identity)
             {
-                Add($"act{i}", TorchBinding.Activations.Activations.Module(options.OutputActivation));
+                Add($"act{i}", ActivationModules.Create(options.OutputActivation));
             }
         }
         fc1 = (TorchSharp.Modules.Linear)layers[0];

@@ -144,7 +144,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     readonly string modelName;
 
     /// <summary>A ResNet built from <paramref name="options"/> (default: the course's small ResNet).</summary>
-    public ResNet(ResNetOptions? options = null) : base(InputChecks.Start((options?.Residual ?? true) ? "resnet" : "plainnet"))
+    public ResNet(ResNetOptions? options = null) : base(ModuleName.AfterRuntimeStart((options?.Residual ?? true) ? "resnet" : "plainnet"))
     {
         options ??= new ResNetOptions();
         options.Validate();

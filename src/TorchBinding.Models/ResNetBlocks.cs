@@ -37,7 +37,7 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     /// <param name="residual">Add the shortcut (false: the plain twin).</param>
     /// <param name="shortcut">The shortcut where the shapes change.</param>
     public BasicBlock(int inChannels, int channels, int stride = 1, bool residual = true, Shortcut shortcut = Shortcut.Projection)
-        : base(InputChecks.Start(residual ? "BasicBlock" : "PlainBlock"))
+        : base(ModuleName.AfterRuntimeStart(residual ? "BasicBlock" : "PlainBlock"))
     {
         conv1 = nn.Conv2d(inChannels, channels, 3, stride: stride, padding: 1, bias: false);
         bn1 = nn.BatchNorm2d(channels);
@@ -88,7 +88,7 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     /// <param name="residual">Add the shortcut (false: the plain twin).</param>
     /// <param name="shortcut">The shortcut where the shapes change.</param>
     public Bottleneck(int inChannels, int width, int stride = 1, bool residual = true, Shortcut shortcut = Shortcut.Projection)
-        : base(InputChecks.Start(residual ? "Bottleneck" : "PlainBottleneck"))
+        : base(ModuleName.AfterRuntimeStart(residual ? "Bottleneck" : "PlainBottleneck"))
     {
         conv1 = nn.Conv2d(inChannels, width, 1, bias: false);
         bn1 = nn.BatchNorm2d(width);

@@ -72,7 +72,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor>
     readonly Conv2d head;
 
     /// <summary>A U-Net built from <paramref name="options"/> (default: depth 3, base width 16, 1 input channel, 2 classes).</summary>
-    public UNet(UNetOptions? options = null) : base(InputChecks.Start("unet"))
+    public UNet(UNetOptions? options = null) : base(ModuleName.AfterRuntimeStart("unet"))
     {
         options ??= new UNetOptions();
         options.Validate();
@@ -173,7 +173,7 @@ public sealed class DoubleConv : nn.Module<Tensor, Tensor>
     readonly BatchNorm2d? bn2;
 
     /// <summary>A double convolution from <paramref name="inChannels"/> to <paramref name="outChannels"/> channels.</summary>
-    public DoubleConv(long inChannels, long outChannels, bool batchNorm = true) : base(InputChecks.Start("DoubleConv"))
+    public DoubleConv(long inChannels, long outChannels, bool batchNorm = true) : base(ModuleName.AfterRuntimeStart("DoubleConv"))
     {
         InChannels = inChannels;
         OutChannels = outChannels;

@@ -47,11 +47,11 @@ public enum Activation
     SiLU,
 }
 
-/// <summary>Activation functions as modules, by enum or by name, for models built from a configuration.</summary>
-public static class Activations
+/// <summary>Activation functions as modules, by enum or by name, for models built from a configuration (<c>ActivationModules.Create(Activation.ReLU)</c>).</summary>
+public static class ActivationModules
 {
     /// <summary>A module applying <paramref name="activation"/> (a fresh one each call: PReLU has a parameter).</summary>
-    public static nn.Module<Tensor, Tensor> Module(Activation activation)
+    public static nn.Module<Tensor, Tensor> Create(Activation activation)
     {
         TorchRuntime.EnsureInitialized();
         return activation switch
@@ -94,7 +94,7 @@ public static class Activations
     }
 
     /// <summary>
-    /// Recognises a module as a row of the table with the table's parameters: those made by <see cref="Module"/>,
+    /// Recognises a module as a row of the table with the table's parameters: those made by <see cref="Create"/>,
     /// and TorchSharp's own (<c>nn.Sigmoid()</c>, <c>nn.LeakyReLU(0.01)</c>, <c>nn.Softmax(-1)</c>, ...). A module with
     /// other parameters (leaky ReLU's slope, ELU's α, SoftPlus' β, tanh-approximated GELU) is not recognised; a PReLU
     /// is recognised whatever its learned α (read it from its <c>weight</c>). Softmax counts over dim −1 or 1 (the

@@ -16,7 +16,7 @@ public sealed record ActivationEntry(Activation Activation, string Name, string 
 /// <summary>
 /// The lecture's activation table with the value and the analytic derivative of every function, as tensor operations
 /// (any shape, any floating dtype): what hand-written backpropagation multiplies by, and what the tests compare with
-/// autograd. <see cref="Activations.Module"/> gives the same functions as modules.
+/// autograd. <see cref="ActivationModules.Create"/> gives the same functions as modules.
 /// </summary>
 /// <remarks>
 /// At a kink (0 for ReLU, leaky ReLU, PReLU, ELU and the step) the derivative is the one libtorch's autograd uses: the
@@ -26,10 +26,10 @@ public sealed record ActivationEntry(Activation Activation, string Name, string 
 /// </remarks>
 public static class ActivationTable
 {
-    /// <summary>Leaky ReLU's slope for x &lt; 0, as in <see cref="Activations.Module"/>.</summary>
+    /// <summary>Leaky ReLU's slope for x &lt; 0, as in <see cref="ActivationModules.Create"/>.</summary>
     public const double LeakyReLUSlope = 0.01;
 
-    /// <summary>PReLU's initial α, as in <see cref="Activations.Module"/>.</summary>
+    /// <summary>PReLU's initial α, as in <see cref="ActivationModules.Create"/>.</summary>
     public const double PReLUAlpha = 0.25;
 
     /// <summary>ELU's α.</summary>

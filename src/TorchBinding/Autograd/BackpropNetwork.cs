@@ -3,7 +3,6 @@ using TorchBinding.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using ActivationModules = TorchBinding.Activations.Activations;
 
 namespace TorchBinding.Autograd;
 
@@ -360,7 +359,7 @@ public sealed class BackpropNetwork : IDisposable
     /// <summary>
     /// An equivalent TorchSharp model with a copy of the current weights: a <c>Sequential</c> of float64
     /// <c>Linear</c> layers (<c>weight = Wᵀ</c>, <c>bias = b</c>), each followed by its activation module
-    /// (<see cref="ActivationModules.Module"/>). Its autograd gradients, for the same loss, equal
+    /// (<see cref="ActivationModules.Create"/>). Its autograd gradients, for the same loss, equal
     /// <see cref="ComputeGradients"/> (transposed), except through a binary step with a surrogate, which the module
     /// does not know.
     /// </summary>
@@ -371,7 +370,7 @@ public sealed class BackpropNetwork : IDisposable
         for (var l = 0; l < LayerCount; l++)
         {
             layers.Add(($"linear{l + 1}", nn.Linear(_sizes[l], _sizes[l + 1], hasBias: true, dtype: float64)));
-            var activation = ActivationModules.Module(_activations[l]);
+            var activation = ActivationModules.Create(_activations[l]);
             activation.to(float64);
             layers.Add(($"{_activations[l].ToString().ToLowerInvariant()}{l + 1}", activation));
         }

@@ -184,7 +184,7 @@ public static class LectureLosses
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentNullException.ThrowIfNull(labels);
         TorchRuntime.EnsureInitialized();
-        if (!LossInputs.IsFloating(scores.dtype))
+        if (!TensorChecks.IsFloating(scores.dtype))
             throw new ArgumentException($"{function}: scores must be floating point, [N] or [N, 1]; got {scores.dtype} {Shapes.Format(scores)}.", nameof(scores));
         if (!(scores.dim() == 1 || (scores.dim() == 2 && scores.shape[1] == 1)))
             throw new ArgumentException($"{function}: scores must be one score per sample, [N] or [N, 1]; got {Shapes.Format(scores)}.", nameof(scores));
@@ -193,7 +193,7 @@ public static class LectureLosses
             throw new ArgumentException($"{function}: the batch is empty (scores {Shapes.Format(scores)}).", nameof(scores));
         if (!(labels.dim() == 1 || (labels.dim() == 2 && labels.shape[1] == 1)) || labels.shape[0] != n)
             throw new ArgumentException($"{function}: labels must be [N] or [N, 1] with N = {n} to match scores {Shapes.Format(scores)}; got {Shapes.Format(labels)}.", nameof(labels));
-        if (!(LossInputs.IsFloating(labels.dtype) || LossInputs.IsInteger(labels.dtype)))
+        if (!(TensorChecks.IsFloating(labels.dtype) || TensorChecks.IsInteger(labels.dtype)))
             throw new ArgumentException($"{function}: labels must be numeric (−1 or +1); got {labels.dtype} {Shapes.Format(labels)}.", nameof(labels));
         using var scope = NewDisposeScope();
         var f = scores.reshape(n);

@@ -10,19 +10,11 @@ namespace TorchBinding.Losses;
 /// </summary>
 static class LossInputs
 {
-    /// <summary>Whether the dtype is a floating-point type.</summary>
-    public static bool IsFloating(ScalarType dtype) =>
-        dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;
-
-    /// <summary>Whether the dtype is an integer type (class indices).</summary>
-    public static bool IsInteger(ScalarType dtype) =>
-        dtype is ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte;
-
     /// <summary>Checks that <paramref name="output"/> is a non-empty floating-point <c>[N, K]</c> tensor of raw scores.</summary>
     public static void RequireScores(string function, Tensor output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (!IsFloating(output.dtype))
+        if (!TensorChecks.IsFloating(output.dtype))
             throw new ArgumentException($"{function}: outputs must be floating-point raw scores [N, K]; got {output.dtype} {Shapes.Format(output)}.", nameof(output));
         if (output.dim() != 2)
             throw new ArgumentException($"{function}: outputs must be raw scores [N, K] (samples × classes); got {Shapes.Format(output)}.", nameof(output));
@@ -40,35 +32,21 @@ static class LossInputs
     {
         ArgumentNullException.ThrowIfNull(target);
         long n = output.shape[0], k = output.shape[1];
-        if (IsInteger(target.dtype))
+        if (TensorChecks.IsInteger(target.dtype))
         {
             if (target.dim() != 1 || target.shape[0] != n)
                 throw new ArgumentException($"{function}: class-index targets must have shape [N] = [{n}] to match outputs {Shapes.Format(output)}; got {Shapes.Format(target)}.", nameof(target));
             var labels = target.to(int64).to(output.device);
-            RequireLabelsInRange(function, labels, k, "target");
+            TensorChecks.RequireLabelsInRange(function, labels, k, "target");
             return nn.functional.one_hot(labels, k).to(output.dtype);
         }
-        if (!IsFloating(target.dtype))
+        if (!TensorChecks.IsFloating(target.dtype))
             throw new ArgumentException($"{function}: targets must be one-hot or probabilities [N, K] (floating point) or class indices [N] (int64); got {target.dtype} {Shapes.Format(target)}.", nameof(target));
         if (target.dim() == 1 && target.shape[0] == n && k > 1)
             throw new ArgumentException($"{function}: targets {Shapes.Format(target)} of {target.dtype} look like class indices, which must be an integer tensor (int64); one-hot targets must have the outputs' shape {Shapes.Format(output)}.", nameof(target));
         if (!target.shape.SequenceEqual(output.shape))
             throw new ArgumentException($"{function}: targets must have the outputs' shape {Shapes.Format(output)} (one-hot or probabilities) or be class indices [{n}] (int64); got {Shapes.Format(target)}.", nameof(target));
         return target.to(output.dtype).to(output.device);
-    }
-
-    /// <summary>Checks that every label lies in <c>0..K−1</c>; the message names the first one that does not.</summary>
-    public static void RequireLabelsInRange(string function, Tensor labels, long numClasses, string role)
-    {
-        if (labels.numel() == 0)
-            return;
-        using var scope = NewDisposeScope();
-        var outside = labels.lt(0).logical_or(labels.ge(numClasses));
-        if (outside.any().item<bool>())
-        {
-            var label = labels.masked_select(outside)[0].to(int64).item<long>();
-            throw new ArgumentException($"{function}: {role} label {label} is out of range for K = {numClasses} classes (expected 0..{numClasses - 1}).");
-        }
     }
 
     /// <summary>σ(o) over the class dimension (1).</summary>

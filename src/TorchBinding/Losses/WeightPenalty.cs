@@ -34,7 +34,7 @@ public static class WeightPenalty
         {
             if (parameter is null)
                 throw new ArgumentException($"{function}: parameter {index} is null.", nameof(parameters));
-            if (!LossInputs.IsFloating(parameter.dtype))
+            if (!TensorChecks.IsFloating(parameter.dtype))
                 throw new ArgumentException($"{function}: parameter {index} {Shapes.Format(parameter)} is {parameter.dtype}; weights must be floating point.", nameof(parameters));
             total = total is null ? term(parameter) : total + term(parameter);
             index++;

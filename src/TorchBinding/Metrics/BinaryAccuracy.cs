@@ -1,4 +1,3 @@
-using TorchBinding.Losses;
 using TorchBinding.Runtime;
 using static TorchSharp.torch;
 
@@ -43,12 +42,12 @@ public sealed class BinaryAccuracy : IMetric
         ArgumentNullException.ThrowIfNull(target);
         TorchRuntime.EnsureInitialized();
         static bool OnePerSample(Tensor t) => t.dim() == 1 || (t.dim() == 2 && t.shape[1] == 1);
-        if (!OnePerSample(output) || !(LossInputs.IsFloating(output.dtype) || LossInputs.IsInteger(output.dtype)))
+        if (!OnePerSample(output) || !(TensorChecks.IsFloating(output.dtype) || TensorChecks.IsInteger(output.dtype)))
             throw new ArgumentException($"{function}: outputs must be one number per sample, [N] or [N, 1]; got {output.dtype} {Shapes.Format(output)}.", nameof(output));
         var n = output.shape[0];
         if (n == 0)
             throw new ArgumentException($"{function}: the batch is empty (outputs {Shapes.Format(output)}).", nameof(output));
-        if (!OnePerSample(target) || target.shape[0] != n || !(LossInputs.IsFloating(target.dtype) || LossInputs.IsInteger(target.dtype)))
+        if (!OnePerSample(target) || target.shape[0] != n || !(TensorChecks.IsFloating(target.dtype) || TensorChecks.IsInteger(target.dtype)))
             throw new ArgumentException($"{function}: targets must be labels [N] or [N, 1] with N = {n} to match outputs {Shapes.Format(output)}; got {target.dtype} {Shapes.Format(target)}.", nameof(target));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

@@ -1,4 +1,3 @@
-using TorchBinding.Losses;
 using static TorchSharp.torch;
 
 namespace TorchBinding.Metrics;
@@ -15,7 +14,7 @@ static class ClassPredictions
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(target);
-        if (!LossInputs.IsInteger(target.dtype))
+        if (!TensorChecks.IsInteger(target.dtype))
             throw new ArgumentException($"{function}: targets must be class labels [N, ...] of an integer dtype (int64); got {target.dtype} {Shapes.Format(target)}.", nameof(target));
         if (target.dim() == 0)
             throw new ArgumentException($"{function}: targets must be class labels [N, ...]; got a scalar.", nameof(target));
@@ -28,7 +27,7 @@ static class ClassPredictions
         if (output.dim() == target.dim() + 1)
         {
             var expected = $"[{target.shape[0]}, K{string.Concat(rest.Select(d => $", {d}"))}]";
-            if (!LossInputs.IsFloating(output.dtype))
+            if (!TensorChecks.IsFloating(output.dtype))
                 throw new ArgumentException($"{function}: scores {expected} must be floating point; got {output.dtype} {Shapes.Format(output)}.", nameof(output));
             if (output.shape[0] != target.shape[0] || !output.shape[2..].SequenceEqual(rest))
                 throw new ArgumentException($"{function}: scores must have shape {expected} to match targets {Shapes.Format(target)}; got {Shapes.Format(output)}.", nameof(output));
@@ -42,7 +41,7 @@ static class ClassPredictions
         }
         else if (output.dim() == target.dim())
         {
-            if (!LossInputs.IsInteger(output.dtype))
+            if (!TensorChecks.IsInteger(output.dtype))
                 throw new ArgumentException($"{function}: outputs {Shapes.Format(output)} of {output.dtype} have the targets' rank, so they must be predicted labels of an integer dtype; scores need a class dimension, [N, K, ...].", nameof(output));
             if (!output.shape.SequenceEqual(target.shape))
                 throw new ArgumentException($"{function}: predicted labels must have the targets' shape {Shapes.Format(target)}; got {Shapes.Format(output)}.", nameof(output));
@@ -63,9 +62,9 @@ static class ClassPredictions
         }
         if (classes is { } count)
         {
-            LossInputs.RequireLabelsInRange(function, truth, count, "target");
+            TensorChecks.RequireLabelsInRange(function, truth, count, "target");
             if (predictedAreLabels)
-                LossInputs.RequireLabelsInRange(function, predicted, count, "predicted");
+                TensorChecks.RequireLabelsInRange(function, predicted, count, "predicted");
         }
         return (predicted, truth);
     }

@@ -1,4 +1,3 @@
-using TorchBinding.Losses;
 using static TorchSharp.torch;
 
 namespace TorchBinding.Metrics;
@@ -15,9 +14,9 @@ static class RegressionInputs
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(target);
-        if (!LossInputs.IsFloating(output.dtype))
+        if (!TensorChecks.IsFloating(output.dtype))
             throw new ArgumentException($"{function}: outputs must be floating point; got {output.dtype} {Shapes.Format(output)}.", nameof(output));
-        if (!(LossInputs.IsFloating(target.dtype) || LossInputs.IsInteger(target.dtype)))
+        if (!(TensorChecks.IsFloating(target.dtype) || TensorChecks.IsInteger(target.dtype)))
             throw new ArgumentException($"{function}: targets must be numeric; got {target.dtype} {Shapes.Format(target)}.", nameof(target));
         if (output.dim() == 0)
             throw new ArgumentException($"{function}: outputs must be [N, ...]; got a scalar.", nameof(output));

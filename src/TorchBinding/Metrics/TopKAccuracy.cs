@@ -1,4 +1,3 @@
-using TorchBinding.Losses;
 using TorchBinding.Runtime;
 using static TorchSharp.torch;
 
@@ -39,7 +38,7 @@ public sealed class TopKAccuracy : IMetric
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(target);
         TorchRuntime.EnsureInitialized();
-        if (output.dim() != 2 || !LossInputs.IsFloating(output.dtype))
+        if (output.dim() != 2 || !TensorChecks.IsFloating(output.dtype))
             throw new ArgumentException($"{function}: outputs must be floating-point scores [N, K]; got {output.dtype} {Shapes.Format(output)}.", nameof(output));
         if (output.shape[1] < K)
             throw new ArgumentException($"{function}: top-{K} accuracy needs at least {K} classes; scores {Shapes.Format(output)} have K = {output.shape[1]}.", nameof(output));

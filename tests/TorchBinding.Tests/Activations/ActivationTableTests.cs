@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace TorchBinding.Tests.Activations;
 
 /// <summary>
-/// Every row of <see cref="ActivationTable"/>: its value equals the module of <see cref="TorchBinding.Activations.Activations.Module"/>,
+/// Every row of <see cref="ActivationTable"/>: its value equals the module of <see cref="ActivationModules.Create"/>,
 /// and its analytic derivative equals TorchSharp's autograd (float64, 1e-10) on a grid that avoids the kinks at 0.
 /// </summary>
 public class ActivationTableTests
@@ -44,7 +44,7 @@ public class ActivationTableTests
     public void Value_and_derivative_match_the_module(Activation activation)
     {
         using var scope = NewDisposeScope();
-        using var module = TorchBinding.Activations.Activations.Module(activation);
+        using var module = ActivationModules.Create(activation);
         module.to(float64);
         var x = Grid().requires_grad_();
         var y = module.call(x);
@@ -187,15 +187,15 @@ public class ActivationTableTests
     {
         foreach (var activation in Enum.GetValues<Activation>())
         {
-            using var module = TorchBinding.Activations.Activations.Module(activation);
-            Assert.That(TorchBinding.Activations.Activations.TryIdentify(module, out var found) && found == activation, $"{activation}");
+            using var module = ActivationModules.Create(activation);
+            Assert.That(ActivationModules.TryIdentify(module, out var found) && found == activation, $"{activation}");
         }
         using var steep = nn.LeakyReLU(0.2);
         using var linear = nn.Linear(2, 2);
         Assert.Multiple(() =>
         {
-            Assert.That(TorchBinding.Activations.Activations.TryIdentify(steep, out _), Is.False, "another slope is another function");
-            Assert.That(TorchBinding.Activations.Activations.TryIdentify(linear, out _), Is.False);
+            Assert.That(ActivationModules.TryIdentify(steep, out _), Is.False, "another slope is another function");
+            Assert.That(ActivationModules.TryIdentify(linear, out _), Is.False);
         });
     }
 }
