@@ -72,12 +72,11 @@ if ((which is "fashion" or "both") && !run.Fast)
     using var test = FashionMnist.Load(DatasetPart.Test);
     Train("fashion_course", "Course CNN on Fashion-MNIST", Cnn.Course(), train, test, new TrainerOptions { Epochs = epochs, BatchSize = 100 }, 1e-3, standardise: true);
     var smallEpochs = run.Options.GetInt("small-epochs");
-    var steps = smallEpochs * ((train.Count + 99) / 100);
     Train("fashion_small", "Small CNN (<100K) on Fashion-MNIST", Cnn.Small(), train, test, new TrainerOptions
     {
         Epochs = smallEpochs, BatchSize = 100,
         Augmentation = new Compose(new RandomHorizontalFlip(seed: run.Seed), new RandomCrop(padding: 2, seed: run.Seed + 1)),
-        Callbacks = [new LearningRateScheduler(new OneCycle(steps), ScheduleInterval.Step)],
+        Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
     }, 3e-3, standardise: true);
 }
 

@@ -34,7 +34,7 @@ var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), op
     new TrainerOptions
     {
         Epochs = epochs, BatchSize = 16, Seed = run.Seed, Metrics = [() => new MeanIoU(4), () => new Accuracy()],
-        Callbacks = [new LearningRateScheduler(new OneCycle(epochs * ((train.Count + 15) / 16)), ScheduleInterval.Step)],
+        Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
     });
 var history = trainer.Fit(train, validation);
 var seconds = clock.Elapsed.TotalSeconds;

@@ -90,6 +90,23 @@ public sealed partial class ExperimentRun
         _metrics[name] = value;
     }
 
+    /// <summary>
+    /// Records a result and prints it on its own line, so what the console says and what metrics.json holds
+    /// never disagree: <c>run.Report("test_accuracy", 0.9812, "test accuracy", "P2")</c> prints
+    /// <c>  test accuracy: 98.12 %</c>.
+    /// </summary>
+    /// <param name="metric">The snake_case metrics.json key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="label">What the console calls it (default: the key with spaces).</param>
+    /// <param name="format">A .NET numeric format (e.g. <c>P2</c>, <c>F4</c>, <c>N0</c>; default: up to 4 decimals).</param>
+    /// <returns><paramref name="value"/>, for use in an expression.</returns>
+    public double Report(string metric, double value, string? label = null, string format = "0.####")
+    {
+        Metric(metric, value);
+        Console.WriteLine($"  {label ?? metric.Replace('_', ' ')}: {value.ToString(format, System.Globalization.CultureInfo.InvariantCulture)}");
+        return value;
+    }
+
     /// <summary>Seconds since the process started (start-up, data loading and training included).</summary>
     public static double ElapsedSeconds
     {

@@ -53,6 +53,9 @@ public sealed class TrainingContext
     /// <summary>Batches per epoch.</summary>
     public int BatchesPerEpoch { get; internal set; }
 
+    /// <summary>Optimizer steps the whole run is planned for: epochs × batches per epoch (what planned schedules span).</summary>
+    public long PlannedSteps => (long)Epochs * BatchesPerEpoch;
+
     /// <summary>Training steps done in the whole run.</summary>
     public long GlobalStep { get; internal set; }
 

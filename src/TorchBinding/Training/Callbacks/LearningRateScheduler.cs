@@ -15,8 +15,10 @@ public enum ScheduleInterval
 
 /// <summary>
 /// Drives the first optimizer's learning rate from an <see cref="ILearningRateSchedule"/>: before the first
-/// step the rate is initial × factor(0); after step (or epoch) t it becomes initial × factor(t + 1). The rate is
-/// set in the optimizer's parameter groups, and read back from there (not from a scheduler's cache).
+/// step the rate is initial × factor(0); after step (or epoch) t it becomes initial × factor(t + 1), as long as
+/// the run has a step (epoch) t + 1. The rate is set in the optimizer's parameter groups, and read back from
+/// there (not from a scheduler's cache). A planned schedule given without a length (<c>new OneCycle()</c>) is
+/// planned over the run: <see cref="TrainingContext.PlannedSteps"/> steps, or <see cref="TrainingContext.Epochs"/> epochs.
 /// </summary>
 public sealed class LearningRateScheduler : TrainingCallback
 {
@@ -25,36 +27,40 @@ public sealed class LearningRateScheduler : TrainingCallback
     /// <summary>Creates the callback.</summary>
     public LearningRateScheduler(ILearningRateSchedule schedule, ScheduleInterval interval) => (Schedule, Interval) = (schedule, interval);
 
-    /// <summary>The schedule.</summary>
-    public ILearningRateSchedule Schedule { get; }
+    /// <summary>The schedule (once the run has started, with its length).</summary>
+    public ILearningRateSchedule Schedule { get; private set; }
 
     /// <summary>Per step or per epoch.</summary>
     public ScheduleInterval Interval { get; }
 
     /// <inheritdoc/>
-    public override void OnFitStart(TrainingContext context) => context.ScaleInitialLearningRate(Schedule.Factor(_t));
+    public override void OnFitStart(TrainingContext context)
+    {
+        if (Schedule is IPlannedSchedule { HasLength: false } planned)
+            Schedule = planned.WithLength(Interval == ScheduleInterval.Step ? context.PlannedSteps : context.Epochs);
+        context.ScaleInitialLearningRate(Schedule.Factor(_t));
+    }
 
     /// <inheritdoc/>
     public override void OnBatchEnd(TrainingContext context)
     {
-        if (Interval == ScheduleInterval.Step && context.GlobalStep < long.MaxValue)
-            Advance(context);
+        if (Interval == ScheduleInterval.Step)
+            Advance(context, context.GlobalStep < context.PlannedSteps);
     }
 
     /// <inheritdoc/>
     public override void OnEpochEnd(TrainingContext context, EpochRecord epoch)
     {
         if (Interval == ScheduleInterval.Epoch)
-            Advance(context);
+            Advance(context, epoch.Epoch < context.Epochs);
     }
 
-    void Advance(TrainingContext context)
+    /// <summary>Counts the step (epoch) done and sets the next one's rate, if the run has a next one.</summary>
+    void Advance(TrainingContext context, bool anotherFollows)
     {
         _t++;
-        // OneCycle is planned for a number of steps; do not step past its end on the very last one.
-        if (Schedule is OneCycle { TotalSteps: var total } && _t >= total)
-            return;
-        context.ScaleInitialLearningRate(Schedule.Factor(_t));
+        if (anotherFollows)
+            context.ScaleInitialLearningRate(Schedule.Factor(_t));
     }
 
     /// <inheritdoc/>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace TorchBinding.Tests.Examples;
+namespace TorchBinding.Examples.Tests;
 
 public class QuickStartTests
 {

@@ -1,4 +1,4 @@
-namespace TorchBinding.Tests.Examples;
+namespace TorchBinding.Examples.Tests;
 
 /// <summary>
 /// The fast (CI) mode of every lecture example, run as a user runs it. Each bound below is what the fast

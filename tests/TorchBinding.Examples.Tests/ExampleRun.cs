@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace TorchBinding.Tests.Examples;
+namespace TorchBinding.Examples.Tests;
 
 /// <summary>One run of a lecture example as a child process (as a user runs it), with what it left behind.</summary>
 sealed class ExampleRun : IDisposable
