@@ -98,7 +98,7 @@ public class FigureTests
         var b = bar!.Value;
         var top = bitmap.GetPixel((int)b.MidX, (int)b.Top + 1);
         var bottom = bitmap.GetPixel((int)b.MidX, (int)b.Bottom - 2);
-        var map = heatmap.Colormap;
+        var map = Colormap.Viridis; // the default for data without negative values
         Assert.Multiple(() =>
         {
             Assert.That(Png.Distance(top, map.Map(1)), Is.LessThan(8), "top of the bar = max");
@@ -163,6 +163,29 @@ public class FigureTests
             }
         }
         Assert.That(grid.CellImageRect(4, area).Top, Is.GreaterThan(grid.CellImageRect(3, area).Bottom), "row by row, 4 per row");
+    }
+
+    [Test]
+    public void Signed_images_are_drawn_on_a_shared_symmetric_range_with_a_diverging_map()
+    {
+        // Two "kernels": one with values -2..2, one within -0.5..0.5. On one symmetric scale [-2, 2], 0 is the neutral
+        // middle colour in both, -2 the dark blue end, and +0.5 a faint red (not the full red it would get on its own range).
+        var grid = ImageGrid.FromBatch(tensor(new float[] { -2, 0, 2, 0, 0.5f, -0.5f, 0, 0.5f }, [2, 1, 2, 2]), ["wide range", "narrow range"]);
+        using var bitmap = Png.AssertValid(grid.ToPng(), grid.Width, grid.Height);
+        var area = new SKRect(0, 0, grid.Width, grid.Height);
+        SKColor Pixel(int image, int row, int column)
+        {
+            var cell = grid.CellImageRect(image, area);
+            return bitmap.GetPixel((int)(cell.Left + (column + 0.5f) * cell.Width / 2), (int)(cell.Top + (row + 0.5f) * cell.Height / 2));
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(Png.Distance(Pixel(0, 0, 0), Colormap.Balance.Map(0)), Is.LessThan(8), "-2: the low end");
+            Assert.That(Png.Distance(Pixel(0, 1, 0), Colormap.Balance.Map(1)), Is.LessThan(8), "+2: the high end");
+            Assert.That(Png.Distance(Pixel(0, 0, 1), Colormap.Balance.Map(0.5)), Is.LessThan(8), "0: the middle");
+            Assert.That(Png.Distance(Pixel(1, 1, 0), Colormap.Balance.Map(0.5)), Is.LessThan(8), "0 in the second image too");
+            Assert.That(Png.Distance(Pixel(1, 1, 1), Colormap.Balance.Map(0.625)), Is.LessThan(8), "+0.5 on the shared [-2, 2] scale");
+        });
     }
 
     [Test]

@@ -77,7 +77,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     public InMemoryDataset Dataset => _dataset;
 
     /// <summary>Batches per epoch.</summary>
-    public int Count => _options.DropLast ? _dataset.Count / BatchSize : (_dataset.Count + BatchSize - 1) / BatchSize;
+    public int Count => _options.DropLast ? _dataset.Count / BatchSize : (int)(((long)_dataset.Count + BatchSize - 1) / BatchSize);
 
     /// <summary>Samples per epoch (fewer than the data set's when the last batch is dropped).</summary>
     public int SampleCount => _options.DropLast ? Count * BatchSize : _dataset.Count;
