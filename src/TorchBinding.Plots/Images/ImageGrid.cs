@@ -52,7 +52,13 @@ public sealed class ImageGrid : Figure
     }
 
     /// <summary>A grid of a batch [N, C, H, W] (or [N, H, W]), with optional captions (one per image).</summary>
-    public static ImageGrid FromBatch(Values images, IReadOnlyList<string>? captions = null)
+    public static ImageGrid FromBatch(Values images, IReadOnlyList<string>? captions = null) => new ImageGrid().AddBatch(images, captions);
+
+    /// <summary>
+    /// Adds every image of a batch [N, C, H, W] (or [N, H, W]), with optional captions (one per image); lets a grid be
+    /// configured first: <c>new ImageGrid { Columns = 8, Title = "..." }.AddBatch(weights)</c>.
+    /// </summary>
+    public ImageGrid AddBatch(Values images, IReadOnlyList<string>? captions = null)
     {
         var shape = images.Shape.ToArray();
         if (shape.Length is not (3 or 4))
@@ -62,12 +68,11 @@ public sealed class ImageGrid : Figure
             throw new ArgumentException("images is an empty batch (N = 0).", nameof(images));
         if (captions is not null && captions.Count != n)
             throw new ArgumentException($"There are {n} images but {captions.Count} captions.", nameof(captions));
-        var grid = new ImageGrid();
         var size = images.Count / n;
         var data = images.Data as double[] ?? images.Data.ToArray();
         for (var i = 0; i < n; i++)
-            grid.Add(Values.From(data.AsSpan(i * size, size).ToArray()).Reshape(shape[1..]), captions?[i]);
-        return grid;
+            Add(Values.From(data.AsSpan(i * size, size).ToArray()).Reshape(shape[1..]), captions?[i]);
+        return this;
     }
 
     /// <summary>
