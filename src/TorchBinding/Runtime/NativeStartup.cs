@@ -97,6 +97,13 @@ static class NativeStartup
         }
     }
 
+    /// <summary>The handle of a library this start-up loaded (by TorchSharp's short name), or null.</summary>
+    public static IntPtr? Handle(string name)
+    {
+        lock (Gate)
+            return Handles.TryGetValue(name, out var handle) ? handle : null;
+    }
+
     static bool _reported;
 
     /// <summary>Writes a start-up failure to standard error, once, as the first thing the user reads about it.</summary>

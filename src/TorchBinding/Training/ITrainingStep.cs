@@ -31,5 +31,6 @@ public interface ITrainingStep
     /// </summary>
     /// <param name="data">The training or validation set.</param>
     /// <param name="device">The device the model is on.</param>
-    void CheckData(InMemoryDataset data, Device device) { }
+    /// <param name="inputType">The dtype the trainer converts floating-point inputs to (null: none).</param>
+    void CheckData(InMemoryDataset data, Device device, ScalarType? inputType) { }
 }

@@ -5,7 +5,8 @@ namespace TorchBinding.Training;
 
 /// <summary>
 /// The supervised step: zero the gradients, forward, loss, backward, (callbacks), optimizer step, with
-/// one model, one loss function and the context's first optimizer.
+/// one model, one loss function and the context's first optimizer. Outputs in bfloat16 or float16 (mixed
+/// precision) go to the loss and the metrics in float32.
 /// </summary>
 public sealed class SupervisedStep : ITrainingStep
 {
@@ -24,7 +25,7 @@ public sealed class SupervisedStep : ITrainingStep
     {
         var optimizer = context.Optimizer;
         optimizer.zero_grad();
-        var output = _model.call(batch.Inputs);
+        var output = InFloat32(_model.call(batch.Inputs));
         var loss = _loss(output, batch.Targets);
         loss.backward();
         if (context.AfterBackward(loss))
@@ -35,7 +36,7 @@ public sealed class SupervisedStep : ITrainingStep
     /// <inheritdoc/>
     public StepResult EvaluationStep(Batch batch, TrainingContext context)
     {
-        var output = _model.call(batch.Inputs);
+        var output = InFloat32(_model.call(batch.Inputs));
         return new StepResult(_loss(output, batch.Targets), output);
     }
 
@@ -45,7 +46,7 @@ public sealed class SupervisedStep : ITrainingStep
     /// targets must not silently broadcast against the outputs (outputs <c>[N, 1]</c> with targets <c>[N]</c> would
     /// make every loss compare all pairs and learn only the mean).
     /// </summary>
-    public void CheckData(InMemoryDataset data, Device device)
+    public void CheckData(InMemoryDataset data, Device device, ScalarType? inputType)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.Count == 0)
@@ -57,7 +58,10 @@ public sealed class SupervisedStep : ITrainingStep
         try
         {
             using (no_grad())
-                output = _model.call(data.Inputs[..Math.Min(2, data.Count)].to(device));
+            {
+                var sample = data.Inputs[..Math.Min(2, data.Count)].to(device);
+                output = _model.call(inputType is { } type && sample.is_floating_point() ? sample.to(type) : sample);
+            }
         }
         finally
         {
@@ -66,4 +70,7 @@ public sealed class SupervisedStep : ITrainingStep
         }
         TargetChecks.FitOutputs(data.Name, data.Targets, output);
     }
+
+    /// <summary>Reduced-precision outputs in float32, for the loss and the metrics.</summary>
+    internal static Tensor InFloat32(Tensor output) => output.dtype is ScalarType.BFloat16 or ScalarType.Float16 ? output.to(ScalarType.Float32) : output;
 }

@@ -44,7 +44,12 @@ public sealed class Trainer
         _optimizers = optimizers is { Count: > 0 } ? optimizers : throw new ArgumentException("A trainer needs at least one optimizer.", nameof(optimizers));
         Options = options ?? new TrainerOptions();
         Options.Validate();
+        if (Options.Precision == Precision.Bf16Mixed)
+            MixedPrecision.Check(_model, _optimizers);
     }
+
+    /// <summary>The dtype inputs are converted to (bfloat16 in mixed precision), or null.</summary>
+    ScalarType? InputType => Options.Precision == Precision.Bf16Mixed ? ScalarType.BFloat16 : null;
 
     /// <summary>The options.</summary>
     public TrainerOptions Options { get; }
@@ -66,21 +71,21 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(train);
         CheckLearningRates();
         var device = Device;
-        _step.CheckData(train, device);
+        _step.CheckData(train, device, InputType);
         if (validation is not null)
-            _step.CheckData(validation, device);
+            _step.CheckData(validation, device, InputType);
 
         History = new TrainingHistory();
         var callbacks = CallbacksOfThisFit();
         using var loader = train.Batches(Options.BatchSize, new BatchOptions
         {
             Shuffle = Options.Shuffle, DropLast = Options.DropLast, Seed = Options.Seed ?? Seeding.NextSeed(), Device = device,
-            Transform = Options.Augmentation,
+            Transform = Options.Augmentation, InputType = InputType,
         });
         if (loader.Count == 0)
             throw new ArgumentException($"{train.Name}: its {train.Count} samples make no full batch of {Options.BatchSize}, and DropLast is set.", nameof(train));
         // Built once: a validation set on another device is copied to the model's device once, not every epoch.
-        using var validationBatches = validation?.Batches(Options.EvaluationBatchSize, new BatchOptions { Shuffle = false, Seed = 0, Device = device });
+        using var validationBatches = validation?.Batches(Options.EvaluationBatchSize, EvaluationBatches(device));
         using var progress = new EpochProgress(loader);
         var checkpoint = new RunCheckpoint(_model, _optimizers, progress);
         var context = new TrainingContext(_model, _optimizers, History, callbacks, Options.Epochs, device, cancellation, checkpoint)
@@ -136,8 +141,8 @@ public sealed class Trainer
     public IReadOnlyDictionary<string, double> Evaluate(InMemoryDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        _step.CheckData(data, Device);
-        using var batches = data.Batches(Options.EvaluationBatchSize, new BatchOptions { Shuffle = false, Seed = 0, Device = Device });
+        _step.CheckData(data, Device, InputType);
+        using var batches = data.Batches(Options.EvaluationBatchSize, EvaluationBatches(Device));
         var context = new TrainingContext(_model, _optimizers, History, [], Options.Epochs, Device, default);
         return Evaluate(batches, Options.Metrics.Select(f => f()).ToList(), context);
     }
@@ -149,16 +154,18 @@ public sealed class Trainer
         if (_model is not nn.Module<Tensor, Tensor> model)
             throw new InvalidOperationException($"Predict needs a model that maps a tensor to a tensor; this trainer's model is a {_model.GetType().Name}.");
         _model.eval();
-        using var loader = data.Batches(Options.EvaluationBatchSize, new BatchOptions { Shuffle = false, Seed = 0, Device = Device });
+        using var loader = data.Batches(Options.EvaluationBatchSize, EvaluationBatches(Device));
         var outputs = new List<Tensor>();
         using (no_grad())
         using (var scope = NewDisposeScope())
         {
             foreach (var batch in loader)
-                outputs.Add(model.call(batch.Inputs).cpu());
+                outputs.Add(SupervisedStep.InFloat32(model.call(batch.Inputs)).cpu());
             return cat(outputs, 0).MoveToOuterDisposeScope();
         }
     }
+
+    BatchOptions EvaluationBatches(Device device) => new() { Shuffle = false, Seed = 0, Device = device, InputType = InputType };
 
     List<TrainingCallback> CallbacksOfThisFit()
     {
