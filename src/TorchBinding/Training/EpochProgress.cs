@@ -27,6 +27,9 @@ sealed class EpochProgress(BatchLoader loader) : IDisposable
     /// <summary>Samples trained in this epoch.</summary>
     public long Samples { get; private set; }
 
+    /// <summary>The sums (per sample) of a custom step's further values in this epoch (a GAN's d_loss, a VAE's kl).</summary>
+    public Dictionary<string, double> ValueSums { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Whether the run stopped inside this epoch (a checkpoint then resumes after <see cref="BatchesDone"/>).</summary>
     public bool MidEpoch { get; private set; }
 
@@ -40,15 +43,23 @@ sealed class EpochProgress(BatchLoader loader) : IDisposable
         _orderState?.Dispose();
         _orderState = Loader.GeneratorState;
         if (ResumeAfter == 0)
+        {
             (BatchesDone, LossSum, Samples) = (0, 0, 0);
+            ValueSums.Clear();
+        }
     }
 
-    /// <summary>Counts a trained batch.</summary>
-    public void Record(double loss, int samples)
+    /// <summary>Counts a trained batch: its loss and its other values.</summary>
+    public void Record(IReadOnlyDictionary<string, double> values, int samples)
     {
         BatchesDone++;
-        LossSum += loss * samples;
+        LossSum += values["loss"] * samples;
         Samples += samples;
+        foreach (var (name, value) in values)
+        {
+            if (name != "loss")
+                ValueSums[name] = ValueSums.GetValueOrDefault(name) + value * samples;
+        }
     }
 
     /// <summary>The epoch ended before its last batch (cancelled or stopped).</summary>
@@ -61,8 +72,13 @@ sealed class EpochProgress(BatchLoader loader) : IDisposable
     public Tensor CheckpointLoaderState() => MidEpoch && _orderState is not null ? _orderState.clone() : Loader.GeneratorState;
 
     /// <summary>Continues an epoch a checkpoint stopped inside: replays its order and skips <paramref name="batchesDone"/> batches.</summary>
-    public void ResumeInside(int batchesDone, double lossSum, long samples) =>
+    public void ResumeInside(int batchesDone, double lossSum, long samples, IEnumerable<KeyValuePair<string, double>> valueSums)
+    {
         (ResumeAfter, BatchesDone, LossSum, Samples) = (batchesDone, batchesDone, lossSum, samples);
+        ValueSums.Clear();
+        foreach (var (name, sum) in valueSums)
+            ValueSums[name] = sum;
+    }
 
     /// <inheritdoc/>
     public void Dispose() => _orderState?.Dispose();

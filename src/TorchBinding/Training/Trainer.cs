@@ -236,12 +236,15 @@ public sealed class Trainer
         context.LastStep = values;
         context.SamplesInEpoch += batch.Size;
         History.AddStep(values["loss"], learningRate);
-        progress.Record(values["loss"], batch.Size);
+        progress.Record(values, batch.Size);
     }
 
     EpochRecord EndOfEpoch(TrainingContext context, EpochProgress progress, List<IMetric> trainMetrics, BatchLoader? validation, TimeSpan elapsed)
     {
         var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["train_loss"] = progress.MeanLoss };
+        // A custom step's further values (a GAN's d_loss, a VAE's kl): their epoch means, as train_NAME.
+        foreach (var (name, sum) in progress.ValueSums)
+            values[$"train_{name}"] = progress.Samples > 0 ? sum / progress.Samples : double.NaN;
         foreach (var metric in trainMetrics)
             values[$"train_{metric.Name}"] = metric.Compute();
         if (validation is not null)

@@ -25,6 +25,7 @@ sealed class RunCheckpoint(nn.Module model, IReadOnlyList<optim.Optimizer> optim
             ["global_step"] = context.GlobalStep,
             ["epoch_loss_sum"] = midEpoch ? progress.LossSum : 0,
             ["epoch_samples"] = midEpoch ? progress.Samples : 0,
+            ["epoch_value_sums"] = new JsonObject(midEpoch ? progress.ValueSums.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)) : []),
             ["stop_reason"] = context.StopReason,
             ["parameters"] = Architecture.Describe(model),
             ["history"] = context.History.ToJson(),
@@ -87,7 +88,8 @@ sealed class RunCheckpoint(nn.Module model, IReadOnlyList<optim.Optimizer> optim
         context.Epoch = completed;
         context.GlobalStep = (long)metadata["global_step"]!;
         if (batchesDone > 0)
-            progress.ResumeInside(batchesDone, (double)metadata["epoch_loss_sum"]!, (long)metadata["epoch_samples"]!);
+            progress.ResumeInside(batchesDone, (double)metadata["epoch_loss_sum"]!, (long)metadata["epoch_samples"]!,
+                (metadata["epoch_value_sums"]?.AsObject() ?? []).Select(p => KeyValuePair.Create(p.Key, (double)p.Value!)));
         context.History.LoadJson(metadata["history"]!.AsObject());
         var states = metadata["callbacks"]?.AsObject();
         foreach (var callback in context.Callbacks)
