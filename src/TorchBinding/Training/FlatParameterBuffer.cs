@@ -91,16 +91,8 @@ public sealed class FlatParameterBuffer : IDisposable
     /// <summary>A view of <paramref name="flat"/> (a tensor laid out like this buffer) shaped as parameter <paramref name="index"/>.</summary>
     public Tensor SliceOf(Tensor flat, int index) => View(flat, _members[index].Offset, _members[index].Count, _members[index].Shape);
 
-    /// <summary>Zeroes every gradient (one fill) and makes each parameter's gradient the buffer's view again.</summary>
-    public void ZeroGradients()
-    {
-        Gradients.zero_();
-        for (var i = 0; i < _members.Length; i++)
-        {
-            using var gradient = SliceOf(Gradients, i);
-            _members[i].Parameter.grad = gradient;
-        }
-    }
+    /// <summary>Zeroes every gradient: one fill (a gradient replaced meanwhile is brought back by <see cref="EnsureViews"/>).</summary>
+    public void ZeroGradients() => Gradients.zero_();
 
     /// <summary>
     /// Before an update: checks that every parameter still lives in the buffer, and brings back into the buffer any
@@ -115,12 +107,13 @@ public sealed class FlatParameterBuffer : IDisposable
         for (var i = 0; i < _members.Length; i++)
         {
             var member = _members[i];
+            // Moving a module (.to(device), .to(dtype)) disposes its old parameters; the address check catches a set_ elsewhere.
             if (member.Parameter.IsInvalid || TensorMemory.DataPointer(member.Parameter) != member.Values)
                 throw new InvalidOperationException($"Parameter {i} {Shapes.Format(member.Shape)} of a flat optimizer no longer lives in its buffer: the model was moved " +
                     "(.to(device) or .to(dtype)) or its parameters replaced after the optimizer was made. Create the optimizer after moving the model.");
-            using var gradient = member.Parameter.grad;
-            if (gradient is not null && TensorMemory.DataPointer(gradient) == member.Gradient)
+            if (TensorMemory.GradientDataPointer(member.Parameter) == member.Gradient)
                 continue;
+            using var gradient = member.Parameter.grad;
             using var view = SliceOf(Gradients, i);
             if (gradient is null)
                 view.zero_();
