@@ -40,7 +40,7 @@ public sealed class GinConv : MessagePassing
     public bool TrainsEpsilon => eps is not null;
 
     /// <summary>ε's current value.</summary>
-    public double Epsilon => eps is null ? _fixedEpsilon : eps.item<float>();
+    public double Epsilon => eps is null ? _fixedEpsilon : eps.ToDouble();
 
     /// <inheritdoc/>
     public override string Description => $"GinConv({InFeatures} → MLP)";
