@@ -361,7 +361,8 @@ public sealed class GraphDiagram : Figure
         var margin = largest + (layout == GraphLayout.Circular ? 2.6f * largest : 14);
         var legend = _legend.Count == 0 ? 0 : Text.LineHeight(Theme.TickSize) + 10;
         var inner = new SKRect(area.Left + margin, area.Top + TitleBand.HeightOf(Title) + margin, area.Right - margin, area.Bottom - margin - legend);
-        if (layout is GraphLayout.Circular or GraphLayout.Spring)
+        // Two nodes on a "circle" sit side by side: only the width matters, so the area is not squared.
+        if (layout is GraphLayout.Circular or GraphLayout.Spring && !(layout == GraphLayout.Circular && _nodes.Count == 2))
         {
             var side = Math.Min(inner.Width, inner.Height);
             inner = SKRect.Create(inner.MidX - side / 2, inner.MidY - side / 2, side, side);

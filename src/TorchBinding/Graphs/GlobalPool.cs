@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace TorchBinding.Graphs;
 
 /// <summary>How a graph's node features become one vector per graph.</summary>
-public enum Pooling
+public enum GraphPooling
 {
     /// <summary>The sum over the graph's nodes (PyG's <c>global_add_pool</c>): keeps the graph's size.</summary>
     Sum,
@@ -28,23 +28,23 @@ public static class GlobalPool
     /// <param name="x">Node features, <c>[N, F]</c>.</param>
     /// <param name="batch">The graph of each node, <c>[N]</c> int64 in <c>0..graphCount−1</c>; null: all nodes form one graph.</param>
     /// <param name="graphCount">G, the number of graphs (rows of the result).</param>
-    public static Tensor Sum(Tensor x, Tensor? batch, long graphCount = 1) => Apply(Pooling.Sum, x, batch, graphCount);
+    public static Tensor Sum(Tensor x, Tensor? batch, long graphCount = 1) => Apply(GraphPooling.Sum, x, batch, graphCount);
 
     /// <summary>The mean of each graph's node features.</summary>
-    public static Tensor Mean(Tensor x, Tensor? batch, long graphCount = 1) => Apply(Pooling.Mean, x, batch, graphCount);
+    public static Tensor Mean(Tensor x, Tensor? batch, long graphCount = 1) => Apply(GraphPooling.Mean, x, batch, graphCount);
 
     /// <summary>The element-wise maximum of each graph's node features.</summary>
-    public static Tensor Max(Tensor x, Tensor? batch, long graphCount = 1) => Apply(Pooling.Max, x, batch, graphCount);
+    public static Tensor Max(Tensor x, Tensor? batch, long graphCount = 1) => Apply(GraphPooling.Max, x, batch, graphCount);
 
     /// <summary>Pools <paramref name="x"/> (the nodes of <paramref name="graph"/>, e.g. a layer's output) by the graph's batch vector.</summary>
-    public static Tensor Apply(Pooling pooling, Tensor x, Graph graph)
+    public static Tensor Apply(GraphPooling pooling, Tensor x, Graph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);
         return Apply(pooling, x, graph.Batch, graph.GraphCount);
     }
 
     /// <summary>The read-out named by <paramref name="pooling"/>.</summary>
-    public static Tensor Apply(Pooling pooling, Tensor x, Tensor? batch, long graphCount = 1)
+    public static Tensor Apply(GraphPooling pooling, Tensor x, Tensor? batch, long graphCount = 1)
     {
         ArgumentNullException.ThrowIfNull(x);
         TorchRuntime.EnsureInitialized();
@@ -70,9 +70,9 @@ public static class GlobalPool
         }
         var aggregation = pooling switch
         {
-            Pooling.Sum => Aggregation.Sum,
-            Pooling.Mean => Aggregation.Mean,
-            Pooling.Max => Aggregation.Max,
+            GraphPooling.Sum => Aggregation.Sum,
+            GraphPooling.Mean => Aggregation.Mean,
+            GraphPooling.Max => Aggregation.Max,
             _ => throw new ArgumentOutOfRangeException(nameof(pooling), pooling, "Unknown pooling."),
         };
         return Scatter.ReduceUnchecked(x, index, graphCount, aggregation).MoveToOuterDisposeScope();

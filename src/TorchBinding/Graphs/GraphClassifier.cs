@@ -46,7 +46,7 @@ public sealed record GraphClassifierOptions
     public int Layers { get; init; } = 3;
 
     /// <summary>The read-out (default the sum, which GIN's analysis asks for).</summary>
-    public Pooling Pooling { get; init; } = Pooling.Sum;
+    public GraphPooling Pooling { get; init; } = GraphPooling.Sum;
 
     /// <summary>GAT heads (default 4; <see cref="Hidden"/> must be a multiple).</summary>
     public int GatHeads { get; init; } = 4;

@@ -48,10 +48,10 @@ public class GraphBatchingTests
         Assert.That((together - alone).abs().max().item<double>(), Is.LessThan(1e-12));
     }
 
-    [TestCase(Pooling.Sum)]
-    [TestCase(Pooling.Mean)]
-    [TestCase(Pooling.Max)]
-    public void Pooling_a_batch_gives_each_graphs_pooling_and_zero_for_an_empty_graph(Pooling pooling)
+    [TestCase(GraphPooling.Sum)]
+    [TestCase(GraphPooling.Mean)]
+    [TestCase(GraphPooling.Max)]
+    public void Pooling_a_batch_gives_each_graphs_pooling_and_zero_for_an_empty_graph(GraphPooling pooling)
     {
         using var scope = NewDisposeScope();
         var graphs = Graphs();
@@ -63,8 +63,8 @@ public class GraphBatchingTests
             var x = graphs[g].NodeFeatures;
             var expected = x.shape[0] == 0 ? zeros(GraphTestData.Features, dtype: float64) : pooling switch
             {
-                Pooling.Sum => x.sum(dim: 0),
-                Pooling.Mean => x.mean([0]),
+                GraphPooling.Sum => x.sum(dim: 0),
+                GraphPooling.Mean => x.mean([0]),
                 _ => x.amax([0]),
             };
             Assert.That((pooled[g] - expected).abs().max().item<double>(), Is.LessThan(1e-12), $"graph {g}");
