@@ -6,7 +6,7 @@
 // 2. Structure matters: rings and chains of the same random atoms and the same sizes (6 to 30 atoms), so neither
 //    the node count nor the atom counts tell the classes apart; only the two chain ends of degree 1 do. GCN,
 //    GraphSAGE (mean), GIN (sum, learned ε), GAT and an MLP on pooled node features (the same width, three layers,
-//    sum pooling, Adam 0.01), three seeds each, on held-out graphs.
+//    sum pooling, Adam 0.01 annealed to 0 on a cosine), three seeds each, on held-out graphs.
 // 3. Xu et al. (2019): a ring and a chain of six carbons, non-isomorphic, whose nodes all look alike to an averaging
 //    aggregator (every neighbour is "a carbon"): mean aggregation and attention give both the same embedding,
 //    GIN's sum counts the neighbours and tells them apart.
@@ -112,7 +112,11 @@ foreach (var kind in kinds)
         var model = new GraphClassifier(new GraphClassifierOptions { InFeatures = rings.FeatureCount, Layer = kind, Hidden = 32, Layers = 3, Pooling = GraphPooling.Sum }).to(run.Device);
         var clock = Stopwatch.StartNew();
         var trainer = new Trainer(model, new GraphClassificationStep(model, rings, (o, y) => nn.functional.cross_entropy(o, y)), [optim.Adam(model.parameters(), 0.01)],
-            new TrainerOptions { Epochs = epochs, BatchSize = 32, Seed = run.Seed + s, Metrics = [() => new Accuracy()], Progress = false });
+            new TrainerOptions
+            {
+                Epochs = epochs, BatchSize = 32, Seed = run.Seed + s, Metrics = [() => new Accuracy()], Progress = false,
+                Callbacks = [new LearningRateScheduler(new CosineAnnealing(), ScheduleInterval.Step)],
+            });
         var history = trainer.Fit(train, test);
         var accuracy = trainer.Evaluate(test)["accuracy"];
         accuracies[kind].Add(accuracy);

@@ -55,4 +55,24 @@ public class GraphExampleTests
             Assert.That(run["gin_ring_chain_difference"], Is.GreaterThan(1e-3));
         });
     }
+
+    [Test]
+    public void Transformer_as_gnn_self_attention_is_message_passing_on_the_complete_graph()
+    {
+        using var run = ExampleRun.Fast("TransformerAsGnn");
+        run.AssertCompleted("attention_as_graph.png");
+        Assert.Multiple(() =>
+        {
+            // float64, the same weights: the identity holds to rounding (measured 1.7e-16; the issue asks < 1e-6).
+            Assert.That(run["max_difference"], Is.LessThan(1e-6));
+            Assert.That(run["weights_max_difference"], Is.LessThan(1e-12));
+            Assert.That(run["edge_weight_sum_error"], Is.LessThan(1e-12));
+            Assert.That(run["causal_max_difference"], Is.LessThan(1e-6));
+            Assert.That(run["graph_mask_max_difference"], Is.LessThan(1e-6));
+            Assert.That(run["isolated_token_bias_difference"], Is.LessThan(1e-12));
+            // float32: rounding of single precision (measured 1.2e-7).
+            Assert.That(run["float32_max_difference"], Is.LessThan(1e-5));
+            Assert.That(run["edges_per_sequence"], Is.EqualTo(run["tokens"] * run["tokens"]));
+        });
+    }
 }
