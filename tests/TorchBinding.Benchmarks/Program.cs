@@ -15,6 +15,7 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
     ["trainer"] = TrainerBenchmark.Run,
     ["models"] = ModelTrainingBenchmark.Run,
     ["optimizers"] = OptimizerBenchmark.Run,
+    ["graphs"] = GraphBenchmark.Run,
 };
 var quick = args.Contains("--quick");
 var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
