@@ -1,0 +1,103 @@
+using TorchBinding.Data;
+using TorchBinding.Tests.Interpretability;
+using TorchBinding.Training;
+using TorchBinding.Transfer;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TorchBinding.Tests.Transfer;
+
+/// <summary>Freezing, learning-rate groups and the frozen batch norm callback, with the trainer and both optimizer kinds.</summary>
+public class TransferLearningTests
+{
+    [SetUp]
+    public void Seed() => TestModels.Seed(41);
+
+    static Sequential Model() => nn.Sequential(
+        ("conv", nn.Conv2d(1, 4, 3, padding: 1)), ("bn", nn.BatchNorm2d(4)), ("relu", nn.ReLU()), ("pool", nn.MaxPool2d(4)),
+        ("flatten", nn.Flatten()), ("head", nn.Linear(4 * 4 * 4, 3)));
+
+    static InMemoryDataset Data()
+    {
+        var images = TestModels.Images(48, 16, 16, seed: 1);
+        return new InMemoryDataset(images, tensor(Enumerable.Range(0, 48).Select(i => (long)(i % 3)).ToArray()), "toy");
+    }
+
+    static Dictionary<string, Tensor> Snapshot(nn.Module model) =>
+        model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Frozen_parameters_and_statistics_are_bit_identical_after_training(bool flat)
+    {
+        using var scope = NewDisposeScope();
+        var model = Model();
+        var summary = TransferLearning.Freeze(model, except: ["head"]);
+        Assert.That(summary.Trainable, Is.EqualTo(new[] { "head.weight", "head.bias" }));
+        Assert.That(summary.Frozen, Is.EqualTo(new[] { "conv.weight", "conv.bias", "bn.weight", "bn.bias" }));
+        var before = Snapshot(model);
+        optim.Optimizer optimizer = flat ? new FlatAdam(model.parameters(), 1e-2) : optim.Adam(model.parameters(), 1e-2);
+        var callback = new FrozenBatchNormCallback(model);
+        Assert.That(callback.LayerCount, Is.EqualTo(1));
+        using var data = Data();
+        new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), optimizer, new TrainerOptions { Epochs = 2, BatchSize = 16, Seed = 1, Progress = false, Callbacks = [callback] }).Fit(data);
+        var after = Snapshot(model);
+        Assert.Multiple(() =>
+        {
+            foreach (var name in before.Keys.Where(k => !k.StartsWith("head.", StringComparison.Ordinal)))
+                Assert.That(before[name].equal(after[name]).all().item<bool>(), Is.True, $"{name} unchanged");
+            Assert.That(before["head.weight"].equal(after["head.weight"]).all().item<bool>(), Is.False, "the head learned");
+        });
+    }
+
+    [Test]
+    public void Without_the_callback_frozen_batch_norm_still_updates_its_running_statistics()
+    {
+        using var scope = NewDisposeScope();
+        var model = Model();
+        TransferLearning.Freeze(model, except: ["head"]);
+        var before = Snapshot(model);
+        using var data = Data();
+        new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), new FlatAdam(model.parameters(), 1e-2), new TrainerOptions { Epochs = 1, BatchSize = 16, Seed = 1, Progress = false }).Fit(data);
+        var after = Snapshot(model);
+        Assert.That(before["bn.running_mean"].equal(after["bn.running_mean"]).all().item<bool>(), Is.False);
+        Assert.That(before["conv.weight"].equal(after["conv.weight"]).all().item<bool>(), Is.True);
+    }
+
+    [Test]
+    public void Learning_rate_groups_give_each_layer_its_rate_in_flat_and_torchsharp_optimizers()
+    {
+        using var scope = NewDisposeScope();
+        var model = Model();
+        var groups = TransferLearning.LearningRateGroups(model, 0, ("head", 0.1));
+        Assert.That(groups.Select(g => (g.Name, g.Parameters.Count, g.LearningRate)), Is.EqualTo(new[] { ("head", 2, 0.1), ("rest", 4, 0.0) }));
+        var flat = new FlatAdam(groups.ToParamGroups<FlatAdam.Options>());
+        var adam = optim.Adam(groups.ToAdamGroups());
+        Assert.That(flat.ParamGroups.Select(g => g.LearningRate), Is.EqualTo(new[] { 0.1, 0.0 }));
+        Assert.That(adam.ParamGroups.Select(g => g.LearningRate), Is.EqualTo(new[] { 0.1, 0.0 }));
+        // A body rate of 0 leaves the body where it was; the head moves.
+        var before = Snapshot(model);
+        using var data = Data();
+        new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), flat, new TrainerOptions { Epochs = 1, BatchSize = 16, Seed = 1, Progress = false }).Fit(data);
+        var after = Snapshot(model);
+        Assert.That(before["conv.weight"].equal(after["conv.weight"]).all().item<bool>(), Is.True);
+        Assert.That(before["head.weight"].equal(after["head.weight"]).all().item<bool>(), Is.False);
+        // Frozen parameters are left out of the groups.
+        TransferLearning.Freeze(model, except: ["head"]);
+        Assert.That(TransferLearning.LearningRateGroups(model, 1e-4, ("head", 1e-3)).Select(g => g.Name), Is.EqualTo(new[] { "head" }));
+    }
+
+    [Test]
+    public void Unknown_layers_are_named_with_the_layers_there_are()
+    {
+        using var scope = NewDisposeScope();
+        var model = Model();
+        var freeze = Assert.Throws<ArgumentException>(() => TransferLearning.Freeze(model, except: ["fc"]))!;
+        Assert.That(freeze.Message, Does.Contain("no layer 'fc'; its layers are: conv, bn, relu, pool, flatten, head"));
+        Assert.Throws<ArgumentException>(() => TransferLearning.LearningRateGroups(model, 1e-3, ("classifier", 1e-2)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TransferLearning.LearningRateGroups(model, -1e-3));
+        TransferLearning.Unfreeze(model);
+        Assert.That(model.parameters().All(p => p.requires_grad), Is.True);
+    }
+}
