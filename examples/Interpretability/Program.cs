@@ -18,12 +18,13 @@ var run = ExperimentRun.Start(args, "interpretability", "saliency, gradient x in
     new ExtraOption("epochs", "epochs of the course CNN on MNIST", "5"),
     new ExtraOption("fashion-epochs", "epochs of the small CNN on Fashion-MNIST", "5"),
     new ExtraOption("faithfulness-images", "test images for the deletion and insertion curves", "200"),
-    new ExtraOption("ig-steps", "Integrated Gradients' steps (trapezoidal rule)", "128"));
+    new ExtraOption("ig-steps", "Integrated Gradients' steps (trapezoidal rule), doubled for images whose completeness error exceeds 0.5 %", "128"));
 if (run is null)
     return;
 
 var faithfulnessImages = run.Fast ? 40 : run.Options.GetInt("faithfulness-images");
-var igSteps = run.Options.GetInt("ig-steps");
+// IG's trapezoidal rule over a ReLU network's kinked path: a few images need more steps to be complete to 0.5 %.
+var integratedGradients = new IntegratedGradientsOptions { Steps = run.Options.GetInt("ig-steps"), TargetRelativeError = 0.005, MaxSteps = 2048 };
 var smoothGrad = new SmoothGradOptions { Samples = run.Fast ? 16 : 50, NoiseLevel = 0.15, Seed = run.Seed };
 var occlusion = new OcclusionOptions { PatchSize = 4, Stride = 2, Fill = 0 };
 var faithfulness = new FaithfulnessOptions { Steps = run.Fast ? 10 : 28, Fill = 0, Seed = run.Seed };
@@ -32,14 +33,18 @@ var faithfulness = new FaithfulnessOptions { Steps = run.Fast ? 10 : 28, Fill = 
 // SmoothGrad (their sign says which way to change a pixel, not whether it helped), signed evidence for the others.
 IReadOnlyList<Method> Methods(string gradCamLayer) =>
 [
-    new("gradient", "gradient", (m, x, y) => Attribution.ToPixelMap(Attribution.Gradient(m, x, y))),
-    new("gradient_x_input", "gradient × input", (m, x, y) => Attribution.ToPixelMap(Attribution.GradientTimesInput(m, x, y), Attribution.PixelReduction.Sum)),
-    new("smoothgrad", "SmoothGrad", (m, x, y) => Attribution.ToPixelMap(Attribution.SmoothGrad(m, x, y, smoothGrad))),
-    new("integrated_gradients", "Integrated Gradients", (m, x, y) =>
-        Attribution.ToPixelMap(Attribution.IntegratedGradients(m, x, y, new() { Steps = igSteps }).Attributions, Attribution.PixelReduction.Sum)),
-    new("occlusion", "occlusion", (m, x, y) => Occlusion.Map(m, x, y, occlusion)),
-    new("grad_cam", $"Grad-CAM ({gradCamLayer})", (m, x, y) => GradCam.Compute(m, gradCamLayer, x, y)),
+    new("gradient", "gradient", "gradient", (m, x, y) => Attribution.ToPixelMap(Attribution.Gradient(m, x, y))),
+    new("gradient_x_input", "gradient × input", "grad × input", (m, x, y) => Attribution.ToPixelMap(Attribution.GradientTimesInput(m, x, y), Attribution.PixelReduction.Sum)),
+    new("smoothgrad", "SmoothGrad", "SmoothGrad", (m, x, y) => Attribution.ToPixelMap(Attribution.SmoothGrad(m, x, y, smoothGrad))),
+    new("integrated_gradients", "Integrated Gradients", "IG", (m, x, y) =>
+        Attribution.ToPixelMap(Attribution.IntegratedGradients(m, x, y, integratedGradients).Attributions, Attribution.PixelReduction.Sum)),
+    new("occlusion", "occlusion", "occlusion", (m, x, y) => Occlusion.Map(m, x, y, occlusion)),
+    new("grad_cam", $"Grad-CAM ({gradCamLayer})", "Grad-CAM", (m, x, y) => GradCam.Compute(m, gradCamLayer, x, y)),
 ];
+
+// A map laid over its image, from 0 (transparent) to the map's largest value (an all-zero map stays transparent).
+HeatmapOverlay Overlay(Tensor image, Tensor map) =>
+    new(image, map) { ShowColorBar = false, Min = 0, Max = Math.Max(map.max().item<float>(), 1e-12) };
 
 // Train a CNN with the trainer; returns its test accuracy.
 double Train(Cnn model, InMemoryDataset train, InMemoryDataset test, int epochs, string key)
@@ -70,7 +75,7 @@ void DrawMaps(Cnn model, InMemoryDataset test, IReadOnlyList<Method> methods, st
         var image = x[r, 0].cpu();
         figure.Add(new ImageFigure(image) { Min = 0, Max = 1 }, $"{classNames[(int)y[r].item<long>()]} → {classNames[(int)predicted[r].item<long>()]}");
         for (var c = 0; c < methods.Count; c++)
-            figure.Add(new HeatmapOverlay(image, maps[c][r].clamp_min(0)) { ShowColorBar = false }, r == 0 ? methods[c].Title : "");
+            figure.Add(Overlay(image, maps[c][r].clamp_min(0)), r == 0 ? methods[c].Short : "");
     }
     figure.Save(run.PathFor($"{key}_maps.png"));
 }
@@ -81,28 +86,32 @@ void MeasureFaithfulness(Cnn model, InMemoryDataset test, IReadOnlyList<Method> 
     using var scope = NewDisposeScope();
     var x = test.Inputs[..faithfulnessImages].to(run.Device);
     var y = test.Targets[..faithfulnessImages].to(run.Device);
-    var ig = Attribution.IntegratedGradients(model, x, y, new() { Steps = igSteps });
+    var ig = Attribution.IntegratedGradients(model, x, y, integratedGradients);
+    var errors = ig.RelativeErrors.Order().ToList();
+    Console.WriteLine($"  {title}: IG relative completeness errors: median {errors[errors.Count / 2]:P3}, 90th percentile {errors[errors.Count * 9 / 10]:P3}, largest {errors[^1]:P3}");
     run.Report($"{prefix}ig_completeness_max_relative_error", ig.MaxRelativeError,
-        $"{title}: Integrated Gradients' completeness, largest |Σ attributions − (f(x) − f(0))| / |f(x) − f(0)| over {faithfulnessImages} images ({igSteps} steps)", "P3");
+        $"{title}: Integrated Gradients' completeness, largest |Σ attributions − (f(x) − f(0))| / |f(x) − f(0)| over {faithfulnessImages} images", "P3");
+    var refined = ig.Steps.Count(k => k > integratedGradients.Steps);
+    run.Report($"{prefix}ig_refined_images", refined, $"{title}: images that needed more than {integratedGradients.Steps} steps (at most {ig.Steps.Max()})", "N0");
     var deletion = new LineChart { Title = $"{title}: deletion curves (lower is better)", XLabel = "fraction of pixels deleted (set to black)", YLabel = "probability of the true class", YMin = 0, YMax = 1 };
-    var table = new List<(string Name, double Deletion, double Insertion)>();
+    var table = new List<(string Name, string Short, double Deletion, double Insertion)>();
     var clock = Stopwatch.StartNew();
-    foreach (var method in methods.Append(new Method("random", "random order", (m, images, _) => Faithfulness.RandomMaps(images, run.Seed))))
+    foreach (var method in methods.Append(new Method("random", "random order", "random", (m, images, _) => Faithfulness.RandomMaps(images, run.Seed))))
     {
         var maps = method.Map(model, x, y);
         var delete = Faithfulness.Deletion(model, x, y, maps, faithfulness);
         var insert = Faithfulness.Insertion(model, x, y, maps, faithfulness);
         run.Metric($"{prefix}deletion_auc_{method.Key}", delete.Auc);
         run.Metric($"{prefix}insertion_auc_{method.Key}", insert.Auc);
-        table.Add((method.Title, delete.Auc, insert.Auc));
-        deletion.Add(method.Title, delete.Fractions.ToArray(), delete.Scores.ToArray(), dashed: method.Key == "random");
+        table.Add((method.Title, method.Short, delete.Auc, insert.Auc));
+        deletion.Add(method.Title, delete.Fractions.ToArray(), delete.Scores.ToArray(), method.Key == "random" ? Palette.OkabeIto[7] : null, dashed: method.Key == "random");
     }
     Console.WriteLine($"  {title}: faithfulness on {faithfulnessImages} test images ({clock.Elapsed.TotalSeconds:F0} s)");
     Console.WriteLine($"    {"method",-34} {"deletion AUC ↓",15} {"insertion AUC ↑",16}");
-    foreach (var (name, d, i) in table)
+    foreach (var (name, _, d, i) in table)
         Console.WriteLine($"    {name,-34} {d,15:F3} {i,16:F3}");
     deletion.Save(run.PathFor($"{prefix}deletion_curves.png"));
-    new BarChart(table.Select(t => t.Name).ToList()) { Title = $"{title}: area under the curves", YLabel = "AUC", YMin = 0 }
+    new BarChart(table.Select(t => t.Short).ToList()) { Title = $"{title}: area under the deletion and insertion curves", YLabel = "AUC", YMin = 0, Width = 960, Height = 450 }
         .Add("deletion (lower is better)", table.Select(t => t.Deletion).ToArray())
         .Add("insertion (higher is better)", table.Select(t => t.Insertion).ToArray())
         .Save(run.PathFor($"{prefix}faithfulness.png"));
@@ -128,13 +137,13 @@ using (var mnistTest = Mnist.Load(DatasetPart.Test))
     var y = mnistTest.Targets[..(run.Fast ? 8 : 32)].to(run.Device);
     var checkedMethods = mnistMethods.Where(m => m.Key is "gradient" or "gradient_x_input" or "integrated_gradients" or "grad_cam").ToList();
     var cascade = new LineChart { Title = "Model randomisation (cascading, from the top): similarity to the trained model's maps", XLabel = "layers randomised (0: trained model; then fc1, conv2, conv1)", YLabel = "Spearman rank correlation", YMin = -0.2, YMax = 1 };
-    var sanity = new MultiPanelFigure(columns: 4) { Title = "Sanity check: the maps of the first test digit as the weights are randomised", PanelWidth = 170, PanelHeight = 190 };
+    var sanity = new MultiPanelFigure(columns: 4) { Title = "Sanity check: maps (magnitudes) of a test digit as the layers are randomised from the top", PanelWidth = 200, PanelHeight = 200 };
     foreach (var method in checkedMethods)
     {
         var steps = SanityChecks.CascadingRandomization(course, m => method.Map(m, x, y), new() { Seed = run.Seed });
         cascade.Add(method.Title, Enumerable.Range(0, steps.Count).Select(i => (double)i).ToArray(), steps.Select(s => s.MeanRankCorrelation).ToArray());
         foreach (var step in steps)
-            sanity.Add(new HeatmapOverlay(x[0, 0].cpu(), step.Maps[0].clamp_min(0)) { ShowColorBar = false }, $"{method.Title}: {(step.Layer == "original" ? "trained" : $"to {step.Layer}")}");
+            sanity.Add(Overlay(x[0, 0].cpu(), step.Maps[0].abs()), $"{method.Short}: {(step.Layer == "original" ? "trained" : $"… {step.Layer} random")}");
         run.Report($"sanity_rank_correlation_{method.Key}", steps[^1].MeanRankCorrelation,
             $"sanity check, {method.Title}: rank correlation with the trained model's maps after randomising every layer", "F3");
         foreach (var step in steps)
@@ -161,5 +170,5 @@ var beaten = run.Metrics.Where(m => m.Key.StartsWith("deletion_auc_", StringComp
 run.Finish($"Interpretability: MNIST {run.Metrics["mnist_test_accuracy"]:P2}; IG completeness error {run.Metrics["ig_completeness_max_relative_error"]:P2}; " +
     $"{beaten} of {mnistMethods.Count} methods delete faster than random (AUC vs {run.Metrics["deletion_auc_random"]:F3}){(run.Fast ? " (fast mode)" : "")}");
 
-/// <summary>An attribution method as the example uses it: a metrics key, a title, and its pixel map [N, H, W] of a model, images and classes.</summary>
-record Method(string Key, string Title, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor> Map);
+/// <summary>An attribution method as the example uses it: a metrics key, a title, a short title, and its pixel map [N, H, W] of a model, images and classes.</summary>
+record Method(string Key, string Title, string Short, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor> Map);

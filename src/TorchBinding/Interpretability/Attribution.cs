@@ -60,6 +60,16 @@ public sealed record IntegratedGradientsOptions : AttributionOptions
 
     /// <summary>The quadrature rule (default <see cref="IntegrationRule.Trapezoid"/>).</summary>
     public IntegrationRule Rule { get; init; } = IntegrationRule.Trapezoid;
+
+    /// <summary>
+    /// Refine until complete: a sample whose relative completeness error exceeds this is integrated again with twice
+    /// the steps, up to <see cref="MaxSteps"/> (null, the default: no refinement). A ReLU network's kinks make the
+    /// quadrature error fall only as 1/steps, so a few samples may need many more steps than the rest.
+    /// </summary>
+    public double? TargetRelativeError { get; init; }
+
+    /// <summary>The most steps refinement may use for a sample (default 2048).</summary>
+    public int MaxSteps { get; init; } = 2048;
 }
 
 /// <summary>
@@ -71,6 +81,9 @@ public sealed record IntegratedGradientsOptions : AttributionOptions
 /// <param name="AttributionSums">The sum of each sample's attributions.</param>
 public sealed record IntegratedGradientsResult(Tensor Attributions, IReadOnlyList<double> ScoreDifferences, IReadOnlyList<double> AttributionSums)
 {
+    /// <summary>The steps each sample was integrated with (more than asked where refinement was needed).</summary>
+    public IReadOnlyList<int> Steps { get; init; } = [];
+
     /// <summary>|Σ attributions − (f(x) − f(baseline))| / |f(x) − f(baseline)| per sample.</summary>
     public IReadOnlyList<double> RelativeErrors => ScoreDifferences.Select((d, i) => Math.Abs(AttributionSums[i] - d) / Math.Abs(d)).ToList();
 
@@ -176,8 +189,8 @@ public static class Attribution
     /// <param name="model">The model; its training flags are restored afterwards.</param>
     /// <param name="inputs">A batch <c>[N, ...]</c>.</param>
     /// <param name="targets">The class to explain for each input, <c>[N]</c>.</param>
-    /// <param name="options">Steps, baseline, rule.</param>
-    /// <exception cref="ArgumentException">Inputs, targets or baseline do not match, or Steps &lt; 1.</exception>
+    /// <param name="options">Steps, baseline, rule, refinement.</param>
+    /// <exception cref="ArgumentException">Inputs, targets or baseline do not match, Steps &lt; 1, or the refinement's settings are out of range.</exception>
     public static IntegratedGradientsResult IntegratedGradients(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, IntegratedGradientsOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -185,10 +198,40 @@ public static class Attribution
         options ??= new IntegratedGradientsOptions();
         AttributionChecks.Positive(options.Steps, nameof(options.Steps), "IntegratedGradients");
         AttributionChecks.Positive(options.BatchSize, nameof(options.BatchSize), "IntegratedGradients");
-        var (alphas, weights) = Quadrature(options.Steps, options.Rule);
+        if (options.TargetRelativeError is { } target && (!double.IsFinite(target) || target <= 0))
+            throw new ArgumentOutOfRangeException(nameof(options), target, $"IntegratedGradients: TargetRelativeError must be a finite number > 0, got {target}.");
+        if (options.TargetRelativeError is not null && options.MaxSteps < options.Steps)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxSteps, $"IntegratedGradients: MaxSteps ({options.MaxSteps}) must be at least Steps ({options.Steps}).");
         using var eval = new EvalMode(model);
         using var scope = NewDisposeScope();
         var baseline = Baseline(options.Baseline, inputs);
+        var x = inputs.detach();
+        var n = (int)x.shape[0];
+        var (attributions, differences, sums) = Integrate(model, x, baseline, targets, options.Steps, options);
+        var steps = Enumerable.Repeat(options.Steps, n).ToArray();
+        // Refinement: integrate the samples that miss the target again, with twice the steps, until they meet it.
+        while (options.TargetRelativeError is { } tolerance)
+        {
+            var redo = Enumerable.Range(0, n)
+                .Where(i => Math.Abs(sums[i] - differences[i]) > tolerance * Math.Abs(differences[i]) && steps[i] * 2 <= options.MaxSteps)
+                .ToArray();
+            if (redo.Length == 0)
+                break;
+            using var refine = NewDisposeScope();
+            var index = tensor(redo.Select(i => (long)i).ToArray(), device: x.device);
+            var more = steps[redo[0]] * 2;
+            var (again, d, s) = Integrate(model, x.index_select(0, index), baseline.index_select(0, index), targets.index_select(0, index.to(targets.device)), more, options);
+            attributions.index_copy_(0, index, again);
+            for (var k = 0; k < redo.Length; k++)
+                (differences[redo[k]], sums[redo[k]], steps[redo[k]]) = (d[k], s[k], more);
+        }
+        return new IntegratedGradientsResult(attributions.MoveToOuterDisposeScope(), differences, sums) { Steps = steps };
+    }
+
+    /// <summary>IG of a batch with a given number of steps: attributions, f(x) − f(x′) and the attribution sums per sample.</summary>
+    static (Tensor Attributions, double[] Differences, double[] Sums) Integrate(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor baseline, Tensor targets, int steps, IntegratedGradientsOptions options)
+    {
+        var (alphas, weights) = Quadrature(steps, options.Rule);
         var points = alphas.Length;
         var perChunk = Math.Max(1, options.BatchSize / points);
         var attributions = new List<Tensor>();
@@ -198,18 +241,18 @@ public static class Attribution
         {
             using var step = NewDisposeScope();
             var end = Math.Min(inputs.shape[0], start + perChunk);
-            var (x, b, t) = (inputs.narrow(0, start, end - start).detach(), baseline.narrow(0, start, end - start), targets.narrow(0, start, end - start));
+            var (x, b, t) = (inputs.narrow(0, start, end - start), baseline.narrow(0, start, end - start), targets.narrow(0, start, end - start));
             var n = end - start;
-            var shape = new long[] { n, points }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray();
-            var alpha = tensor(alphas, dtype: x.dtype, device: x.device).view(shape.Select((s, i) => i == 0 ? 1 : s).ToArray());
+            var shape = new long[] { 1, points }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray();
+            var alpha = tensor(alphas, dtype: x.dtype, device: x.device).view(shape);
             var path = (b.unsqueeze(1) + alpha * (x - b).unsqueeze(1)).flatten(0, 1);
             var gradient = ScoreGradient(model, path, t.repeat_interleave(points), options.Score, "IntegratedGradients").Gradient
                 .view([n, points, .. x.shape.Skip(1)]);
-            var weight = tensor(weights, dtype: x.dtype, device: x.device).view(shape.Select((s, i) => i == 0 ? 1 : s).ToArray());
+            var weight = tensor(weights, dtype: x.dtype, device: x.device).view(shape);
             var attribution = (x - b) * (gradient * weight).sum([1]);
             Tensor ends;
             using (no_grad())
-                ends = options.Score(model.call(cat([x, b], 0)), cat([t, t], 0)).to(float64).cpu();
+                ends = options.Score(model.call(cat([x, b], 0)), cat([t, t], 0).to(x.device)).to(float64).cpu();
             var endValues = ends.data<double>().ToArray();
             var sumValues = attribution.flatten(1).sum([1]).to(float64).cpu().data<double>().ToArray();
             for (var i = 0; i < n; i++)
@@ -219,7 +262,7 @@ public static class Attribution
             }
             attributions.Add(attribution.detach().MoveToOuterDisposeScope());
         }
-        return new IntegratedGradientsResult(cat(attributions, 0).MoveToOuterDisposeScope(), differences, sums);
+        return (cat(attributions, 0).MoveToOuterDisposeScope(), differences.ToArray(), sums.ToArray());
     }
 
     /// <summary>How a per-value attribution <c>[N, C, H, W]</c> becomes one value per pixel.</summary>

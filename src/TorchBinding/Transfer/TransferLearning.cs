@@ -95,6 +95,66 @@ public static class TransferLearning
     }
 
     /// <summary>
+    /// Gives the named layers (and their sublayers) fresh initial weights, as a newly built layer would have them:
+    /// linear and convolution layers PyTorch's default (Kaiming uniform with a = √5, bias uniform in ±1/√fan-in), batch
+    /// norm γ = 1, β = 0 and fresh running statistics. For transfer learning, to start a deeper head afresh on top of
+    /// pretrained features (e.g. both fully connected layers of the course's CNNs).
+    /// </summary>
+    /// <returns>The names of the re-initialised parameters.</returns>
+    /// <exception cref="ArgumentException">A layer does not exist (the message lists the layers), or holds parameters of a kind without a known initialisation.</exception>
+    public static IReadOnlyList<string> Reinitialize(nn.Module model, params string[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layers);
+        CheckLayers(model, layers, "Reinitialize");
+        var done = new List<string>();
+        using var noGrad = no_grad();
+        foreach (var (name, module) in model.named_modules())
+        {
+            if (!layers.Any(l => name == l || name.StartsWith(l + ".", StringComparison.Ordinal)))
+                continue;
+            switch (module)
+            {
+                case Linear linear:
+                    DefaultInit(linear.weight!, linear.bias);
+                    break;
+                case Conv1d conv:
+                    DefaultInit(conv.weight!, conv.bias);
+                    break;
+                case Conv2d conv:
+                    DefaultInit(conv.weight!, conv.bias);
+                    break;
+                case Conv3d conv:
+                    DefaultInit(conv.weight!, conv.bias);
+                    break;
+                case BatchNorm1d or BatchNorm2d or BatchNorm3d:
+                    foreach (var (parameterName, parameter) in module.named_parameters(recurse: false))
+                        parameter.fill_(parameterName == "weight" ? 1 : 0);
+                    foreach (var (bufferName, buffer) in module.named_buffers(recurse: false))
+                        buffer.fill_(bufferName == "running_var" ? 1 : 0);
+                    break;
+                default:
+                    if (module.named_parameters(recurse: false).Any())
+                        throw new ArgumentException($"Reinitialize: layer '{name}' is a {module.GetType().Name}, whose initialisation is not known; re-initialise it yourself.", nameof(layers));
+                    continue;
+            }
+            done.AddRange(module.named_parameters(recurse: false).Select(p => name + "." + p.name));
+        }
+        return done;
+    }
+
+    /// <summary>PyTorch's default initialisation of linear and convolution layers.</summary>
+    static void DefaultInit(Tensor weight, Tensor? bias)
+    {
+        nn.init.kaiming_uniform_(weight, Math.Sqrt(5));
+        if (bias is null)
+            return;
+        var fanIn = weight.numel() / weight.shape[0];
+        var bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
+        nn.init.uniform_(bias, -bound, bound);
+    }
+
+    /// <summary>
     /// The model's trainable parameters in groups with their own learning rates: one group per entry of
     /// <paramref name="layers"/> (a layer and its sublayers; a parameter goes to the first entry that names it), and the
     /// rest at <paramref name="rest"/>. Frozen parameters and empty groups are left out.

@@ -89,6 +89,34 @@ public class TransferLearningTests
     }
 
     [Test]
+    public void Reinitialize_gives_the_named_layers_fresh_weights_and_leaves_the_rest()
+    {
+        using var scope = NewDisposeScope();
+        var model = Model();
+        using (no_grad())
+        {
+            foreach (var p in model.parameters())
+                p.fill_(0.5);
+        }
+        var before = Snapshot(model);
+        var names = TransferLearning.Reinitialize(model, "head", "bn");
+        var after = Snapshot(model);
+        var head = (Linear)model[5];
+        var bound = 1 / Math.Sqrt(64);                                      // Kaiming uniform, a = √5: ±1/√fan-in, as the bias
+        Assert.Multiple(() =>
+        {
+            Assert.That(names, Is.EqualTo(new[] { "bn.weight", "bn.bias", "head.weight", "head.bias" }));
+            Assert.That(before["conv.weight"].equal(after["conv.weight"]).all().item<bool>(), Is.True, "conv untouched");
+            Assert.That(head.weight!.abs().max().item<float>(), Is.LessThanOrEqualTo(bound + 1e-6));
+            Assert.That(head.weight!.std().item<float>(), Is.GreaterThan(bound / 4), "spread, not constant");
+            Assert.That(head.bias!.abs().max().item<float>(), Is.LessThanOrEqualTo(bound + 1e-6));
+            Assert.That(after["bn.weight"].eq(1).all().item<bool>() && after["bn.bias"].eq(0).all().item<bool>(), Is.True, "γ = 1, β = 0");
+            Assert.That(after["bn.running_var"].eq(1).all().item<bool>(), Is.True, "fresh running variance");
+        });
+        Assert.That(Assert.Throws<ArgumentException>(() => TransferLearning.Reinitialize(model, "fc"))!.Message, Does.Contain("no layer 'fc'"));
+    }
+
+    [Test]
     public void Unknown_layers_are_named_with_the_layers_there_are()
     {
         using var scope = NewDisposeScope();
