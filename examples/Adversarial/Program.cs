@@ -25,12 +25,12 @@ if (run is null)
 const double Epsilon = 0.3;
 using var mnistTrain = Mnist.Load(DatasetPart.Train);
 using var test = Mnist.Load(DatasetPart.Test);
-// Fast mode (CI): 15,000 training images, fewer epochs, small evaluation sets, a small one-pixel search.
-using var subset = run.Fast ? mnistTrain.Take(15000) : null;
+// Fast mode (CI): 10,000 training images, fewer epochs, small evaluation sets, a small one-pixel search.
+using var subset = run.Fast ? mnistTrain.Take(10000) : null;
 var train = subset ?? mnistTrain;
-var curveImages = run.Fast ? 200 : run.Options.GetInt("curve-images");
-var pgdImages = run.Fast ? 500 : run.Options.GetInt("pgd-images");
-var onePixelImages = run.Fast ? 10 : run.Options.GetInt("one-pixel-images");
+var curveImages = run.Fast ? 100 : run.Options.GetInt("curve-images");
+var pgdImages = run.Fast ? 300 : run.Options.GetInt("pgd-images");
+var onePixelImages = run.Fast ? 5 : run.Options.GetInt("one-pixel-images");
 var epsilons = new[] { 0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3 };
 
 // PGD-20 at ε: random start, α = 2.5ε/20 (Madry et al.), seeded.
@@ -110,6 +110,8 @@ run.Report("robust_clean_accuracy", RobustAccuracy.Evaluate(robust, test, device
 run.Report("robust_pgd_accuracy_eps_0_3", RobustAccuracy.Evaluate(robust, test, (x, y) => Attacks.Pgd(robust, x, y, Pgd(Epsilon)), run.Device, limit: pgdImages),
     $"adversarially trained CNN: PGD-20 accuracy at ε = 0.3 (first {pgdImages} test images)", "P2");
 var robustCurves = Curves(robust, "robust");
+run.Metric("robust_fgsm_accuracy_eps_0_1", robustCurves.Fgsm[2]);
+run.Metric("robust_pgd_accuracy_eps_0_1", robustCurves.Pgd[2]);
 DrawExamples(robust, "robust_adversarial_examples.png", "The adversarially trained CNN under the same attacks");
 
 new LineChart { Title = "MNIST test accuracy under attack", XLabel = "ε (L∞)", YLabel = "accuracy", YMin = 0, YMax = 1 }
@@ -129,6 +131,7 @@ List<int> CorrectlyClassified(int count)
     return Enumerable.Range(0, count * 2).Where(i => predicted[i].item<long>() == test.Targets[i].item<long>()).Take(count).ToList();
 }
 var onePixel = new OnePixelOptions { Population = run.Fast ? 100 : 400, Generations = run.Fast ? 10 : 100, Seed = run.Seed };
+Console.WriteLine($"  one-pixel attack: differential evolution, population {onePixel.Population}, up to {onePixel.Generations} generations, F = {onePixel.MutationScale}");
 var successes = new List<OnePixelResult>();
 var attacked = CorrectlyClassified(onePixelImages);
 clock.Restart();
@@ -153,7 +156,7 @@ if (successes.Count > 0)
 }
 
 // 5. Fooling images: uniform noise climbed until the network is > 99 % sure, one per class, for both networks.
-var fooling = new MultiPanelFigure(columns: 1) { Title = "Fooling images: gradient ascent from noise until p > 0.99", PanelWidth = 900, PanelHeight = 190 };
+var fooling = new MultiPanelFigure(columns: 1) { Title = "Fooling images: gradient ascent from noise until p > 0.99", PanelWidth = 900, PanelHeight = 230 };
 foreach (var (name, model) in new[] { ("standard", standard), ("robust", robust) })
 {
     var result = FoolingImages.Generate(model, Enumerable.Range(0, 10).ToArray(), [1, 28, 28], new FoolingImageOptions { Seed = run.Seed });
@@ -164,7 +167,7 @@ foreach (var (name, model) in new[] { ("standard", standard), ("robust", robust)
     var grid = new ImageGrid { Columns = 10, Min = 0, Max = 1 };
     for (var c = 0; c < 10; c++)
         grid.Add(result.Images[c].cpu(), $"{c}: p={result.Probabilities[c]:F3}");
-    fooling.Add(grid, name == "standard" ? "standard CNN: noise it calls a digit" : "adversarially trained CNN: the same ascent draws strokes");
+    fooling.Add(grid, name == "standard" ? "standard CNN: noise it calls a digit" : "adversarially trained CNN: the same ascent starts to draw strokes");
     result.Images.Dispose();
 }
 fooling.Save(run.PathFor("fooling_images.png"));

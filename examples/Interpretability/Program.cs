@@ -44,7 +44,7 @@ IReadOnlyList<Method> Methods(string gradCamLayer) =>
 
 // A map laid over its image, from 0 (transparent) to the map's largest value (an all-zero map stays transparent).
 HeatmapOverlay Overlay(Tensor image, Tensor map) =>
-    new(image, map) { ShowColorBar = false, Min = 0, Max = Math.Max(map.max().item<float>(), 1e-12) };
+    new(image, map) { ShowColorBar = false, Min = 0, Max = Math.Max(map.max().to(float64).item<double>(), 1e-12) };
 
 // Train a CNN with the trainer; returns its test accuracy.
 double Train(Cnn model, InMemoryDataset train, InMemoryDataset test, int epochs, string key)
@@ -73,7 +73,8 @@ void DrawMaps(Cnn model, InMemoryDataset test, IReadOnlyList<Method> methods, st
     for (var r = 0; r < rows; r++)
     {
         var image = x[r, 0].cpu();
-        figure.Add(new ImageFigure(image) { Min = 0, Max = 1 }, $"{classNames[(int)y[r].item<long>()]} → {classNames[(int)predicted[r].item<long>()]}");
+        var (truth, guess) = (classNames[(int)y[r].item<long>()], classNames[(int)predicted[r].item<long>()]);
+        figure.Add(new ImageFigure(image) { Min = 0, Max = 1 }, truth == guess ? $"{truth} ✓" : $"{truth} (as {guess})");
         for (var c = 0; c < methods.Count; c++)
             figure.Add(Overlay(image, maps[c][r].clamp_min(0)), r == 0 ? methods[c].Short : "");
     }
@@ -128,7 +129,7 @@ using (var mnistTest = Mnist.Load(DatasetPart.Test))
     // Fast mode (CI): one epoch on 10,000 images (about 95 %), fewer images and noise samples, coarser curves.
     using var subset = run.Fast ? mnistTrain.Take(10000) : null;
     Train(course, subset ?? mnistTrain, mnistTest, run.Fast ? 1 : run.Options.GetInt("epochs"), "mnist");
-    DrawMaps(course, mnistTest, mnistMethods, "mnist", "Course CNN on MNIST: true → predicted class, and where each method sees the evidence", digits);
+    DrawMaps(course, mnistTest, mnistMethods, "mnist", "Course CNN on MNIST: where each method sees the evidence for the true class", digits);
     MeasureFaithfulness(course, mnistTest, mnistMethods, "", "MNIST, course CNN");
 
     // The sanity check: randomise the course CNN's layers from the top (fc1, conv2, conv1) and compare the maps.
@@ -137,13 +138,13 @@ using (var mnistTest = Mnist.Load(DatasetPart.Test))
     var y = mnistTest.Targets[..(run.Fast ? 8 : 32)].to(run.Device);
     var checkedMethods = mnistMethods.Where(m => m.Key is "gradient" or "gradient_x_input" or "integrated_gradients" or "grad_cam").ToList();
     var cascade = new LineChart { Title = "Model randomisation (cascading, from the top): similarity to the trained model's maps", XLabel = "layers randomised (0: trained model; then fc1, conv2, conv1)", YLabel = "Spearman rank correlation", YMin = -0.2, YMax = 1 };
-    var sanity = new MultiPanelFigure(columns: 4) { Title = "Sanity check: maps (magnitudes) of a test digit as the layers are randomised from the top", PanelWidth = 200, PanelHeight = 200 };
+    var sanity = new MultiPanelFigure(columns: 4) { Title = "Sanity check: |maps| as layers are randomised from the top", PanelWidth = 200, PanelHeight = 200 };
     foreach (var method in checkedMethods)
     {
         var steps = SanityChecks.CascadingRandomization(course, m => method.Map(m, x, y), new() { Seed = run.Seed });
         cascade.Add(method.Title, Enumerable.Range(0, steps.Count).Select(i => (double)i).ToArray(), steps.Select(s => s.MeanRankCorrelation).ToArray());
         foreach (var step in steps)
-            sanity.Add(Overlay(x[0, 0].cpu(), step.Maps[0].abs()), $"{method.Short}: {(step.Layer == "original" ? "trained" : $"… {step.Layer} random")}");
+            sanity.Add(Overlay(x[0, 0].cpu(), step.Maps[0].abs()), step.Layer == "original" ? $"{method.Short}: trained" : $"top→{step.Layer} random");
         run.Report($"sanity_rank_correlation_{method.Key}", steps[^1].MeanRankCorrelation,
             $"sanity check, {method.Title}: rank correlation with the trained model's maps after randomising every layer", "F3");
         foreach (var step in steps)
@@ -161,7 +162,7 @@ using (var fashionTest = FashionMnist.Load(DatasetPart.Test))
     var small = Cnn.Small().to(run.Device);
     var fashionMethods = Methods("act3");
     Train(small, subset ?? fashionTrain, fashionTest, run.Fast ? 1 : run.Options.GetInt("fashion-epochs"), "fashion");
-    DrawMaps(small, fashionTest, fashionMethods, "fashion", "Small CNN on Fashion-MNIST: true → predicted class, and where each method sees the evidence", fashionTest.ClassNames!);
+    DrawMaps(small, fashionTest, fashionMethods, "fashion", "Small CNN on Fashion-MNIST: where each method sees the evidence for the true class", fashionTest.ClassNames!);
     MeasureFaithfulness(small, fashionTest, fashionMethods, "fashion_", "Fashion-MNIST, small CNN");
 }
 

@@ -15,7 +15,8 @@ using TorchBinding.Transfer;
 var run = ExperimentRun.Start(args, "transfer_learning", "pretrain on Fashion-MNIST, then learn MNIST from 10, 100 and 1000 labels: scratch vs frozen features vs fine-tuning",
     new ExtraOption("pretrain-epochs", "epochs of pretraining on Fashion-MNIST", "5"),
     new ExtraOption("steps", "optimizer steps of each MNIST training", "300"),
-    new ExtraOption("seeds", "seeds per setting", "3"));
+    new ExtraOption("seeds", "seeds per setting", "3"),
+    new ExtraOption("body-lr", "fine-tuning: the pretrained body's learning rate (the head's is 1e-3)", "1e-4"));
 if (run is null)
     return;
 
@@ -23,6 +24,7 @@ int[] labelCounts = [10, 100, 1000];
 string[] strategies = ["scratch", "frozen", "finetune"];
 var seeds = run.Fast ? 1 : run.Options.GetInt("seeds");
 var steps = run.Fast ? 80 : run.Options.GetInt("steps");
+var bodyLearningRate = run.Options.GetDouble("body-lr");
 
 // 1. Pretraining on Fashion-MNIST (fast mode: 1 epoch on 10,000 images).
 Dictionary<string, Tensor> pretrained;
@@ -73,7 +75,7 @@ double Learn(string strategy, int count, int seed)
     }
     model.to(run.Device);                                                       // before the optimizer, which takes the parameters' storage
     optim.Optimizer optimizer = strategy == "finetune"
-        ? new FlatAdam(TransferLearning.LearningRateGroups(model, 1e-4, ("fc1", 1e-3), (model.HeadName, 1e-3)).ToParamGroups<FlatAdam.Options>())
+        ? new FlatAdam(TransferLearning.LearningRateGroups(model, bodyLearningRate, ("fc1", 1e-3), (model.HeadName, 1e-3)).ToParamGroups<FlatAdam.Options>())
         : new FlatAdam(model.parameters(), 1e-3);                              // frozen: only the head requires gradients
     List<TrainingCallback> callbacks = strategy == "frozen" ? [new FrozenBatchNormCallback(model)] : [];
     var batchSize = Math.Min(count, 32);
