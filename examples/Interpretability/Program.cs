@@ -34,10 +34,10 @@ var faithfulness = new FaithfulnessOptions { Steps = run.Fast ? 10 : 28, Fill = 
 IReadOnlyList<Method> Methods(string gradCamLayer) =>
 [
     new("gradient", "gradient", "gradient", (m, x, y) => Attribution.ToPixelMap(Attribution.Gradient(m, x, y))),
-    new("gradient_x_input", "gradient × input", "grad × input", (m, x, y) => Attribution.ToPixelMap(Attribution.GradientTimesInput(m, x, y), Attribution.PixelReduction.Sum)),
+    new("gradient_x_input", "gradient × input", "grad × input", (m, x, y) => Attribution.ToPixelMap(Attribution.GradientTimesInput(m, x, y), PixelReduction.Sum)),
     new("smoothgrad", "SmoothGrad", "SmoothGrad", (m, x, y) => Attribution.ToPixelMap(Attribution.SmoothGrad(m, x, y, smoothGrad))),
     new("integrated_gradients", "Integrated Gradients", "IG", (m, x, y) =>
-        Attribution.ToPixelMap(Attribution.IntegratedGradients(m, x, y, integratedGradients).Attributions, Attribution.PixelReduction.Sum)),
+        Attribution.ToPixelMap(Attribution.IntegratedGradients(m, x, y, integratedGradients).Attributions, PixelReduction.Sum)),
     new("occlusion", "occlusion", "occlusion", (m, x, y) => Occlusion.Map(m, x, y, occlusion)),
     new("grad_cam", $"Grad-CAM ({gradCamLayer})", "Grad-CAM", (m, x, y) => GradCam.Compute(m, gradCamLayer, x, y)),
 ];

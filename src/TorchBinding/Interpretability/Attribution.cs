@@ -91,6 +91,20 @@ public sealed record IntegratedGradientsResult(Tensor Attributions, IReadOnlyLis
     public double MaxRelativeError => RelativeErrors.DefaultIfEmpty(0).Max();
 }
 
+/// <summary>How a per-value attribution <c>[N, C, H, W]</c> becomes one value per pixel.</summary>
+public enum PixelReduction
+{
+    /// <summary>The largest magnitude over the channels (Simonyan et al.'s saliency map; the default).</summary>
+    MaxAbs,
+
+    /// <summary>The sum of magnitudes over the channels.</summary>
+    SumAbs,
+
+    /// <summary>The signed sum over the channels (positive: evidence for the class).</summary>
+    Sum,
+}
+
+
 /// <summary>
 /// Gradient-based attribution: which input values the score of a class is most sensitive to, or owes most to. Every
 /// method runs the model in eval mode (restoring its modes afterwards), differentiates only with respect to the input
@@ -263,19 +277,6 @@ public static class Attribution
             attributions.Add(attribution.detach().MoveToOuterDisposeScope());
         }
         return (cat(attributions, 0).MoveToOuterDisposeScope(), differences.ToArray(), sums.ToArray());
-    }
-
-    /// <summary>How a per-value attribution <c>[N, C, H, W]</c> becomes one value per pixel.</summary>
-    public enum PixelReduction
-    {
-        /// <summary>The largest magnitude over the channels (Simonyan et al.'s saliency map; the default).</summary>
-        MaxAbs,
-
-        /// <summary>The sum of magnitudes over the channels.</summary>
-        SumAbs,
-
-        /// <summary>The signed sum over the channels (positive: evidence for the class).</summary>
-        Sum,
     }
 
     /// <summary>
