@@ -86,7 +86,7 @@ void Compare(Study study, Dictionary<string, Tensor> pretrained)
 {
     var results = strategies.ToDictionary(s => s, _ => labelCounts.ToDictionary(n => n, _ => new List<double>()));
     var clock = Stopwatch.StartNew();
-    Console.WriteLine($"  {study.Title}:");
+    Console.WriteLine($"  {study.Title}: learning from few labels");
     foreach (var count in labelCounts)
     {
         foreach (var strategy in strategies)
@@ -105,7 +105,7 @@ void Compare(Study study, Dictionary<string, Tensor> pretrained)
 
     var chart = new LineChart
     {
-        Title = $"{study.Title} (mean and range of {seeds} seed{(seeds > 1 ? "s" : "")})",
+        Title = $"{study.Title}: mean and range of {seeds} seed{(seeds > 1 ? "s" : "")}", Width = 760,
         XLabel = "labelled training images", YLabel = "test accuracy", LogX = true, YMin = 0, YMax = 1, Legend = LegendPosition.LowerRight,
     };
     var x = labelCounts.Select(n => (double)n).ToArray();
@@ -129,7 +129,7 @@ using (var fashionTrain = FashionMnist.Load(DatasetPart.Train))
 using (var fashionTest = FashionMnist.Load(DatasetPart.Test))
     fashion = Pretrain(fashionTrain, fashionTest, 10, "pretrain_fashion", "Fashion-MNIST");
 using (var testSubset = run.Fast ? mnistTest.Take(2000) : null)
-    Compare(new Study("", "MNIST from few labels, after pretraining on Fashion-MNIST", mnistTrain, testSubset ?? mnistTest, 10), fashion);
+    Compare(new Study("", "Fashion-MNIST → MNIST", mnistTrain, testSubset ?? mnistTest, 10), fashion);
 
 // 2. Digits 0–4 → digits 5–9 (labels 5–9 become 0–4), a related task: the full mode only.
 if (!run.Fast)
@@ -145,7 +145,7 @@ if (!run.Fast)
     using var highTrain = Digits(mnistTrain, 5, "digits 5-9");
     using var highTest = Digits(mnistTest, 5, "digits 5-9, test");
     var low = Pretrain(lowTrain, lowTest, 5, "pretrain_digits_0_4", "digits 0–4");
-    Compare(new Study("related_", "Digits 5–9 from few labels, after pretraining on digits 0–4", highTrain, highTest, 5), low);
+    Compare(new Study("related_", "Digits 0–4 → digits 5–9", highTrain, highTest, 5), low);
     foreach (var tensor in low.Values)
         tensor.Dispose();
 }
