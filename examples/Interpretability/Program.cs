@@ -137,12 +137,15 @@ using (var mnistTest = Mnist.Load(DatasetPart.Test))
     var x = mnistTest.Inputs[..(run.Fast ? 8 : 32)].to(run.Device);
     var y = mnistTest.Targets[..(run.Fast ? 8 : 32)].to(run.Device);
     var checkedMethods = mnistMethods.Where(m => m.Key is "gradient" or "gradient_x_input" or "integrated_gradients" or "grad_cam").ToList();
-    var cascade = new LineChart { Title = "Model randomisation (cascading, from the top): similarity to the trained model's maps", XLabel = "layers randomised (0: trained model; then fc1, conv2, conv1)", YLabel = "Spearman rank correlation", YMin = -0.2, YMax = 1 };
+    var cascade = new BarChart(["trained", "fc1 random", "fc1, conv2 random", "all random"])
+    {
+        Title = "Model randomisation from the top: similarity to the trained model's maps", YLabel = "Spearman rank correlation of |maps|", YMin = 0, YMax = 1.05, Width = 960, Height = 450,
+    };
     var sanity = new MultiPanelFigure(columns: 4) { Title = "Sanity check: |maps| as layers are randomised from the top", PanelWidth = 200, PanelHeight = 200 };
     foreach (var method in checkedMethods)
     {
         var steps = SanityChecks.CascadingRandomization(course, m => method.Map(m, x, y), new() { Seed = run.Seed });
-        cascade.Add(method.Title, Enumerable.Range(0, steps.Count).Select(i => (double)i).ToArray(), steps.Select(s => s.MeanRankCorrelation).ToArray());
+        cascade.Add(method.Title, steps.Select(s => s.MeanRankCorrelation).ToArray());
         foreach (var step in steps)
             sanity.Add(Overlay(x[0, 0].cpu(), step.Maps[0].abs()), step.Layer == "original" ? $"{method.Short}: trained" : $"top→{step.Layer} random");
         run.Report($"sanity_rank_correlation_{method.Key}", steps[^1].MeanRankCorrelation,
