@@ -146,6 +146,7 @@ using (var mnistTest = Mnist.Load(DatasetPart.Test))
     {
         var steps = SanityChecks.CascadingRandomization(course, m => method.Map(m, x, y), new() { Seed = run.Seed });
         cascade.Add(method.Title, steps.Select(s => s.MeanRankCorrelation).ToArray());
+        cascade.YMin = Math.Min(cascade.YMin ?? 0, steps.Min(s => s.MeanRankCorrelation) - 0.05);
         foreach (var step in steps)
             sanity.Add(Overlay(x[0, 0].cpu(), step.Maps[0].abs()), step.Layer == "original" ? $"{method.Short}: trained" : $"top→{step.Layer} random");
         run.Report($"sanity_rank_correlation_{method.Key}", steps[^1].MeanRankCorrelation,
