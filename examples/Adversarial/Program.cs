@@ -132,14 +132,14 @@ List<int> CorrectlyClassified(int count)
 }
 var onePixel = new OnePixelOptions { Population = run.Fast ? 100 : 400, Generations = run.Fast ? 10 : 100, Seed = run.Seed };
 Console.WriteLine($"  one-pixel attack: differential evolution, population {onePixel.Population}, up to {onePixel.Generations} generations, F = {onePixel.MutationScale}");
-var successes = new List<OnePixelResult>();
+var successes = new List<(Tensor Clean, OnePixelResult Result)>();
 var attacked = CorrectlyClassified(onePixelImages);
 clock.Restart();
 foreach (var (index, k) in attacked.Select((index, k) => (index, k)))
 {
     var result = OnePixelAttack.Attack(standard, test.Inputs[index].to(run.Device), (int)test.Targets[index].item<long>(), onePixel);
     if (result.Success)
-        successes.Add(result);
+        successes.Add((test.Inputs[index], result));
     else
         result.Image.Dispose();
     if ((k + 1) % 10 == 0)
@@ -148,15 +148,18 @@ foreach (var (index, k) in attacked.Select((index, k) => (index, k)))
 run.Report("one_pixel_success_rate", (double)successes.Count / attacked.Count, $"one-pixel attack: success rate on {attacked.Count} correctly classified test images", "P1");
 if (successes.Count > 0)
 {
-    var shown = successes.Take(16).ToList();
-    var grid = new ImageGrid { Columns = 8, Min = 0, Max = 1, Title = "One pixel changed: true → predicted class (the pixel's place and new value)" };
-    foreach (var s in shown)
-        grid.Add(s.Image.cpu(), $"{s.Label}→{s.PredictedClass} ({s.Pixels[0].Row},{s.Pixels[0].Column})={s.Pixels[0].Values[0]:F1}");
+    // Each success next to its clean image: the changed pixel (row, column) and its new value.
+    var grid = new ImageGrid { Columns = 8, Min = 0, Max = 1, Title = "One pixel changed: clean image, then the attacked one (true → predicted)" };
+    foreach (var s in successes.Take(8))
+    {
+        grid.Add(s.Clean.cpu(), $"{s.Result.Label} (clean)");
+        grid.Add(s.Result.Image.cpu(), $"→{s.Result.PredictedClass}: ({s.Result.Pixels[0].Row},{s.Result.Pixels[0].Column})={s.Result.Pixels[0].Values[0]:F1}");
+    }
     grid.Save(run.PathFor("one_pixel.png"));
 }
 
 // 5. Fooling images: uniform noise climbed until the network is > 99 % sure, one per class, for both networks.
-var fooling = new MultiPanelFigure(columns: 1) { Title = "Fooling images: gradient ascent from noise until p > 0.99", PanelWidth = 900, PanelHeight = 230 };
+var fooling = new MultiPanelFigure(columns: 1) { Title = "Fooling images: gradient ascent from noise until p > 0.99", PanelWidth = 900, PanelHeight = 300 };
 foreach (var (name, model) in new[] { ("standard", standard), ("robust", robust) })
 {
     var result = FoolingImages.Generate(model, Enumerable.Range(0, 10).ToArray(), [1, 28, 28], new FoolingImageOptions { Seed = run.Seed });
@@ -167,7 +170,7 @@ foreach (var (name, model) in new[] { ("standard", standard), ("robust", robust)
     var grid = new ImageGrid { Columns = 10, Min = 0, Max = 1 };
     for (var c = 0; c < 10; c++)
         grid.Add(result.Images[c].cpu(), $"{c}: p={result.Probabilities[c]:F3}");
-    fooling.Add(grid, name == "standard" ? "standard CNN: noise it calls a digit" : "adversarially trained CNN: the same ascent starts to draw strokes");
+    fooling.Add(grid, $"{(name == "standard" ? "standard CNN" : "adversarially trained CNN")}: noise it calls a digit, after {result.Steps.Average():F0} steps on average");
     result.Images.Dispose();
 }
 fooling.Save(run.PathFor("fooling_images.png"));
