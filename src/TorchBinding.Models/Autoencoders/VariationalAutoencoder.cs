@@ -1,5 +1,7 @@
 using TorchBinding.Activations;
+using TorchBinding.Data;
 using TorchBinding.Runtime;
+using TorchBinding.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -265,12 +267,12 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
 /// (labels are ignored); logs <c>reconstruction</c> and <c>kl</c>, whose epoch means the history keeps as
 /// <c>train_reconstruction</c> and <c>train_kl</c>. The loss is −ELBO in nats per sample when β = 1.
 /// </summary>
-public sealed class VariationalAutoencoderStep(VariationalAutoencoder model) : Training.ITrainingStep
+public sealed class VariationalAutoencoderStep(VariationalAutoencoder model) : ITrainingStep
 {
     readonly VariationalAutoencoder _model = model ?? throw new ArgumentNullException(nameof(model));
 
     /// <inheritdoc/>
-    public Training.StepResult TrainStep(Data.Batch batch, Training.TrainingContext context)
+    public StepResult TrainStep(Batch batch, TrainingContext context)
     {
         var optimizer = context.Optimizer;
         optimizer.zero_grad();
@@ -282,8 +284,8 @@ public sealed class VariationalAutoencoderStep(VariationalAutoencoder model) : T
     }
 
     /// <inheritdoc/>
-    public Training.StepResult EvaluationStep(Data.Batch batch, Training.TrainingContext context) => Result(_model.Loss(batch.Inputs));
+    public StepResult EvaluationStep(Batch batch, TrainingContext context) => Result(_model.Loss(batch.Inputs));
 
-    static Training.StepResult Result(VaeLoss loss) =>
+    static StepResult Result(VaeLoss loss) =>
         new(loss.Loss, Values: new Dictionary<string, Tensor> { ["reconstruction"] = loss.Reconstruction, ["kl"] = loss.Kl });
 }

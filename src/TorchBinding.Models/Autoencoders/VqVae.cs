@@ -56,7 +56,8 @@ public sealed class VqVae : nn.Module<Tensor, Tensor>, IAutoencoder
     /// <summary>
     /// A convolutional VQ-VAE for 28x28 grey images: two stride-2 4x4 convolutions (1→<paramref name="channels"/>→
     /// 2·channels, 28→14→7) and a 1x1 convolution to <paramref name="codeSize"/>, so a 7x7 grid of codes; the decoder
-    /// mirrors it with transposed convolutions and a sigmoid output (pixels in [0, 1]).
+    /// mirrors it with transposed convolutions to a linear output, for an MSE on pixels in [0, 1] (a sigmoid output
+    /// trained by MSE tends to saturate at the black background early on and stop learning).
     /// </summary>
     public static VqVae Convolutional(int codes = 64, int codeSize = 16, int channels = 32, VectorQuantizerOptions? options = null)
     {
@@ -70,7 +71,7 @@ public sealed class VqVae : nn.Module<Tensor, Tensor>, IAutoencoder
         var decoder = nn.Sequential(
             ("from_code", nn.Conv2d(codeSize, 2 * channels, 3, padding: 1)), ("act1", nn.ReLU()),
             ("deconv1", nn.ConvTranspose2d(2 * channels, channels, 4, stride: 2, padding: 1)), ("act2", nn.ReLU()),
-            ("deconv2", nn.ConvTranspose2d(channels, 1, 4, stride: 2, padding: 1)), ("output", nn.Sigmoid()));
+            ("deconv2", nn.ConvTranspose2d(channels, 1, 4, stride: 2, padding: 1)));
         return new VqVae(encoder, quantizer, decoder);
     }
 
