@@ -63,8 +63,8 @@ void SaveDigits(string file, string title, Tensor images, IReadOnlyList<string>?
     var limit = images.abs().max().item<double>();
     var grid = ImageGrid.FromBatch(images, [.. Enumerable.Range(1, k).Select(i => $"PC {i}"), .. Enumerable.Range(1, k).Select(i => $"AE column {i}"),
         .. Enumerable.Range(1, k).Select(i => $"AE rotated {i}")]);
-    (grid.Columns, grid.Min, grid.Max, grid.Colormap) = (k, -limit, limit, Colormap.Balance);
-    grid.Title = $"PCA's top-{k} basis, the linear AE's (unit columns) and the AE's rotated onto PCA's: max angle {angles.Max():F3}°";
+    (grid.Columns, grid.Min, grid.Max, grid.Colormap, grid.Width, grid.Height) = (k, -limit, limit, Colormap.Balance, 760, 620);
+    grid.Title = $"PCs, linear AE columns, AE rotated onto PCs: max angle {angles.Max():F3}°";
     grid.Save(run.PathFor("pca_vs_linear_ae.png"));
 }
 
