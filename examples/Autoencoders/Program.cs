@@ -125,7 +125,7 @@ using (no_grad())
 // ---- (c) Denoising -------------------------------------------------------------------------------------------
 var noiseStd = run.Options.GetDouble("noise");
 // A convolutional autoencoder whose code is its 32x7x7 feature map; linear output, MSE against the clean image.
-var denoiser = new ConvAutoencoder(new ConvAutoencoderOptions { LatentSize = null, OutputActivation = Activation.Identity }).to(run.Device);
+var denoiser = new ConvAutoencoder(new ConvAutoencoderOptions { LatentSize = null }).to(run.Device);
 using var trainingNoise = NoiseModel.Gaussian(noiseStd, clamp: true, seed: run.Seed);
 new Trainer(denoiser, new AutoencoderStep(denoiser, noise: trainingNoise), [optim.Adam(denoiser.parameters(), 2e-3)],
     new TrainerOptions { Epochs = fast ? 1 : run.Options.GetInt("denoise-epochs"), BatchSize = 128, Seed = run.Seed }).Fit(train);

@@ -6,7 +6,7 @@ namespace TorchBinding.Models.Autoencoders;
 
 /// <summary>
 /// Options of a <see cref="ConvAutoencoder"/>. The defaults suit 28x28 grey images: two stride-2 3x3 convolutions of
-/// 16 and 32 channels (28→14→7), a 16-value code, and a sigmoid output for pixels in [0, 1].
+/// 16 and 32 channels (28→14→7), a 16-value code, and a linear output for a squared-error loss.
 /// </summary>
 public sealed record ConvAutoencoderOptions
 {
@@ -25,8 +25,11 @@ public sealed record ConvAutoencoderOptions
     /// <summary>The activation after every convolution (and the decoder's first linear layer).</summary>
     public Activation Activation { get; init; } = Activation.ReLU;
 
-    /// <summary>The activation of the output (default Sigmoid, for pixels in [0, 1]).</summary>
-    public Activation OutputActivation { get; init; } = Activation.Sigmoid;
+    /// <summary>
+    /// The activation of the output (default: linear, for the MSE). A Sigmoid keeps pixels in [0, 1] but pairs with a
+    /// cross-entropy loss: trained by MSE it tends to saturate at MNIST's black background early on and stop learning.
+    /// </summary>
+    public Activation OutputActivation { get; init; } = Activation.Identity;
 
     /// <summary>The size of the last feature map.</summary>
     internal (int Height, int Width) FeatureSize => (ImageSize.Height >> Channels.Count, ImageSize.Width >> Channels.Count);
