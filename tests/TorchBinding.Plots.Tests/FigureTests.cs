@@ -81,6 +81,33 @@ public class FigureTests
     }
 
     [Test]
+    public void Decision_boundary_and_scatter_draw_overlay_markers_where_they_belong()
+    {
+        // Two nearest-centre cells (centres (−0.5, 0) and (0.5, 0)) with the centres drawn as black crosses:
+        // a cross's middle is black, a point of the region away from it keeps the region's tint.
+        using var p = tensor(new float[] { -0.9f, 0.5f, -0.2f, -0.5f, 0.9f, 0.5f, 0.2f, -0.5f }, [4, 2]);
+        using var l = tensor(new long[] { 0, 0, 1, 1 });
+        using var centres = tensor(new float[] { -0.5f, 0, 0.5f, 0 }, [2, 2]);
+        var chart = new DecisionBoundaryChart(g => -cdist(g, centres), p, l) { Width = 400, Height = 400, Style = BoundaryStyle.Regions }
+            .AddPoints("centres", centres[.., 0], centres[.., 1], SKColors.Black, PointMarker.Cross, 20);
+        using var bitmap = Png.AssertValid(chart.ToPng(), 400, 400);
+        var frame = chart.LastFrame!;
+        SKColor At(double x, double y) { var px = frame.ToPixel(x, y); return bitmap.GetPixel((int)px.X, (int)px.Y); }
+        Assert.Multiple(() =>
+        {
+            Assert.That(Png.Distance(At(-0.5, 0), SKColors.Black), Is.LessThan(60), $"cross centre {At(-0.5, 0)}");
+            Assert.That(Png.Distance(At(0.5, 0), SKColors.Black), Is.LessThan(60));
+            Assert.That(Png.Distance(At(-0.5, -0.35), SKColors.Black), Is.GreaterThan(150), "the region around the cross");
+            Assert.That(() => chart.AddPoints("bad", new[] { 1.0, 2.0 }, new[] { 1.0 }), Throws.ArgumentException.With.Message.Contain("2 x values but 1 y values"));
+        });
+        var scatter = new ScatterChart { Width = 300, Height = 300 }.AddPoints("data", new[] { 0.0, 1.0 }, new[] { 0.0, 1.0 })
+            .AddPoints("codes", new[] { 0.5 }, new[] { 0.5 }, SKColors.Black, PointMarker.Cross, 20);
+        using var scatterBitmap = Png.AssertValid(scatter.ToPng(), 300, 300);
+        var centre = scatter.LastFrame!.ToPixel(0.5, 0.5);
+        Assert.That(Png.Distance(scatterBitmap.GetPixel((int)centre.X, (int)centre.Y), SKColors.Black), Is.LessThan(60));
+    }
+
+    [Test]
     public void Decision_boundary_rejects_a_classifier_of_the_wrong_output_shape()
     {
         using var p = tensor(new float[] { 0, 0, 1, 1 }, [2, 2]);

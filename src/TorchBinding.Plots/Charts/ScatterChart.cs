@@ -25,12 +25,12 @@ public sealed class ScatterChart : Chart
     /// <param name="x">The x coordinates, shape [N].</param>
     /// <param name="y">The y coordinates, shape [N].</param>
     /// <param name="color">The colour (default: the group's palette colour).</param>
-    public ScatterChart AddPoints(string? name, Values x, Values y, SKColor? color = null)
+    /// <param name="marker">The markers' shape (default: filled circles).</param>
+    /// <param name="size">The markers' size in pixels (default: <see cref="MarkerSize"/>).</param>
+    public ScatterChart AddPoints(string? name, Values x, Values y, SKColor? color = null, PointMarker marker = PointMarker.Circle, float? size = null)
     {
-        var (xs, ys) = (x.Vector(nameof(x)), y.Vector(nameof(y)));
-        if (xs.Length != ys.Length)
-            throw new ArgumentException($"Group '{name}' has {xs.Length} x values but {ys.Length} y values.", nameof(y));
-        _groups.Add(new Group(name, xs, ys, color));
+        var (xs, ys) = ClassPoints.Pair(name, x, y);
+        _groups.Add(new Group(name, xs, ys, color, marker, size));
         return this;
     }
 
@@ -44,7 +44,7 @@ public sealed class ScatterChart : Chart
         for (var k = 0; k < classes.ClassCount; k++)
         {
             var (x, y) = classes.Of(k);
-            _groups.Add(new Group(classes.Names[k], x, y, classes.Colours[k]));
+            _groups.Add(new Group(classes.Names[k], x, y, classes.Colours[k], PointMarker.Circle, null));
         }
         return this;
     }
@@ -55,14 +55,14 @@ public sealed class ScatterChart : Chart
             throw new InvalidOperationException("The scatter chart has no points; add some with AddPoints or AddClasses.");
         var colours = Palette.ForCount(_groups.Count);
         for (var g = 0; g < _groups.Count; g++)
-            ClassPoints.AddMarkers(plot, _groups[g].Name, _groups[g].X, _groups[g].Y, _groups[g].Color ?? colours[g], MarkerSize);
+            ClassPoints.AddMarkers(plot, _groups[g].Name, _groups[g].X, _groups[g].Y, _groups[g].Color ?? colours[g], _groups[g].Size ?? MarkerSize, _groups[g].Marker);
         if (EqualAxes)
             plot.Axes.SquareUnits();
     }
 
     private protected override IEnumerable<(double X, double Y)> LegendAvoidPoints() => _groups.SelectMany(g => Sample(g.X, g.Y));
 
-    sealed record Group(string? Name, double[] X, double[] Y, SKColor? Color);
+    sealed record Group(string? Name, double[] X, double[] Y, SKColor? Color, PointMarker Marker, float? Size);
 }
 
 /// <summary>Points [N, 2] with class labels [N], checked and split by class.</summary>
@@ -109,12 +109,40 @@ internal sealed class ClassPoints
         return (index.Select(i => X[i]).ToArray(), index.Select(i => Y[i]).ToArray());
     }
 
-    /// <summary>Filled circles with a thin white rim, so they stand out on coloured regions and on each other.</summary>
-    public static void AddMarkers(Plot plot, string? name, double[] x, double[] y, SKColor colour, float size)
+    /// <summary>x and y coordinates of one group, checked to pair up.</summary>
+    public static (double[] X, double[] Y) Pair(string? name, Values x, Values y)
     {
-        var markers = plot.Add.Markers(x, y, MarkerShape.FilledCircle, size, Color.FromSKColor(colour));
-        markers.MarkerLineColor = Colors.White;
-        markers.MarkerLineWidth = 0.8f;
+        var (xs, ys) = (x.Vector(nameof(x)), y.Vector(nameof(y)));
+        if (xs.Length != ys.Length)
+            throw new ArgumentException($"Group '{name}' has {xs.Length} x values but {ys.Length} y values.", nameof(y));
+        return (xs, ys);
+    }
+
+    /// <summary>
+    /// Filled shapes with a thin white rim, so they stand out on coloured regions and on each other; crosses as
+    /// bold lines in the colour.
+    /// </summary>
+    public static void AddMarkers(Plot plot, string? name, double[] x, double[] y, SKColor colour, float size, PointMarker marker = PointMarker.Circle)
+    {
+        var shape = marker switch
+        {
+            PointMarker.Cross => MarkerShape.Eks,
+            PointMarker.Square => MarkerShape.FilledSquare,
+            PointMarker.Triangle => MarkerShape.FilledTriangleUp,
+            PointMarker.Diamond => MarkerShape.FilledDiamond,
+            _ => MarkerShape.FilledCircle,
+        };
+        var markers = plot.Add.Markers(x, y, shape, size, Color.FromSKColor(colour));
+        if (marker == PointMarker.Cross)
+        {
+            markers.MarkerLineColor = Color.FromSKColor(colour);
+            markers.MarkerLineWidth = Math.Max(2f, size / 6);
+        }
+        else
+        {
+            markers.MarkerLineColor = Colors.White;
+            markers.MarkerLineWidth = 0.8f;
+        }
         if (!string.IsNullOrEmpty(name))
             markers.LegendText = name;
     }
