@@ -38,7 +38,10 @@ base_version=$(dotnet msbuild "$root/src/TorchBinding/TorchBinding.csproj" -nolo
 version="$base_version-check.$(date +%s)"
 cleanup() {
   rm -rf "$work"
-  for id in torchbinding torchbinding.models torchbinding.plots; do rm -rf "${packages%/}/$id/$version"; done
+  for id in torchbinding torchbinding.models torchbinding.plots; do
+    rm -rf "${packages%/}/$id/$version"
+    rmdir "${packages%/}/$id" 2>/dev/null || true   # only when no other version is there
+  done
 }
 trap cleanup EXIT
 
