@@ -14,6 +14,7 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
     ["batching"] = BatchingBenchmark.Run,
     ["trainer"] = TrainerBenchmark.Run,
     ["models"] = ModelTrainingBenchmark.Run,
+    ["vit"] = AttentionBenchmark.Run,
 };
 var quick = args.Contains("--quick");
 var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
