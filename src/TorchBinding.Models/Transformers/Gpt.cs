@@ -131,7 +131,9 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     /// </summary>
     /// <param name="context">The number of previous bits that make the state.</param>
     /// <param name="vocabSize">Tokens (2 for bits).</param>
-    public static Gpt FiniteState(int context = 3, int vocabSize = 2) => new(new GptOptions { Context = context, VocabSize = vocabSize });
+    /// <param name="implementation">Explicit or fused attention (the notebook computes it explicitly; the two round differently).</param>
+    public static Gpt FiniteState(int context = 3, int vocabSize = 2, AttentionImplementation implementation = AttentionImplementation.Auto) =>
+        new(new GptOptions { Context = context, VocabSize = vocabSize, Implementation = implementation });
 
     /// <summary>The options the model was built from.</summary>
     public GptOptions Options { get; }
