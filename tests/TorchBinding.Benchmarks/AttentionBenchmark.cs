@@ -10,7 +10,7 @@ namespace TorchBinding.Benchmarks;
 /// Training images per second of the course ViT (213,642 parameters) on MNIST-sized batches of 64 on the CPU, with
 /// attention written from tensor operations against libtorch's fused <c>scaled_dot_product_attention</c>: the two
 /// models start from the same weights and train on the same batches, taking turns. The faster one is what
-/// <see cref="AttentionImplementation.Auto"/> uses (<see cref="ScaledDotProductAttention.Fastest"/>).
+/// <see cref="AttentionImplementation.Auto"/> uses on the CPU (<see cref="ScaledDotProductAttention.Fastest"/>).
 /// </summary>
 static class AttentionBenchmark
 {

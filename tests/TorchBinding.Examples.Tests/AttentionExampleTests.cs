@@ -49,4 +49,16 @@ public class AttentionExampleTests
             Assert.That(run["xor_min_p_correct"], Is.GreaterThan(0.99));
         });
     }
+
+    [Test]
+    public void Vit_on_mnist_learns_from_8000_images_in_one_epoch()
+    {
+        using var run = ExampleRun.Fast("VitMnist");
+        run.AssertCompleted("loss.png", "confusion_matrix.png", "predictions.png", "attention_maps.png", "position_similarity.png",
+            "position_encodings.png", "patch_filters.png");
+        Assert.That(run["parameters"], Is.EqualTo(213_642));
+        // One epoch of 125 batches on 8000 images, tested on all 10000: measured 0.839 (a ViT has no locality prior
+        // and starts slowly; the full 5 epochs on 60000 reach the course's 97.64 %). Chance is 0.1.
+        Assert.That(run["test_accuracy"], Is.GreaterThanOrEqualTo(0.75));
+    }
 }

@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using TorchBinding.Data;
 using TorchBinding.Models;
+using TorchBinding.Models.Transformers;
 using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -64,7 +65,7 @@ using (NewDisposeScope())
 }
 
 // The course models compute the same on CUDA as on the CPU, from the same weights.
-foreach (var (name, make) in new (string, Func<nn.Module<Tensor, Tensor>>)[] { ("course CNN", () => Cnn.Course()), ("course ResNet", () => ResNet.Course()), ("U-Net", () => new UNet(1, 4)) })
+foreach (var (name, make) in new (string, Func<nn.Module<Tensor, Tensor>>)[] { ("course CNN", () => Cnn.Course()), ("course ResNet", () => ResNet.Course()), ("U-Net", () => new UNet(1, 4)), ("course ViT", () => VisionTransformer.Course()) })
 {
     using var scope = NewDisposeScope();
     torch.manual_seed(1);
@@ -97,10 +98,14 @@ var ours = new Dictionary<string, double>
     ["mlp_step_ms"] = MlpStepMilliseconds(),
     ["course_cnn_images_per_s"] = TrainingImagesPerSecond(Cnn.Course()),
     ["course_resnet_images_per_s"] = TrainingImagesPerSecond(ResNet.Course()),
+    // The course ViT at its batch of 64: attention as the default picks it on CUDA (fused), and explicit.
+    ["course_vit_images_per_s"] = TrainingImagesPerSecond(VisionTransformer.Course(), batch: 64),
+    ["course_vit_explicit_images_per_s"] = TrainingImagesPerSecond(VisionTransformer.Course(AttentionImplementation.Explicit), batch: 64),
 };
 Check("bf16 matmul runs", ours["bf16_matmul_tflops"] > 1, $"{ours["bf16_matmul_tflops"]:F0} TFLOP/s (8192^3, median of 10)");
 Console.WriteLine($"MLP 784-500-10 Adam step, batch 256: {ours["mlp_step_ms"]:F3} ms (median of 5 x 500 steps)");
 Console.WriteLine($"training, batch 100 of 28x28: course CNN {ours["course_cnn_images_per_s"]:F0} images/s, course ResNet {ours["course_resnet_images_per_s"]:F0} images/s (median of 5 x 100 steps)");
+Console.WriteLine($"training, batch 64 of 28x28: course ViT {ours["course_vit_images_per_s"]:F0} images/s with {ScaledDotProductAttention.Fastest(DeviceType.CUDA)} attention (the default on CUDA), {ours["course_vit_explicit_images_per_s"]:F0} images/s with explicit attention");
 
 var baselineScript = args.SkipWhile(a => a != "--pytorch-baseline").Skip(1).FirstOrDefault();
 if (baselineScript is not null)
@@ -154,12 +159,12 @@ double MlpStepMilliseconds()
     return SecondsPerTrainingStep(nn.Sequential(nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 10)), x, y, warmups: 50, steps: 500) * 1e3;
 }
 
-double TrainingImagesPerSecond(nn.Module<Tensor, Tensor> model)
+double TrainingImagesPerSecond(nn.Module<Tensor, Tensor> model, int batch = 100)
 {
     torch.manual_seed(0);
-    using var x = rand(100, 1, 28, 28, device: cuda);
-    using var y = randint(0, 10, [100], dtype: int64, device: cuda);
-    return 100 / SecondsPerTrainingStep(model, x, y, warmups: 20, steps: 100);
+    using var x = rand(batch, 1, 28, 28, device: cuda);
+    using var y = randint(0, 10, [batch], dtype: int64, device: cuda);
+    return batch / SecondsPerTrainingStep(model, x, y, warmups: 20, steps: 100);
 }
 
 // Adam training steps on one fixed batch, timed as the PyTorch script times them: warm-up, then the median

@@ -48,7 +48,7 @@ public sealed record GptOptions
     /// <summary>Logits of the last position only (default, as the course) or of every position.</summary>
     public GptOutput Output { get; init; } = GptOutput.LastPosition;
 
-    /// <summary>Explicit or fused attention (default: the faster).</summary>
+    /// <summary>Explicit or fused attention (default: the faster on the device, <see cref="ScaledDotProductAttention.Fastest"/>).</summary>
     public AttentionImplementation Implementation { get; init; } = AttentionImplementation.Auto;
 
     internal void Validate()

@@ -29,7 +29,7 @@ public sealed record AttentionOptions
     /// <summary>Dropout on the attention weights while training (default 0).</summary>
     public double Dropout { get; init; }
 
-    /// <summary>Explicit or fused attention (default: the faster, explicit when the weights are asked for).</summary>
+    /// <summary>Explicit or fused attention (default: the faster on the device, explicit when the weights are asked for).</summary>
     public AttentionImplementation Implementation { get; init; } = AttentionImplementation.Auto;
 
     internal void Validate()
