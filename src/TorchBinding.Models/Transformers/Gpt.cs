@@ -99,7 +99,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         var o = options;
         var blockOptions = new TransformerBlockOptions
         {
-            Attention = new AttentionOptions { QkvBias = o.Bias, OutputBias = o.Bias, Dropout = o.Dropout, Implementation = o.Implementation },
+            Attention = new AttentionOptions { QkvBias = o.Bias, OutputBias = o.Bias, Dropout = o.Dropout, Implementation = o.Implementation, Causal = true },
             MlpBias = o.Bias,
             Dropout = o.Dropout,
         };
@@ -215,9 +215,8 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         var x = wte.call(input) + wpe.Positions(t);
         if (drop is not null)
             x = drop.call(x);
-        var causal = AttentionMask.CausalMask;
         foreach (var block in h)
-            x = block.Forward(x, causal);
+            x = block.call(x);                                              // causal: the blocks' attention is built so
         return ln_f.call(x);
     }
 

@@ -127,6 +127,19 @@ public class TransformerBlockTests
     }
 
     [Test]
+    public void A_causal_attention_layer_masks_the_future_by_itself()
+    {
+        var attention = new MultiHeadAttention(8, 2, new AttentionOptions { Causal = true });
+        var x = randn(2, 5, 8);
+        var changed = x.clone();
+        changed[.., 3..] = randn(2, 2, 8);
+        Assert.That(MaxDifference(attention.call(x)[.., ..3], attention.call(changed)[.., ..3]), Is.LessThan(1e-6f));
+        var (_, weights) = attention.ForwardWithWeights(x, AttentionMask.FromLengths([5, 4], 5));
+        Assert.That(weights.triu(1).abs().max().item<float>(), Is.Zero, "causal with a padding mask too");
+        Assert.That(weights[1, .., .., 4].abs().max().item<float>(), Is.Zero, "and the padding mask still applies");
+    }
+
+    [Test]
     public void Sinusoidal_encoding_follows_the_formula()
     {
         var table = SinusoidalPositionalEncoding.Table(50, 16);
