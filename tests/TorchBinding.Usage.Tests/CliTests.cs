@@ -85,6 +85,7 @@ public class CliTests
     [TestCase(new[] { "data", "fetch", "digits" }, "'digits' is embedded in TorchBinding: there is nothing to fetch")]
     [TestCase(new[] { "runs", "compare", "nowhere" }, "'nowhere' is not a folder")]
     [TestCase(new[] { "frobnicate" }, "Unrecognized command or argument 'frobnicate'")]
+    [TestCase(new[] { "train", "--precision", "fp16" }, "Unknown precision 'fp16'; the precisions are: fp32, bf16")]
     public void A_usage_mistake_exits_2_and_says_what_is_valid(string[] arguments, string expected)
     {
         using var cli = new Cli();

@@ -44,6 +44,12 @@ static class TrainCommand
         if (!Optimizers.Names.Contains(optimizerName))
             throw new UsageException($"Unknown optimizer '{settings.Optimizer}'; the optimizers are: {string.Join(", ", Optimizers.Names)}.");
         var device = Guard.Name(() => Devices.Parse(settings.Device));
+        var precision = settings.Precision.Trim().ToLowerInvariant() switch
+        {
+            "fp32" => Precision.Default,
+            "bf16" => Precision.Bf16Mixed,
+            _ => throw new UsageException($"Unknown precision '{settings.Precision}'; the precisions are: fp32, bf16."),
+        };
         if (resume is not null && !File.Exists(resume))
             throw new UsageException($"--resume: checkpoint '{resume}' does not exist.");
         settings = settings with { Model = modelEntry.Name, Data = dataset.Name, Loss = loss.Name, Optimizer = optimizerName };
@@ -60,6 +66,8 @@ static class TrainCommand
 
         using var data = Workbench.Load(dataset, settings.Limit, settings.Validation, settings.Seed);
         model.to(run.Device);
+        if (precision == Precision.Bf16Mixed)
+            MixedPrecision.ToBf16(model); // before the optimizer, which keeps float32 master weights
         Console.WriteLine($"  {data.Train.Count} training, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test samples; {model.ParameterCount():N0} parameters");
 
         var checkpoints = new ModelCheckpoint(run.OutputDirectory, data.Validation is null ? "train_loss" : "val_loss");
@@ -72,6 +80,7 @@ static class TrainCommand
                 Metrics = [() => new Accuracy()],
                 Callbacks = [checkpoints, new MetricsLog(run.PathFor("epochs.csv"))],
                 ResumeFrom = resume,
+                Precision = precision,
             });
 
         using var cancellation = new CancellationTokenSource();

@@ -26,6 +26,7 @@ sealed record TrainSettings
     public string? Out { get; init; }
     public string Device { get; init; } = "auto";
     public int Seed { get; init; } = 42;
+    public string Precision { get; init; } = "fp32";
 
     /// <summary>The output folder: <c>--out</c>, else <c>runs/MODEL-DATA</c>.</summary>
     public string OutputDirectory => Out ?? Path.Combine("runs", $"{Model}-{Data}");
@@ -46,6 +47,7 @@ sealed record TrainSettings
             ["out"] = OutputDirectory,
             ["device"] = Device,
             ["seed"] = Seed,
+            ["precision"] = Precision,
         };
         if (Limit is { } limit)
             json["limit"] = limit;
@@ -89,6 +91,7 @@ sealed record TrainSettings
                 "out" => settings with { Out = Text() },
                 "device" => settings with { Device = Text() },
                 "seed" => settings with { Seed = Whole() },
+                "precision" => settings with { Precision = Text() },
                 _ => throw new UsageException($"--config: '{path}' has the unknown key '{key}'; the keys are: {string.Join(", ", Keys)}."),
             };
         }
@@ -97,7 +100,7 @@ sealed record TrainSettings
         UsageException Wrong(string key, string what) => new($"--config: '{path}': '{key}' must be {what}.");
     }
 
-    public static readonly IReadOnlyList<string> Keys = ["model", "data", "epochs", "optimizer", "lr", "loss", "batch-size", "validation", "limit", "hidden", "out", "device", "seed"];
+    public static readonly IReadOnlyList<string> Keys = ["model", "data", "epochs", "optimizer", "lr", "loss", "batch-size", "validation", "limit", "hidden", "out", "device", "seed", "precision"];
 
     /// <summary>Checks the values' ranges (names are checked against the catalogs where they are used).</summary>
     public void Validate()
@@ -134,10 +137,11 @@ sealed class TrainOptions
     public Option<string?> Out { get; } = new("--out") { Description = "the run folder: metrics.json, figures, checkpoints, run.json (default runs/MODEL-DATA)" };
     public Option<string?> Device { get; } = new("--device") { Description = "auto, cpu, cuda or cuda:N (default auto)" };
     public Option<int?> Seed { get; } = new("--seed") { Description = "seed of everything random (default 42)" };
+    public Option<string?> Precision { get; } = new("--precision") { Description = "fp32, or bf16: forward and backward in bfloat16 with float32 master weights (normalisation layers stay float32; default fp32)" };
     public Option<bool> Fast { get; } = new("--fast") { Description = "CI mode: one epoch on at most 1000 samples" };
     public Option<string?> Resume { get; } = new("--resume") { Description = "a checkpoint (OUT/last.ckpt) to continue from; --epochs is the total" };
 
-    public IEnumerable<Option> All => [Config, Model, Data, Epochs, Optimizer, Lr, Loss, BatchSize, Validation, Limit, Hidden, Out, Device, Seed, Fast, Resume];
+    public IEnumerable<Option> All => [Config, Model, Data, Epochs, Optimizer, Lr, Loss, BatchSize, Validation, Limit, Hidden, Out, Device, Seed, Precision, Fast, Resume];
 
     /// <summary>The settings: the config file's, overridden by the options given.</summary>
     public TrainSettings Resolve(ParseResult parse)
@@ -158,6 +162,7 @@ sealed class TrainOptions
             Out = parse.GetValue(Out) ?? config.Out,
             Device = parse.GetValue(Device) ?? config.Device,
             Seed = parse.GetValue(Seed) ?? config.Seed,
+            Precision = parse.GetValue(Precision) ?? config.Precision,
         };
         if (parse.GetValue(Fast))
             settings = settings with { Epochs = 1, Limit = Math.Min(settings.Limit ?? 1000, 1000) };

@@ -1,5 +1,6 @@
 using ScottPlot;
 using SkiaSharp;
+using TorchBinding.Plots.Rendering;
 
 namespace TorchBinding.Plots.Charts;
 
@@ -13,6 +14,7 @@ namespace TorchBinding.Plots.Charts;
 public sealed class ScatterChart : Chart
 {
     readonly List<Group> _groups = [];
+    readonly List<Arrows> _arrows = [];
 
     /// <summary>The marker diameter in pixels.</summary>
     public float MarkerSize { get; set; } = 7;
@@ -49,10 +51,45 @@ public sealed class ScatterChart : Chart
         return this;
     }
 
+    /// <summary>
+    /// Adds an arrow from each point of <paramref name="from"/> to the point of <paramref name="to"/> with the same index,
+    /// e.g. from each input to where a network maps it. Arrows are drawn under the points.
+    /// </summary>
+    /// <param name="name">The legend entry (null: none).</param>
+    /// <param name="from">The arrows' tails, shape [N, 2].</param>
+    /// <param name="to">The arrows' heads, shape [N, 2].</param>
+    /// <param name="color">The colour (default: grey ink).</param>
+    public ScatterChart AddArrows(string? name, Values from, Values to, SKColor? color = null)
+    {
+        var (a, b) = (from.Matrix(nameof(from)), to.Matrix(nameof(to)));
+        if (a.GetLength(1) != 2 || b.GetLength(1) != 2)
+            throw new ArgumentException($"Arrow tails and heads must have shape [N, 2]; got [{a.GetLength(0)}, {a.GetLength(1)}] and [{b.GetLength(0)}, {b.GetLength(1)}].", a.GetLength(1) != 2 ? nameof(from) : nameof(to));
+        if (a.GetLength(0) != b.GetLength(0))
+            throw new ArgumentException($"There are {a.GetLength(0)} arrow tails but {b.GetLength(0)} heads.", nameof(to));
+        _arrows.Add(new Arrows(name, a, b, color));
+        return this;
+    }
+
     private protected override void Build(Plot plot)
     {
         if (_groups.Count == 0)
             throw new InvalidOperationException("The scatter chart has no points; add some with AddPoints or AddClasses.");
+        foreach (var group in _arrows)
+        {
+            var colour = Color.FromSKColor(group.Color ?? Theme.Ink.WithAlpha(150));
+            for (var i = 0; i < group.From.GetLength(0); i++)
+            {
+                var arrow = plot.Add.Arrow(new Coordinates(group.From[i, 0], group.From[i, 1]), new Coordinates(group.To[i, 0], group.To[i, 1]));
+                arrow.ArrowLineColor = colour;
+                arrow.ArrowFillColor = colour;
+                arrow.ArrowLineWidth = 0;
+                arrow.ArrowWidth = 2;
+                arrow.ArrowheadWidth = 10;
+                arrow.ArrowheadLength = 12;
+                if (i == 0 && !string.IsNullOrEmpty(group.Name))
+                    arrow.LegendText = group.Name;
+            }
+        }
         var colours = Palette.ForCount(_groups.Count);
         for (var g = 0; g < _groups.Count; g++)
             ClassPoints.AddMarkers(plot, _groups[g].Name, _groups[g].X, _groups[g].Y, _groups[g].Color ?? colours[g], _groups[g].Size ?? MarkerSize, _groups[g].Marker);
@@ -63,6 +100,8 @@ public sealed class ScatterChart : Chart
     private protected override IEnumerable<(double X, double Y)> LegendAvoidPoints() => _groups.SelectMany(g => Sample(g.X, g.Y));
 
     sealed record Group(string? Name, double[] X, double[] Y, SKColor? Color, PointMarker Marker, float? Size);
+
+    sealed record Arrows(string? Name, double[,] From, double[,] To, SKColor? Color);
 }
 
 /// <summary>Points [N, 2] with class labels [N], checked and split by class.</summary>
