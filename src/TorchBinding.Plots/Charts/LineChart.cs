@@ -24,6 +24,9 @@ public sealed class LineChart : Chart
     /// <summary>Whether points get markers; null (default): only for series of at most 40 points.</summary>
     public bool? ShowMarkers { get; set; }
 
+    /// <summary>Whether one unit has the same length on both axes (paths in the plane, circles that look round).</summary>
+    public bool EqualAxes { get; set; }
+
     /// <summary>The number of series added.</summary>
     public int SeriesCount => _series.Count;
 
@@ -76,6 +79,8 @@ public sealed class LineChart : Chart
             if (!string.IsNullOrEmpty(series.Name))
                 line.LegendText = series.Name;
         }
+        if (EqualAxes)
+            plot.Axes.SquareUnits();
     }
 
     (double[] X, double[] Y) Points(Series series)
