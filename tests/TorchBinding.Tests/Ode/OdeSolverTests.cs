@@ -166,6 +166,25 @@ public class OdeSolverTests
     }
 
     [Test]
+    public void Adjoint_handles_a_right_hand_side_that_ignores_the_state_or_a_parameter()
+    {
+        using var scope = NewDisposeScope();
+        // ẏ = θ (the state is unused) and φ is not used at all: y(T) = y0 + θT, so ∂y(T)/∂θ = T, ∂/∂y0 = 1, ∂/∂φ = 0.
+        var theta = tensor(0.3, dtype: float64).requires_grad_(true);
+        var phi = tensor(2.0, dtype: float64).requires_grad_(true);
+        var y0 = tensor(new[] { 1.0 }, dtype: float64).requires_grad_(true);
+        var solution = OdeSolver.SolveAdjoint((t, y) => theta.expand(1), y0, [0.0, 1.5], [theta, phi]);
+        solution.Trajectory[1].sum().backward();
+        Assert.Multiple(() =>
+        {
+            Assert.That(theta.grad!.item<double>(), Is.EqualTo(1.5).Within(1e-9));
+            Assert.That(y0.grad!.item<double>(), Is.EqualTo(1).Within(1e-12));
+            Assert.That(phi.grad is null || phi.grad.item<double>() == 0, Is.True, "no gradient for an unused parameter");
+            Assert.That(solution.BackwardError, Is.Null);
+        });
+    }
+
+    [Test]
     public void A_failed_adjoint_solve_gives_nan_gradients_and_keeps_its_error()
     {
         using var scope = NewDisposeScope();
