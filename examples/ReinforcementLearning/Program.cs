@@ -25,6 +25,15 @@ if (run is null)
 var parts = run.Options.GetString("parts").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 var seed = run.Seed;
 
+// Each part starts from the run's seed, so that it gives the same result alone (--parts) as with the others.
+bool Part(string name)
+{
+    if (!parts.Contains(name))
+        return false;
+    TorchBinding.Runtime.Seeding.SeedEverything(seed);
+    return true;
+}
+
 Func<Module<Tensor, Tensor>> Network(Activation activation, params int[] sizes) =>
     () => new Mlp(new MlpOptions { Sizes = sizes, Activation = activation });
 
@@ -39,7 +48,7 @@ static double Median(IEnumerable<double> values)
 
 // ---------------------------------------------------------------------------------------------------------
 // 1. The magnetic levitator, with the course's settings.
-if (parts.Contains("maglev"))
+if (Part("maglev"))
 {
     var episodes = run.Fast ? 40 : 70;
     Console.WriteLine($"  MagLev: DQN 2-200-2, {episodes} episodes of 501 steps (course settings: no target network, episodes run through leaving the box)");
@@ -98,7 +107,7 @@ if (parts.Contains("maglev"))
 
 // ---------------------------------------------------------------------------------------------------------
 // 2. Cat and mouse, with the course's settings.
-if (parts.Contains("catmouse"))
+if (Part("catmouse"))
 {
     // The fast mode lets ε fall five times faster (time constant 2000 steps) so that 80 episodes show learning.
     var (episodes, epsilonSteps) = run.Fast ? (80, 2000) : (300, 10_000);
@@ -145,7 +154,7 @@ if (parts.Contains("catmouse"))
 
     var blocks = Enumerable.Range(0, episodes / 50).Select(b => escaped.Skip(50 * b).Take(50).Average()).ToArray();
     new MultiPanelFigure(columns: 2) { Title = "Cat and mouse by deep Q-learning (course settings)", PanelWidth = 560, PanelHeight = 380 }
-        .Add(new LineChart { XLabel = "episode", YLabel = "return" }.Add("return", returns.ToArray(), markers: false).Add("mean of 20", MovingAverage(returns, 20), width: 3, markers: false), "Training reward per episode")
+        .Add(new LineChart { XLabel = "episode", YLabel = "return (sum of the course's rewards)" }.Add("return", returns.ToArray(), markers: false).Add("mean of 20", MovingAverage(returns, 20), width: 3, markers: false), "Training reward per episode")
         .Add(new LineChart { XLabel = "episode", YLabel = "escape rate", YMin = 0, YMax = 1 }.Add("escapes (mean of 50)", MovingAverage(escaped, 50), markers: false), "Escapes during training")
         .Save(run.PathFor("catmouse_training.png"));
 
@@ -169,12 +178,13 @@ if (parts.Contains("catmouse"))
 
 // ---------------------------------------------------------------------------------------------------------
 // 3. CartPole: what a target network, Double DQN and terminal masking change, and REINFORCE with a baseline.
-if (parts.Contains("cartpole"))
+if (Part("cartpole"))
 {
     var episodes = run.Fast ? 80 : 300;
     var evaluationEpisodes = run.Fast ? 20 : 100;
-    var curves = new LineChart { XLabel = "episode", YLabel = "return (mean of 20 episodes)", Legend = LegendPosition.Hidden };
-    var values = new LineChart { XLabel = "episode", YLabel = "mean max Q of start states", LogY = true, Legend = LegendPosition.Right };
+    // One legend for both panels (the colours match), where the DQN curves, shorter than REINFORCE's, leave room.
+    var curves = new LineChart { XLabel = "episode", YLabel = "return (mean of 20 episodes)", Legend = run.Fast ? LegendPosition.Auto : LegendPosition.LowerRight };
+    var values = new LineChart { XLabel = "episode", YLabel = "mean max Q of start states", LogY = true, Legend = LegendPosition.Hidden };
     var variants = new List<(string Key, string Name, DqnOptions Options)>
     {
         ("target", "DQN + target network", CartPoleDqn(targetInterval: 100, doubleDqn: false)),
@@ -216,9 +226,10 @@ if (parts.Contains("cartpole"))
     var longest = run.Fast ? episodes : 2.0 * episodes;
     curves.Add("solved (195)", [1.0, longest], [195.0, 195.0], Theme(0x88), dashed: true, width: 1.5f, markers: false);
     values.Add("true value ≈ 99.3", [1.0, episodes], [99.3, 99.3], Theme(0x88), dashed: true, width: 1.5f, markers: false);
+    values.YLabel = "mean max Q of start states (dashed: true ≈ 99.3)";
     new MultiPanelFigure(columns: 2) { Title = "CartPole-v1: DQN with and without a target network, Double DQN, REINFORCE", PanelWidth = 640, PanelHeight = 420 }
         .Add(curves, "Training return")
-        .Add(values, "What the Q-network thinks a start state is worth")
+        .Add(values, "What the Q-network thinks a start is worth")
         .Save(run.PathFor("cartpole_returns.png"));
 }
 

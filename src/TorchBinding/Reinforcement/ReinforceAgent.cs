@@ -141,23 +141,32 @@ public sealed class ReinforceAgent : IDisposable
     {
         ArgumentNullException.ThrowIfNull(environment);
         AgentNetworks.CheckEnvironment(environment, ObservationSize, ActionCount, "ReinforceAgent");
-        var rewards = new List<double>();
+        var (states, actions, rewards) = (new List<float>(), new List<long>(), new List<double>());
         var result = Episodes.Run(environment, Act, options, transition =>
         {
             foreach (var x in transition.State)
-                _states.Add((float)x);
-            _actions.Add(transition.Action);
+                states.Add((float)x);
+            actions.Add(transition.Action);
             rewards.Add(transition.Reward);
         });
-        // Discounted returns Gₜ = rₜ + γ·Gₜ₊₁, from the end of the episode.
-        var returns = new double[rewards.Count];
-        var g = 0.0;
-        for (var t = rewards.Count - 1; t >= 0; t--)
-            returns[t] = g = rewards[t] + Options.Gamma * g;
+        // Only a finished episode joins the batch.
+        var returns = DiscountedReturns(rewards, Options.Gamma);
+        _states.AddRange(states);
+        _actions.AddRange(actions);
         _returns.AddRange(returns);
         if (++_episodesCollected < Options.EpisodesPerUpdate)
             return result;
         return result with { MeanLoss = Update() };
+    }
+
+    /// <summary>The discounted returns Gₜ = rₜ + γ·Gₜ₊₁ of an episode's rewards, computed from its end.</summary>
+    internal static double[] DiscountedReturns(IReadOnlyList<double> rewards, double gamma)
+    {
+        var returns = new double[rewards.Count];
+        var g = 0.0;
+        for (var t = rewards.Count - 1; t >= 0; t--)
+            returns[t] = g = rewards[t] + gamma * g;
+        return returns;
     }
 
     double Update()

@@ -174,6 +174,13 @@ public class AgentTests
         Assert.That(agent.Epsilon, Is.EqualTo(0.1 + 0.9 * Math.Exp(-200.0 / 50)).Within(1e-12));
     }
 
+    [Test]
+    public void Reinforce_weighs_each_step_by_the_discounted_return_from_it()
+    {
+        Assert.That(ReinforceAgent.DiscountedReturns([1.0, 0, 2], 0.5), Is.EqualTo(new[] { 1 + 0.25 * 2, 0.5 * 2, 2 }));
+        Assert.That(ReinforceAgent.DiscountedReturns([1.0, 1, 1], 1), Is.EqualTo(new[] { 3.0, 2, 1 }));
+    }
+
     [TestCase(true)]
     [TestCase(false)]
     public void Reinforce_with_a_baseline_learns_which_arm_pays(bool valueNetwork)
