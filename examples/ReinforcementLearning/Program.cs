@@ -182,9 +182,8 @@ if (Part("cartpole"))
 {
     var episodes = run.Fast ? 80 : 300;
     var evaluationEpisodes = run.Fast ? 20 : 100;
-    // One legend for both panels (the colours match), where the DQN curves, shorter than REINFORCE's, leave room.
-    var curves = new LineChart { XLabel = "episode", YLabel = "return (mean of 20 episodes)", Legend = run.Fast ? LegendPosition.Auto : LegendPosition.LowerRight };
-    var values = new LineChart { XLabel = "episode", YLabel = "mean max Q of start states", LogY = true, Legend = LegendPosition.Hidden };
+    var curves = new LineChart { XLabel = "episode", YLabel = "return (mean of 20)", Legend = LegendPosition.Right };
+    var values = new LineChart { XLabel = "episode", YLabel = "mean max Q of start states", LogY = true, Legend = LegendPosition.Right };
     var variants = new List<(string Key, string Name, DqnOptions Options)>
     {
         ("target", "DQN + target network", CartPoleDqn(targetInterval: 100, doubleDqn: false)),
@@ -226,10 +225,9 @@ if (Part("cartpole"))
     var longest = run.Fast ? episodes : 2.0 * episodes;
     curves.Add("solved (195)", [1.0, longest], [195.0, 195.0], Theme(0x88), dashed: true, width: 1.5f, markers: false);
     values.Add("true value ≈ 99.3", [1.0, episodes], [99.3, 99.3], Theme(0x88), dashed: true, width: 1.5f, markers: false);
-    values.YLabel = "mean max Q of start states (dashed: true ≈ 99.3)";
-    new MultiPanelFigure(columns: 2) { Title = "CartPole-v1: DQN with and without a target network, Double DQN, REINFORCE", PanelWidth = 640, PanelHeight = 420 }
+    new MultiPanelFigure(columns: 1) { Title = "CartPole-v1: DQN with and without a target network, Double DQN, REINFORCE", PanelWidth = 1000, PanelHeight = 360 }
         .Add(curves, "Training return")
-        .Add(values, "What the Q-network thinks a start is worth")
+        .Add(values, "What the Q-network thinks a start state is worth")
         .Save(run.PathFor("cartpole_returns.png"));
 }
 
