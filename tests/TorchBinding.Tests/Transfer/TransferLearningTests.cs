@@ -88,6 +88,38 @@ public class TransferLearningTests
         Assert.That(TransferLearning.LearningRateGroups(model, 1e-4, ("head", 1e-3)).Select(g => g.Name), Is.EqualTo(new[] { "head" }));
     }
 
+    static void OneStep(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        nn.functional.cross_entropy(model.call(TestModels.Images(8, 16, 16, seed: 2)), tensor(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 })).backward();
+        optimizer.step();
+    }
+
+    [Test]
+    public void A_flat_optimizer_refuses_parameters_frozen_or_unfrozen_after_it_was_made()
+    {
+        using var scope = NewDisposeScope();
+        // Frozen afterwards: the whole-buffer Adam update would still move conv by its moments, so the step refuses.
+        var model = Model();
+        var optimizer = new FlatAdam(model.parameters(), 1e-2);
+        OneStep(model, optimizer);
+        TransferLearning.Freeze(model, except: ["head"]);
+        var frozen = Assert.Throws<InvalidOperationException>(() => OneStep(model, optimizer))!;
+        Assert.That(frozen.Message, Does.Contain("Parameter 0 [4, 1, 3, 3] of a flat optimizer no longer requires a gradient"));
+        Assert.That(frozen.Message, Does.Contain("Freeze first"));
+        // Made after the freeze: conv is left out; unfreezing it later would leave it untrained, so the step refuses too.
+        var second = new FlatSgd(model.parameters(), 0.1);
+        Assert.That(second.Buffers.Sum(b => b.Count), Is.EqualTo(2), "only the head's weight and bias");
+        OneStep(model, second);
+        TransferLearning.Unfreeze(model);
+        var unfrozen = Assert.Throws<InvalidOperationException>(() => OneStep(model, second))!;
+        Assert.That(unfrozen.Message, Does.Contain("FlatSgd: parameter 0 [4, 1, 3, 3] of group 0 did not require a gradient when the optimizer was made"));
+        // Freezing again makes the same optimizer usable: the check is about the state at each step.
+        TransferLearning.Freeze(model, except: ["head"]);
+        Assert.DoesNotThrow(() => OneStep(model, second));
+    }
+
     [Test]
     public void Reinitialize_gives_the_named_layers_fresh_weights_and_leaves_the_rest()
     {
