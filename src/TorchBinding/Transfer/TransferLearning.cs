@@ -36,7 +36,9 @@ public static class TransferLearning
     /// Stops gradients for every parameter except those of the layers in <paramref name="except"/> (and their sublayers):
     /// <c>requires_grad = false</c>, so backward computes nothing for them and the optimizers leave them as they are.
     /// Batch norm layers in the frozen part still update their running statistics in training mode; add
-    /// <see cref="FrozenBatchNormCallback"/> to the trainer to keep them fixed too.
+    /// <see cref="FrozenBatchNormCallback"/> to the trainer to keep them fixed too. Freeze before making the optimizer:
+    /// the flat-buffer optimizers (<see cref="FlatOptimizer"/>, the default of <see cref="Optimizers.Create"/>) lay their
+    /// buffers out once, leave out what is frozen then, and refuse a step after the set of frozen parameters changed.
     /// </summary>
     /// <param name="model">The model.</param>
     /// <param name="except">Layers to leave trainable (e.g. the new head).</param>
