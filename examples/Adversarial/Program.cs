@@ -159,7 +159,7 @@ if (successes.Count > 0)
 }
 
 // 5. Fooling images: uniform noise climbed until the network is > 99 % sure, one per class, for both networks.
-var fooling = new MultiPanelFigure(columns: 1) { Title = "Fooling images: gradient ascent from noise until p > 0.99", PanelWidth = 900, PanelHeight = 300 };
+var fooling = new MultiPanelFigure(columns: 2) { Title = "Fooling images: gradient ascent from noise until p > 0.99", PanelWidth = 560, PanelHeight = 340 };
 foreach (var (name, model) in new[] { ("standard", standard), ("robust", robust) })
 {
     var result = FoolingImages.Generate(model, Enumerable.Range(0, 10).ToArray(), [1, 28, 28], new FoolingImageOptions { Seed = run.Seed });
@@ -167,10 +167,10 @@ foreach (var (name, model) in new[] { ("standard", standard), ("robust", robust)
     run.Metric($"{name}_fooling_images_reached", reached);
     run.Metric($"{name}_fooling_mean_steps", result.Steps.Average());
     Console.WriteLine($"  fooling images, {name} CNN: {reached} of 10 classes above 99 %, {result.Steps.Average():F0} steps on average");
-    var grid = new ImageGrid { Columns = 10, Min = 0, Max = 1 };
+    var grid = new ImageGrid { Columns = 5, Min = 0, Max = 1 };
     for (var c = 0; c < 10; c++)
         grid.Add(result.Images[c].cpu(), $"{c}: p={result.Probabilities[c]:F3}");
-    fooling.Add(grid, $"{(name == "standard" ? "standard CNN" : "adversarially trained CNN")}: noise it calls a digit, after {result.Steps.Average():F0} steps on average");
+    fooling.Add(grid, $"{(name == "standard" ? "standard CNN" : "adversarially trained CNN")}: {result.Steps.Average():F0} steps on average");
     result.Images.Dispose();
 }
 fooling.Save(run.PathFor("fooling_images.png"));
