@@ -1,4 +1,5 @@
 using TorchBinding.Activations;
+using TorchBinding.Transfer;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -132,7 +133,7 @@ public sealed record CnnOptions
 /// var cifar = new Cnn(new CnnOptions { InChannels = 3, InputSize = (32, 32), Channels = [32, 64, 128], KernelSize = 3, BatchNorm = true });
 /// </code>
 /// </example>
-public sealed class Cnn : nn.Module<Tensor, Tensor>
+public sealed class Cnn : nn.Module<Tensor, Tensor>, IReplaceableHead
 {
     readonly List<nn.Module<Tensor, Tensor>> features = [];
     readonly List<nn.Module<Tensor, Tensor>> head = [];
@@ -186,11 +187,13 @@ public sealed class Cnn : nn.Module<Tensor, Tensor>
         {
             if (options.Dropout > 0)
                 Add(head, $"fc_drop{j}", nn.Dropout(options.Dropout));
+            HeadInputFeatures = width;
             Add(head, $"fc{j}", nn.Linear(width, sizes[j - 1]));
             if (j < sizes.Count)
                 Add(head, $"fc_act{j}", ActivationModules.Create(options.Activation));
             width = sizes[j - 1];
         }
+        HeadName = $"fc{sizes.Count}";
         conv1 = (TorchSharp.Modules.Conv2d)features[0];
         RegisterComponents();
     }
@@ -205,6 +208,26 @@ public sealed class Cnn : nn.Module<Tensor, Tensor>
 
     /// <summary>The options the model was built from.</summary>
     public CnnOptions Options { get; }
+
+    /// <summary>The output layer's name, <c>fc1</c> for the course CNN (<c>fc{k}</c> after k − 1 hidden layers).</summary>
+    public string HeadName { get; }
+
+    /// <summary>The output layer (a <c>Linear</c> unless replaced).</summary>
+    public nn.Module<Tensor, Tensor> Head => head[^1];
+
+    /// <summary>The features the output layer receives (7·7·32 = 1568 for the course CNN, 64 for the small CNN).</summary>
+    public long HeadInputFeatures { get; }
+
+    /// <summary>Puts <paramref name="newHead"/> in the output layer's place (registered under <see cref="HeadName"/>) and returns the old one; see <c>TransferLearning.ReplaceHead</c>.</summary>
+    public nn.Module<Tensor, Tensor> SwapHead(nn.Module<Tensor, Tensor> newHead)
+    {
+        ArgumentNullException.ThrowIfNull(newHead);
+        var old = head[^1];
+        head[^1] = newHead;
+        register_module(HeadName, null!);
+        register_module(HeadName, newHead);
+        return old;
+    }
 
     /// <summary>Class logits <c>[N, Classes]</c> of images <c>[N, InChannels, H, W]</c>.</summary>
     /// <exception cref="ArgumentException">The input is not such a batch, or its size does not fit the head (the message says which size does).</exception>

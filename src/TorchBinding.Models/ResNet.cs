@@ -1,3 +1,4 @@
+using TorchBinding.Transfer;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -133,14 +134,14 @@ public sealed record ResNetOptions
 /// var plain56 = ResNet.Cifar(56, residual: false, inChannels: 1);    // the depth experiment
 /// </code>
 /// </example>
-public sealed class ResNet : nn.Module<Tensor, Tensor>
+public sealed class ResNet : nn.Module<Tensor, Tensor>, IReplaceableHead
 {
     readonly Conv2d conv1;
     readonly BatchNorm2d bn1;
     readonly MaxPool2d? maxpool;
     readonly List<Sequential> stages = [];
     readonly AdaptiveAvgPool2d avgpool;
-    readonly Linear fc;
+    nn.Module<Tensor, Tensor> fc;
     readonly string modelName;
 
     /// <summary>A ResNet built from <paramref name="options"/> (default: the course's small ResNet).</summary>
@@ -226,6 +227,26 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
 
     /// <summary>Channels of the last stage's output (the classifier's input).</summary>
     public int FeatureChannels { get; }
+
+    /// <summary>The classifier's name, <c>fc</c>.</summary>
+    public string HeadName => "fc";
+
+    /// <summary>The classifier (a <c>Linear</c> unless replaced).</summary>
+    public nn.Module<Tensor, Tensor> Head => fc;
+
+    /// <summary>The features the classifier receives (<see cref="FeatureChannels"/>, after global average pooling).</summary>
+    public long HeadInputFeatures => FeatureChannels;
+
+    /// <summary>Puts <paramref name="newHead"/> in the classifier's place (registered as <c>fc</c>) and returns the old one; see <c>TransferLearning.ReplaceHead</c>.</summary>
+    public nn.Module<Tensor, Tensor> SwapHead(nn.Module<Tensor, Tensor> newHead)
+    {
+        ArgumentNullException.ThrowIfNull(newHead);
+        var old = fc;
+        fc = newHead;
+        register_module("fc", null!);
+        register_module("fc", newHead);
+        return old;
+    }
 
     /// <summary>The stages, <c>layer1</c> first: each a sequence of blocks (<see cref="BasicBlock"/> or <see cref="Bottleneck"/>).</summary>
     public IReadOnlyList<Sequential> Stages => stages;

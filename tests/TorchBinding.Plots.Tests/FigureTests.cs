@@ -315,6 +315,31 @@ public class FigureTests
     }
 
     [Test]
+    public void Line_chart_log_x_axis_and_shaded_band()
+    {
+        var chart = new LineChart { LogX = true, Width = 600, Height = 400, YMin = 0, YMax = 1, Legend = LegendPosition.Hidden }
+            .Add("mean", [10.0, 100, 1000], [0.5, 0.6, 0.7], Palette.OkabeIto[0])
+            .AddBand(null, [10.0, 100, 1000], [0.3, 0.4, 0.5], [0.7, 0.8, 0.9]);
+        using var bitmap = Png.AssertValid(chart.ToPng(), 600, 400);
+        var frame = chart.LastFrame!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(chart.BandCount, Is.EqualTo(1));
+            Assert.That(frame.XMin, Is.LessThanOrEqualTo(1.0).And.GreaterThan(0.5), "the x axis is in decades: 10 is at 1");
+            Assert.That(frame.XMax, Is.GreaterThanOrEqualTo(3.0).And.LessThan(3.5), "1000 is at 3");
+            // Inside the band (between the edges, off the line) the pixel is tinted with the line's colour; outside it is background.
+            var inside = frame.ToPixel(2, 0.45);
+            var outside = frame.ToPixel(2, 0.1);
+            var tinted = bitmap.GetPixel((int)inside.X, (int)inside.Y);
+            var background = bitmap.GetPixel((int)outside.X, (int)outside.Y);
+            Assert.That(Png.Distance(tinted, background), Is.GreaterThan(20), $"band pixel {tinted} vs background {background}");
+            Assert.That(tinted.Blue, Is.GreaterThan(tinted.Red + 20), "a tint of the line's blue (Okabe–Ito), not grey");
+        });
+        Assert.That(() => new LineChart().AddBand("b", [1.0, 2], [0.5, 0.9], [0.6, 0.8]), Throws.ArgumentException.With.Message.Contains("lower edge 0.9 is above the upper edge 0.8"));
+        Assert.That(() => new LineChart { LogX = true }.Add("bad", [0.0, -1], [1.0, 2]).ToPng(), Throws.ArgumentException.With.Message.Contains("logarithmic"));
+    }
+
+    [Test]
     public void Bad_input_is_an_argument_error_naming_the_problem()
     {
         using var threeColumns = rand(4, 3);

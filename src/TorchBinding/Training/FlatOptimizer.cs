@@ -14,7 +14,9 @@ namespace TorchBinding.Training;
 /// <remarks>
 /// Parameters in bfloat16 or float16 (<see cref="MixedPrecision"/>) get fp32 master weights: the update runs on the fp32
 /// copy (state in fp32 too), and the result is copied back into the low-precision parameters in one kernel per buffer.
-/// As PyTorch, parameters that do not require gradients are left out (frozen layers). Unlike PyTorch's default
+/// As PyTorch, parameters that do not require gradients are left out (frozen layers); since the buffers are laid out
+/// once, a step refuses (with a message) a parameter frozen after the optimizer was made, which the whole-buffer update
+/// would still move, and one unfrozen afterwards, which it would never train: make the optimizer after freezing. Unlike PyTorch's default
 /// <c>zero_grad(set_to_none=True)</c>, gradients stay allocated (zeros) between steps: that is what keeps them views
 /// into the buffer, so a trainable parameter that took no part in a step gets a zero gradient rather than being skipped.
 /// The state saves and loads through TorchSharp's optimizer format (and so through TorchBinding's checkpoints).
@@ -25,6 +27,7 @@ public abstract class FlatOptimizer : OptimizerHelper
     readonly Dictionary<FlatParameterBuffer, BufferState> _states = [];
     readonly Dictionary<(FlatParameterBuffer, int), Tensor> _scratch = [];
     readonly Dictionary<(FlatParameterBuffer, double), Tensor> _constants = [];
+    readonly List<(int Group, int Index, Parameter Parameter)> _leftOut = [];
 
     /// <summary>Lays the groups' parameters out in flat buffers.</summary>
     protected FlatOptimizer(IEnumerable<ParamGroup> groups)
@@ -40,6 +43,7 @@ public abstract class FlatOptimizer : OptimizerHelper
             options.InitialLearningRate = rate;
             _parameter_groups.Add(group);
             var trainable = group.Parameters.Where(p => p.requires_grad).ToList();
+            _leftOut.AddRange(group.Parameters.Select((p, i) => (_parameter_groups.Count - 1, i, p)).Where(m => !m.p.requires_grad));
             var buffers = trainable.GroupBy(p => (p.dtype, p.device_type, p.device_index)).Select(g => new FlatParameterBuffer(g.ToList())).ToList();
             _layout.Add((group, buffers));
             foreach (var buffer in buffers)
@@ -68,6 +72,7 @@ public abstract class FlatOptimizer : OptimizerHelper
             using (enable_grad())
                 loss = closure();
         }
+        CheckLeftOut();
         using (no_grad())
         using (NewDisposeScope())
         {
@@ -91,6 +96,21 @@ public abstract class FlatOptimizer : OptimizerHelper
             }
         }
         return loss!;
+    }
+
+    /// <summary>
+    /// Refuses a step when a parameter that was frozen when the optimizer was made (and so left out of the buffers) has
+    /// been unfrozen since: it would silently never be trained.
+    /// </summary>
+    void CheckLeftOut()
+    {
+        foreach (var (group, index, parameter) in _leftOut)
+        {
+            if (!parameter.IsInvalid && parameter.requires_grad)
+                throw new InvalidOperationException($"{GetType().Name}: parameter {index} {Shapes.Format(parameter.shape)} of group {group} did not require a gradient " +
+                    "when the optimizer was made, so it is not in the flat buffers, but it requires one now (unfrozen afterwards) and would never be " +
+                    "updated. Create a new optimizer after unfreezing (as for gradual unfreezing), or use TorchSharp's optimizers (OptimizerSettings.Flat = false).");
+        }
     }
 
     /// <summary>Zeroes every gradient: one fill per buffer.</summary>

@@ -95,12 +95,13 @@ public sealed class FlatParameterBuffer : IDisposable
     public void ZeroGradients() => Gradients.zero_();
 
     /// <summary>
-    /// Before an update: checks that every parameter still lives in the buffer, and brings back into the buffer any
+    /// Before an update: checks that every parameter still lives in the buffer and still requires a gradient, and brings back into the buffer any
     /// gradient that is no longer a view of it — replaced by user code, or by a backward pass that builds a graph
     /// (<c>create_graph</c>) — copying its values in (a removed gradient counts as zero). Native calls, no kernels.
     /// </summary>
     /// <returns>How many gradients had to be brought back.</returns>
-    /// <exception cref="InvalidOperationException">A parameter no longer uses the buffer's storage (e.g. the model was moved with <c>.to()</c> afterwards).</exception>
+    /// <exception cref="InvalidOperationException">A parameter no longer uses the buffer's storage (e.g. the model was moved with <c>.to()</c> afterwards),
+    /// or no longer requires a gradient (frozen after the buffer was made).</exception>
     public int EnsureViews()
     {
         var repaired = 0;
@@ -111,6 +112,12 @@ public sealed class FlatParameterBuffer : IDisposable
             if (member.Parameter.IsInvalid || TensorMemory.DataPointer(member.Parameter) != member.Values)
                 throw new InvalidOperationException($"Parameter {i} {Shapes.Format(member.Shape)} of a flat optimizer no longer lives in its buffer: the model was moved " +
                     "(.to(device) or .to(dtype)) or its parameters replaced after the optimizer was made. Create the optimizer after moving the model.");
+            // A parameter frozen after the buffer was made would still be moved by the whole-buffer update (momentum,
+            // weight decay, Adam's moments): refuse rather than let a frozen layer drift.
+            if (!member.Parameter.requires_grad)
+                throw new InvalidOperationException($"Parameter {i} {Shapes.Format(member.Shape)} of a flat optimizer no longer requires a gradient: it was frozen " +
+                    "after the optimizer was made, and the whole-buffer update would still move it (momentum, weight decay). Freeze first " +
+                    "(e.g. TransferLearning.Freeze), then create the optimizer, which leaves frozen parameters out.");
             if (TensorMemory.GradientDataPointer(member.Parameter) == member.Gradient)
                 continue;
             using var gradient = member.Parameter.grad;
