@@ -78,7 +78,7 @@ public static class McDropout
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
         if (inputs.dim() < 1 || inputs.shape[0] == 0)
             throw new ArgumentException($"McDropout.Predict: the inputs {Shapes.Format(inputs)} hold no samples.", nameof(inputs));
-        var modules = model.modules().ToList();
+        var modules = new[] { (nn.Module)model }.Concat(model.modules()).Distinct().ToList();   // the model first, then its descendants
         if (!modules.Any(IsDropout))
             throw new ArgumentException($"McDropout.Predict: {model.GetName()} has no dropout module, so its {passes} passes would all be equal; MC dropout needs a network trained with dropout.", nameof(model));
 
@@ -120,7 +120,7 @@ public static class McDropout
         }
         finally
         {
-            // modules() lists a module before its children, so restoring in order leaves every module as it was.
+            // Parents come before their children, so restoring in order (train() recurses) leaves every module as it was.
             foreach (var (module, training) in modes)
                 module.train(training);
         }
