@@ -95,6 +95,13 @@ foreach (var setting in settings)
 var baseline = results[0].Accuracy.Mean;
 foreach (var result in results.Skip(1))
     run.Metric($"{result.Setting.Key}_gain", result.Accuracy.Mean - baseline);
+// The table, as Markdown: mean ± standard deviation over the seeds, and the gain over no regulariser.
+File.WriteAllLines(run.PathFor("test_accuracy.md"),
+[
+    $"| setting | test accuracy (mean ± sd, {seeds} seeds) | range | gain over none |",
+    "|---|---|---|---|",
+    .. results.Select(r => $"| {r.Setting.Title} | {r.Accuracy.Mean:P2} ± {r.Accuracy.StandardDeviation:P2} | {r.Accuracy.Min:P2} – {r.Accuracy.Max:P2} | {(r.Accuracy.Mean - baseline) * 100:+0.00;−0.00;0.00} points |"),
+]);
 run.Report("regularization_seconds", Math.Round(clock.Elapsed.TotalSeconds), "seconds for all settings", "F0");
 
 // 3. Figures: each setting's training and validation loss (first seed), and the test accuracies with their range.
