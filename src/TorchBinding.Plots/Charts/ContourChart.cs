@@ -5,7 +5,7 @@ using TorchBinding.Plots.Rendering;
 namespace TorchBinding.Plots.Charts;
 
 /// <summary>
-/// A function of two variables as contour lines (level sets) over a shaded map of its values, with paths drawn over
+/// A function of two variables as filled contours (level sets and the bands between them), with paths drawn over
 /// it: the optimisation lecture's picture of optimizers walking down a loss surface (Rosenbrock's valley, Beale's
 /// plateau). Levels default to quantiles of the function over the box, so surfaces spanning many decades (as most
 /// test functions do) still get lines everywhere; give <see cref="Levels"/> to choose them.
@@ -48,7 +48,7 @@ public sealed class ContourChart : Chart
     /// <summary>How many levels to draw when <see cref="Levels"/> is null (default 14).</summary>
     public int LevelCount { get; set; } = 14;
 
-    /// <summary>Whether to shade the map by value rank under the lines (default true).</summary>
+    /// <summary>Whether to fill the bands between levels with colours, low values first (default true).</summary>
     public bool Shaded { get; set; } = true;
 
     /// <summary>The shading's colours, low values first (default Viridis, lightened).</summary>
@@ -91,7 +91,7 @@ public sealed class ContourChart : Chart
         DrawnLevels = levels;
         if (Shaded)
         {
-            var bitmap = DisposeAfterRender(Shading(grid));
+            var bitmap = DisposeAfterRender(Shading(grid, levels));
             var image = DisposeAfterRender(new ScottPlot.Image(bitmap));
             var (hx, hy) = ((_x.Max - _x.Min) / (Resolution - 1) / 2, (_y.Max - _y.Min) / (Resolution - 1) / 2);
             plot.Add.ImageRect(image, new CoordinateRect(_x.Min - hx, _x.Max + hx, _y.Min - hy, _y.Max + hy)).AntiAlias = true;
@@ -169,19 +169,20 @@ public sealed class ContourChart : Chart
             .Distinct().ToList();
     }
 
-    SKBitmap Shading(Sampling grid)
+    /// <summary>Filled contours: each band between two levels gets one colour, low values first.</summary>
+    SKBitmap Shading(Sampling grid, IReadOnlyList<double> levels)
     {
         var n = grid.Resolution;
         var bitmap = new SKBitmap(n, n, SKColorType.Rgba8888, SKAlphaType.Premul);
         var pixels = new SKColor[n * n];
-        var sorted = grid.Sorted;
+        var sortedLevels = levels.Order().ToArray();
+        var bands = Enumerable.Range(0, sortedLevels.Length + 1)
+            .Select(b => Palette.Lighten(Colormap.Map(b / (double)Math.Max(1, sortedLevels.Length)), 0.55)).ToArray();
         for (var j = 0; j < n; j++)
             for (var i = 0; i < n; i++)
             {
                 var v = grid.Values[j, i];
-                // Rank-based colour: the same share of the box per colour, however steep the function.
-                var rank = double.IsFinite(v) ? (double)LowerBound(sorted, v) / Math.Max(1, sorted.Length - 1) : 1;
-                pixels[(n - 1 - j) * n + i] = double.IsFinite(v) ? Palette.Lighten(Colormap.Map(rank), 0.55) : SKColors.White;
+                pixels[(n - 1 - j) * n + i] = double.IsFinite(v) ? bands[LowerBound(sortedLevels, v)] : SKColors.White;
             }
         bitmap.Pixels = pixels;
         return bitmap;
