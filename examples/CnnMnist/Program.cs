@@ -15,7 +15,8 @@ var run = ExperimentRun.Start(args, "cnn_mnist", "the course CNN on MNIST and Fa
     new ExtraOption("dataset", "mnist, fashion, both, or fashion-small (only the small CNN)", "both"),
     new ExtraOption("epochs", "epochs of the course CNN", "5"),
     new ExtraOption("small-epochs", "epochs of the small CNN on Fashion-MNIST", "30"),
-    new ExtraOption("seeds", "seeds of the small CNN, comma-separated (default: --seed); each is reported, and their mean"));
+    new ExtraOption("seeds", "seeds of the small CNN, comma-separated (default: --seed); each is reported, and their mean"),
+    new ExtraOption("small-augment", "augmentation of the small CNN: any of flip, crop, erase (comma-separated), or none", "flip,crop,erase"));
 if (run is null)
     return;
 var which = run.Options.GetString("dataset");
@@ -92,6 +93,23 @@ if ((which is "fashion" or "both" or "fashion-small") && !run.Fast)
     if (which != "fashion-small")
         Train(new Job("fashion_course", "Course CNN on Fashion-MNIST", Cnn.Course(), new TrainerOptions { Epochs = epochs, BatchSize = 100 }, 1e-3, Standardise: true), train, test, run.Seed);
     var seeds = run.Options.Extras.TryGetValue("seeds", out var list) ? list.Split(',').Select(int.Parse).ToArray() : [run.Seed];
+    var augment = run.Options.GetString("small-augment").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Where(a => a != "none").ToHashSet();
+    if (augment.Except(["flip", "crop", "erase"]).FirstOrDefault() is { } unknown)
+    {
+        Console.Error.WriteLine($"--small-augment: '{unknown}' is not one of flip, crop, erase, none.");
+        Environment.Exit(2);
+    }
+    IBatchTransform? Augmentation(int seed)
+    {
+        var transforms = new List<IBatchTransform>();
+        if (augment.Contains("flip"))
+            transforms.Add(new RandomHorizontalFlip(seed: seed));
+        if (augment.Contains("crop"))
+            transforms.Add(new RandomCrop(padding: 2, seed: seed + 1));
+        if (augment.Contains("erase"))
+            transforms.Add(new RandomErasing(seed: seed + 2));
+        return transforms.Count == 0 ? null : new Compose([.. transforms]);
+    }
     var accuracies = new List<double>();
     for (var i = 0; i < seeds.Length; i++)
     {
@@ -100,7 +118,7 @@ if ((which is "fashion" or "both" or "fashion-small") && !run.Fast)
         accuracies.Add(Train(new Job("fashion_small", "Small CNN (<100K) on Fashion-MNIST", Cnn.Small(), new TrainerOptions
         {
             Epochs = run.Options.GetInt("small-epochs"), BatchSize = 100,
-            Augmentation = new Compose(new RandomHorizontalFlip(seed: seed), new RandomCrop(padding: 2, seed: seed + 1), new RandomErasing(seed: seed + 2)),
+            Augmentation = Augmentation(seed),
             Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
         }, 3e-3, Standardise: true), train, test, seed, first: i == 0));
     }

@@ -129,20 +129,20 @@ foreach (var result in results)
 medians.Save(run.PathFor("median_loss.png"));
 
 // 4. Optimizer paths on two classic test surfaces. Each optimizer gets a rate that suits it (given in the legend;
-// Adadelta's nominal rate is 1, at which it hardly leaves the start in a few thousand steps); AdamW's default decay
-// 0.01 pulls its end point slightly towards the origin — decoupled decay is not free. Beale's function is
+// Adadelta's is its nominal 1: it sets its own step size); AdamW's default decay 0.01 pulls its end point slightly
+// towards the origin — decoupled decay is not free. Beale's function is
 // (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)².
 Surface[] surfaces =
 [
     new("rosenbrock", "Rosenbrock (1 − x)² + 100(y − x²)², minimum (1, 1)",
         (x, y) => Math.Pow(1 - x, 2) + 100 * Math.Pow(y - x * x, 2), (x, y) => (1 - x).square() + 100 * (y - x.square()).square(),
         Start: (-1.5, 2.0), Minimum: (1, 1), X: (-2, 2), Y: (-1, 3), Steps: run.Fast ? 400 : 3000,
-        Rates: new() { ["sgd"] = 1e-3, ["momentum"] = 1e-3, ["nesterov"] = 1e-3, ["adagrad"] = 0.5, ["adadelta"] = 10, ["rmsprop"] = 1e-2, ["adam"] = 0.05, ["adamw"] = 0.05 }),
+        Rates: new() { ["sgd"] = 1e-3, ["momentum"] = 1e-3, ["nesterov"] = 1e-3, ["adagrad"] = 0.5, ["adadelta"] = 1, ["rmsprop"] = 1e-2, ["adam"] = 0.05, ["adamw"] = 0.05 }),
     new("beale", "Beale's function, minimum (3, 0.5)",
         (x, y) => Math.Pow(1.5 - x + x * y, 2) + Math.Pow(2.25 - x + x * y * y, 2) + Math.Pow(2.625 - x + x * y * y * y, 2),
         (x, y) => (1.5 - x + x * y).square() + (2.25 - x + x * y.square()).square() + (2.625 - x + x * y.pow(3)).square(),
         Start: (0.7, 1.4), Minimum: (3, 0.5), X: (-1, 4.5), Y: (-1.5, 2), Steps: run.Fast ? 400 : 3000,
-        Rates: new() { ["sgd"] = 1e-3, ["momentum"] = 1e-3, ["nesterov"] = 1e-3, ["adagrad"] = 0.3, ["adadelta"] = 10, ["rmsprop"] = 3e-3, ["adam"] = 0.02, ["adamw"] = 0.02 }),
+        Rates: new() { ["sgd"] = 1e-3, ["momentum"] = 1e-3, ["nesterov"] = 1e-3, ["adagrad"] = 0.3, ["adadelta"] = 1, ["rmsprop"] = 3e-3, ["adam"] = 0.02, ["adamw"] = 0.02 }),
 ];
 foreach (var surface in surfaces)
 {

@@ -37,15 +37,15 @@ var test = fastTest ?? mnistTest;
 // 1. The settings: what each adds to the plain recipe.
 Setting[] settings =
 [
-    new("none", "none"),
-    new("l2", "L2 in the loss (λ = 1e-3)", L2: 1e-3),
-    new("adamw", "AdamW (decay 0.3)", DecoupledDecay: 0.3),
-    new("l1", "L1 in the loss (λ = 2e-5)", L1: 2e-5),
-    new("dropout_0_2", "dropout 0.2", Dropout: 0.2),
-    new("dropout_0_5", "dropout 0.5", Dropout: 0.5),
-    new("early_stopping", "early stopping (patience 10)", EarlyStopping: true),
-    new("augmentation", "augmentation (shift ±2, rotate ±10°)", Augment: true),
-    new("mixup", "mixup (α = 0.4)", MixupAlpha: 0.4),
+    new("none", "none", "none"),
+    new("l2", "L2 in the loss (λ = 1e-4)", "L2", L2: 1e-4),
+    new("adamw", "AdamW (decay 0.3)", "AdamW", DecoupledDecay: 0.3),
+    new("l1", "L1 in the loss (λ = 2e-5)", "L1", L1: 2e-5),
+    new("dropout_0_2", "dropout 0.2", "drop 0.2", Dropout: 0.2),
+    new("dropout_0_5", "dropout 0.5", "drop 0.5", Dropout: 0.5),
+    new("early_stopping", "early stopping (patience 10)", "early stop", EarlyStopping: true),
+    new("augmentation", "augmentation (shift ±2, rotate ±10°)", "augment", Augment: true),
+    new("mixup", "mixup (α = 0.4)", "mixup", MixupAlpha: 0.4),
 ];
 
 // One training of one setting with one seed: the history, the test accuracy, and the epoch early stopping kept.
@@ -113,9 +113,9 @@ foreach (var result in results)
     curves.Add(chart, result.Setting.Title);
 }
 curves.Save(run.PathFor("curves.png"));
-new BarChart(results.Select(r => r.Setting.Title).ToList())
+new BarChart(results.Select(r => r.Setting.Short).ToList())
     {
-        Title = $"Test accuracy with each regulariser: mean of {seeds} seed(s), bar from lowest to highest", YLabel = "test accuracy", Width = 1000, Height = 520,
+        Title = $"Test accuracy with each regulariser: mean of {seeds} seed(s), bar from lowest to highest", YLabel = "test accuracy", Width = 1000, Height = 520, Legend = LegendPosition.Hidden,
         YMin = Math.Floor(results.Min(r => r.Accuracy.Min) * 50) / 50, YMax = Math.Ceiling(results.Max(r => r.Accuracy.Max) * 50) / 50 + 0.005,
     }
     .Add("MLP on 1,000 images", results.Select(r => r.Accuracy.Mean).ToArray(), results.Select(r => r.Accuracy.Min).ToArray(), results.Select(r => r.Accuracy.Max).ToArray())
@@ -193,8 +193,8 @@ cnn.Dispose();
 var best = results.Skip(1).MaxBy(r => r.Accuracy.Mean)!;
 run.Finish($"Regularization: no regulariser {baseline:P2}, best {best.Setting.Title} {best.Accuracy.Mean:P2} (mean of {seeds}); MC dropout AUROC MNIST vs Fashion-MNIST {run.Metrics["mc_dropout_ood_auroc"]:F3}");
 
-/// <summary>One regularisation setting: its metrics key, its title, and what it changes (zero/false: nothing).</summary>
-sealed record Setting(string Key, string Title, double Dropout = 0, double L2 = 0, double L1 = 0, double DecoupledDecay = 0,
+/// <summary>One regularisation setting: its metrics key, its title (and a short one for axes), and what it changes (zero/false: nothing).</summary>
+sealed record Setting(string Key, string Title, string Short, double Dropout = 0, double L2 = 0, double L1 = 0, double DecoupledDecay = 0,
     bool EarlyStopping = false, bool Augment = false, double MixupAlpha = 0);
 
 /// <summary>A setting's test accuracy over seeds and the history of its first seed.</summary>
