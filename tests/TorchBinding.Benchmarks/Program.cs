@@ -16,6 +16,7 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
     ["models"] = ModelTrainingBenchmark.Run,
     ["optimizers"] = OptimizerBenchmark.Run,
     ["graphs"] = GraphBenchmark.Run,
+    ["vit"] = AttentionBenchmark.Run,
 };
 var quick = args.Contains("--quick");
 var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();

@@ -13,6 +13,7 @@ public class DeviceTests
         yield return new TestCaseData((Func<nn.Module<Tensor, Tensor>>)(() => new ResNet()), new long[] { 4, 1, 28, 28 }).SetArgDisplayNames("ResNet");
         yield return new TestCaseData((Func<nn.Module<Tensor, Tensor>>)(() => ResNet.Cifar(8, inChannels: 1, shortcut: Shortcut.ZeroPadding)), new long[] { 4, 1, 28, 28 }).SetArgDisplayNames("ResNetOptionA");
         yield return new TestCaseData((Func<nn.Module<Tensor, Tensor>>)(() => new UNet(new UNetOptions { Upsampling = UNetUpsampling.Bilinear })), new long[] { 2, 1, 32, 32 }).SetArgDisplayNames("UNet");
+        yield return new TestCaseData((Func<nn.Module<Tensor, Tensor>>)(() => TorchBinding.Models.Transformers.VisionTransformer.Course()), new long[] { 4, 1, 28, 28 }).SetArgDisplayNames("VisionTransformer");
     }
 
     [TestCaseSource(nameof(Models))]

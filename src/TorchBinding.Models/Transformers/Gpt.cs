@@ -48,7 +48,7 @@ public sealed record GptOptions
     /// <summary>Logits of the last position only (default, as the course) or of every position.</summary>
     public GptOutput Output { get; init; } = GptOutput.LastPosition;
 
-    /// <summary>Explicit or fused attention (default: the faster).</summary>
+    /// <summary>Explicit or fused attention (default: the faster on the device, <see cref="ScaledDotProductAttention.Fastest"/>).</summary>
     public AttentionImplementation Implementation { get; init; } = AttentionImplementation.Auto;
 
     internal void Validate()
@@ -99,7 +99,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         var o = options;
         var blockOptions = new TransformerBlockOptions
         {
-            Attention = new AttentionOptions { QkvBias = o.Bias, OutputBias = o.Bias, Dropout = o.Dropout, Implementation = o.Implementation },
+            Attention = new AttentionOptions { QkvBias = o.Bias, OutputBias = o.Bias, Dropout = o.Dropout, Implementation = o.Implementation, Causal = true },
             MlpBias = o.Bias,
             Dropout = o.Dropout,
         };
@@ -131,7 +131,9 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     /// </summary>
     /// <param name="context">The number of previous bits that make the state.</param>
     /// <param name="vocabSize">Tokens (2 for bits).</param>
-    public static Gpt FiniteState(int context = 3, int vocabSize = 2) => new(new GptOptions { Context = context, VocabSize = vocabSize });
+    /// <param name="implementation">Explicit or fused attention (the notebook computes it explicitly; the two round differently).</param>
+    public static Gpt FiniteState(int context = 3, int vocabSize = 2, AttentionImplementation implementation = AttentionImplementation.Auto) =>
+        new(new GptOptions { Context = context, VocabSize = vocabSize, Implementation = implementation });
 
     /// <summary>The options the model was built from.</summary>
     public GptOptions Options { get; }
@@ -213,9 +215,8 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         var x = wte.call(input) + wpe.Positions(t);
         if (drop is not null)
             x = drop.call(x);
-        var causal = AttentionMask.CausalMask;
         foreach (var block in h)
-            x = block.Forward(x, causal);
+            x = block.call(x);                                              // causal: the blocks' attention is built so
         return ln_f.call(x);
     }
 

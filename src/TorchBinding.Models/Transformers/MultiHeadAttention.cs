@@ -29,7 +29,10 @@ public sealed record AttentionOptions
     /// <summary>Dropout on the attention weights while training (default 0).</summary>
     public double Dropout { get; init; }
 
-    /// <summary>Explicit or fused attention (default: the faster, explicit when the weights are asked for).</summary>
+    /// <summary>Causal self-attention: token t attends to tokens 0..t only, always (a decoder; default false). Combines with any mask passed in.</summary>
+    public bool Causal { get; init; }
+
+    /// <summary>Explicit or fused attention (default: the faster on the device, explicit when the weights are asked for).</summary>
     public AttentionImplementation Implementation { get; init; } = AttentionImplementation.Auto;
 
     internal void Validate()
@@ -119,6 +122,8 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"attention expects a batch of sequences [N, T, {Dim}] (batch, tokens, features), got {Shapes.Format(input)}.", nameof(input));
         InputChecks.LikeParameters(input, "attention", to_qkv.weight!);
         var (n, t) = (input.shape[0], input.shape[1]);
+        if (Options.Causal && mask is not { Causal: true })
+            mask = (mask ?? new AttentionMask()) with { Causal = true };
         // 'b n (qkv h d) -> qkv b h n d'
         var qkv = to_qkv.call(input).view(n, t, 3, Heads, HeadDim).permute(2, 0, 3, 1, 4);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);

@@ -83,7 +83,7 @@ public sealed class PatchEmbedding : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         CheckImages(input, "patch_embedding", PatchSize, Channels);
-        InputChecks.LikeParameters(input, "patch_embedding", Filters);
+        InputChecks.LikeParameters(input, "patch_embedding", (linear is not null ? linear.weight : conv!.weight)!);
         if (linear is not null)
             return linear.call(Patches(input, PatchSize));
         return conv!.call(input).flatten(2).transpose(1, 2);              // [N, D, h, w] -> [N, h·w, D]

@@ -38,8 +38,6 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     readonly MultiHeadAttention attn;
     readonly LayerNorm norm2;
     readonly Sequential mlp;
-    readonly Linear fc1;
-    readonly Linear fc2;
     readonly Dropout? drop;
 
     /// <summary>A block over <paramref name="dim"/> features.</summary>
@@ -61,9 +59,10 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         norm1 = nn.LayerNorm(dim);
         attn = new MultiHeadAttention(dim, heads, options.Attention);
         norm2 = nn.LayerNorm(dim);
-        fc1 = nn.Linear(dim, mlpDim, hasBias: options.MlpBias);
-        fc2 = nn.Linear(mlpDim, dim, hasBias: options.MlpBias);
-        mlp = nn.Sequential(("fc1", fc1), ("act", nn.GELU()), ("fc2", fc2));
+        mlp = nn.Sequential(
+            ("fc1", nn.Linear(dim, mlpDim, hasBias: options.MlpBias)),
+            ("act", nn.GELU()),
+            ("fc2", nn.Linear(mlpDim, dim, hasBias: options.MlpBias)));
         drop = options.Dropout > 0 ? nn.Dropout(options.Dropout) : null;
         RegisterComponents();
     }
@@ -81,7 +80,7 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     public MultiHeadAttention Attention => attn;
 
     /// <summary>The MLP's two linear layers, D → mlpDim and mlpDim → D.</summary>
-    public (Linear Fc1, Linear Fc2) Mlp => (fc1, fc2);
+    public (Linear Fc1, Linear Fc2) Mlp => ((Linear)mlp[0], (Linear)mlp[2]);
 
     /// <summary>The block applied to <c>[N, T, D]</c>, every token attending to every token.</summary>
     public override Tensor forward(Tensor input) => Forward(input);

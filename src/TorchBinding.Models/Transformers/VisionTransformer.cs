@@ -56,7 +56,7 @@ public sealed record VisionTransformerOptions
     /// <summary>Linear layer on flattened patches (the course) or a strided convolution.</summary>
     public PatchEmbeddingKind PatchEmbedding { get; init; } = PatchEmbeddingKind.Linear;
 
-    /// <summary>Explicit or fused attention (default: the faster).</summary>
+    /// <summary>Explicit or fused attention (default: the faster on the device, <see cref="ScaledDotProductAttention.Fastest"/>).</summary>
     public AttentionImplementation Implementation { get; init; } = AttentionImplementation.Auto;
 
     /// <summary>Patches per image.</summary>

@@ -24,6 +24,7 @@ public abstract class FlatOptimizer : OptimizerHelper
     readonly List<(ParamGroup Group, List<FlatParameterBuffer> Buffers)> _layout = [];
     readonly Dictionary<FlatParameterBuffer, BufferState> _states = [];
     readonly Dictionary<(FlatParameterBuffer, int), Tensor> _scratch = [];
+    readonly Dictionary<(FlatParameterBuffer, double), Tensor> _constants = [];
 
     /// <summary>Lays the groups' parameters out in flat buffers.</summary>
     protected FlatOptimizer(IEnumerable<ParamGroup> groups)
@@ -152,6 +153,14 @@ public abstract class FlatOptimizer : OptimizerHelper
         return scratch;
     }
 
+    /// <summary>A 0-dimensional tensor of <paramref name="value"/> on the buffer's device in the update dtype, made once (for ops that take a tensor weight).</summary>
+    protected Tensor Constant(FlatParameterBuffer buffer, double value)
+    {
+        if (!_constants.TryGetValue((buffer, value), out var constant))
+            _constants[(buffer, value)] = constant = tensor(value, dtype: UpdateType(buffer), device: buffer.Device).DetachFromDisposeScope();
+        return constant;
+    }
+
     /// <summary>The gradient with L2 weight decay added, <c>g + λθ</c>, in a scratch tensor (the gradients themselves stay as autograd left them).</summary>
     protected Tensor WithWeightDecay(FlatParameterBuffer buffer, Tensor parameters, Tensor gradients, double weightDecay) =>
         weightDecay == 0 ? gradients : Scratch(buffer, 1).copy_(gradients).add_(parameters, alpha: weightDecay);
@@ -172,7 +181,7 @@ public abstract class FlatOptimizer : OptimizerHelper
         {
             foreach (var state in _states.Values)
                 state.Dispose();
-            foreach (var scratch in _scratch.Values)
+            foreach (var scratch in _scratch.Values.Concat(_constants.Values))
                 scratch.Dispose();
             foreach (var buffer in Buffers)
                 buffer.Dispose();

@@ -166,7 +166,8 @@ public sealed class FlatAdam : FlatOptimizer
         var g = o.Decoupled ? gradients : WithWeightDecay(buffer, parameters, gradients, o.WeightDecay);
         var biasCorrection1 = 1 - Math.Pow(o.Beta1, state.Step);
         var biasCorrection2 = 1 - Math.Pow(o.Beta2, state.Step);
-        m.mul_(o.Beta1).add_(g, alpha: 1 - o.Beta1);
+        // m ← β₁m + (1 − β₁)g as one pass (PyTorch's own form: lerp towards g), where mul_ then add_ takes two.
+        m.lerp_(g, Constant(buffer, 1 - o.Beta1));
         v.mul_(o.Beta2).addcmul_(g, g, value: 1 - o.Beta2);
         var denominator = Scratch(buffer).copy_(v).sqrt_().div_(Math.Sqrt(biasCorrection2)).add_(o.Epsilon);
         theta.addcdiv_(m, denominator, value: -lr / biasCorrection1);
