@@ -2,9 +2,11 @@
 // Conv 16→32 k5 p2, ReLU, MaxPool 2, Linear 7·7·32→10) with Adam 1e-3, batch 100, 5 epochs: the course
 // reports 98.82 % on MNIST. On Fashion-MNIST the published benchmark lists 0.876–0.934 for two-conv
 // networks and 0.925 for one under 100K parameters, which the small CNN (three 3x3 conv blocks of 32, 64, 64
-// channels with batch norm, 93,482 parameters) reaches as a mean over seeds: trained 30 epochs with flips,
-// padded crops and random erasing (Zhong et al.: occluded patches make it use the whole garment) as
-// augmentation and a 1cycle schedule. --seeds trains it with several seeds in one run and reports each.
+// channels with batch norm, 93,482 parameters) is trained for over 25 epochs with a 1cycle schedule and
+// horizontal flips. Padded crops and random erasing (--small-augment flip,crop,erase) made the task too hard
+// for a network this small: its training accuracy stayed below the test accuracy (91.1 % vs 92.1 % after 30
+// epochs with all three, seed 42), so the default keeps only the flip, which costs no capacity. --seeds
+// trains it with several seeds in one run and reports each, and their mean.
 // MNIST follows the course's recipe exactly (pixels in [0, 1]); Fashion-MNIST inputs are standardised with
 // the training set's mean and standard deviation (never the test set's).
 using TorchBinding.Data.Augmentation;
@@ -14,9 +16,9 @@ using TorchBinding.Runtime;
 var run = ExperimentRun.Start(args, "cnn_mnist", "the course CNN on MNIST and Fashion-MNIST, and a CNN under 100K parameters on Fashion-MNIST",
     new ExtraOption("dataset", "mnist, fashion, both, or fashion-small (only the small CNN)", "both"),
     new ExtraOption("epochs", "epochs of the course CNN", "5"),
-    new ExtraOption("small-epochs", "epochs of the small CNN on Fashion-MNIST", "30"),
+    new ExtraOption("small-epochs", "epochs of the small CNN on Fashion-MNIST", "25"),
     new ExtraOption("seeds", "seeds of the small CNN, comma-separated (default: --seed); each is reported, and their mean"),
-    new ExtraOption("small-augment", "augmentation of the small CNN: any of flip, crop, erase (comma-separated), or none", "flip,crop,erase"));
+    new ExtraOption("small-augment", "augmentation of the small CNN: any of flip, crop, erase (comma-separated), or none", "flip"));
 if (run is null)
     return;
 var which = run.Options.GetString("dataset");
