@@ -5,7 +5,8 @@
 // steps still move the weights by Adam's full 1e-3, and the test accuracy of the final weights varies by a
 // few tenths between seeds (ours: 98.84, 98.45, 98.84 % with seeds 42, 1, 2). Annealing the same 1e-3 to 0
 // along a cosine over the 3,000 steps (--schedule cosine, the default) ends training in a minimum instead of
-// bouncing around one; --schedule constant is the notebook's recipe. --seeds trains several seeds in one run.
+// bouncing around one: 99.11, 99.08, 99.12 % with seeds 42, 1, 2 (mean 99.10 %); --schedule constant is the
+// notebook's recipe. --seeds trains several seeds in one run.
 // 2. The depth experiment of He et al. (2016): plain networks and their residual twins (the same layers,
 // with and without identity shortcuts; parameter-free zero-padding shortcuts, so both have exactly the
 // same parameters) of increasing depth, trained on the same budget. The lecture's claim: plain networks
