@@ -5,8 +5,9 @@
 // channels with batch norm, 93,482 parameters) is trained for over 25 epochs with a 1cycle schedule and
 // horizontal flips. Padded crops and random erasing (--small-augment flip,crop,erase) made the task too hard
 // for a network this small: its training accuracy stayed below the test accuracy (91.1 % vs 92.1 % after 30
-// epochs with all three, seed 42), so the default keeps only the flip, which costs no capacity. --seeds
-// trains it with several seeds in one run and reports each, and their mean.
+// epochs with all three, seed 42), so the default keeps only the flip, which costs no capacity: 93.20, 93.39
+// and 93.28 % with seeds 42, 1, 2 (mean 93.29 %). --seeds trains it with several seeds in one run and reports
+// each, and their mean.
 // MNIST follows the course's recipe exactly (pixels in [0, 1]); Fashion-MNIST inputs are standardised with
 // the training set's mean and standard deviation (never the test set's).
 using TorchBinding.Data.Augmentation;
