@@ -1,44 +1,63 @@
 // CNNs on MNIST and Fashion-MNIST. The course's LeNet-style network (Conv 1→16 k5 p2, ReLU, MaxPool 2,
 // Conv 16→32 k5 p2, ReLU, MaxPool 2, Linear 7·7·32→10) with Adam 1e-3, batch 100, 5 epochs: the course
 // reports 98.82 % on MNIST. On Fashion-MNIST the published benchmark lists 0.876–0.934 for two-conv
-// networks and 0.925 for one under 100K parameters, which the small CNN (three 3x3 conv blocks with batch
-// norm, 60,986 parameters) is trained for, with flips and padded crops as augmentation and a 1cycle schedule.
+// networks and 0.925 for one under 100K parameters, which the small CNN (three 3x3 conv blocks of 32, 64, 64
+// channels with batch norm, 93,482 parameters) is trained for over 25 epochs with a 1cycle schedule and
+// horizontal flips. Padded crops and random erasing (--small-augment flip,crop,erase) made the task too hard
+// for a network this small: its training accuracy stayed below the test accuracy (91.1 % vs 92.1 % after 30
+// epochs with all three, seed 42), so the default keeps only the flip, which costs no capacity: 93.20, 93.39
+// and 93.28 % with seeds 42, 1, 2 (mean 93.29 %). --seeds trains it with several seeds in one run and reports
+// each, and their mean.
 // MNIST follows the course's recipe exactly (pixels in [0, 1]); Fashion-MNIST inputs are standardised with
 // the training set's mean and standard deviation (never the test set's).
 using TorchBinding.Data.Augmentation;
 using TorchBinding.Plots.Images;
+using TorchBinding.Runtime;
 
 var run = ExperimentRun.Start(args, "cnn_mnist", "the course CNN on MNIST and Fashion-MNIST, and a CNN under 100K parameters on Fashion-MNIST",
-    new ExtraOption("dataset", "mnist, fashion or both", "both"),
+    new ExtraOption("dataset", "mnist, fashion, both, or fashion-small (only the small CNN)", "both"),
     new ExtraOption("epochs", "epochs of the course CNN", "5"),
-    new ExtraOption("small-epochs", "epochs of the small CNN on Fashion-MNIST", "25"));
+    new ExtraOption("small-epochs", "epochs of the small CNN on Fashion-MNIST", "25"),
+    new ExtraOption("seeds", "seeds of the small CNN, comma-separated (default: --seed); each is reported, and their mean"),
+    new ExtraOption("small-augment", "augmentation of the small CNN: any of flip, crop, erase (comma-separated), or none", "flip"));
 if (run is null)
     return;
 var which = run.Options.GetString("dataset");
-if (which is not ("mnist" or "fashion" or "both"))
+if (which is not ("mnist" or "fashion" or "both" or "fashion-small"))
 {
-    Console.Error.WriteLine($"--dataset '{which}' is not one of mnist, fashion, both.");
+    Console.Error.WriteLine($"--dataset '{which}' is not one of mnist, fashion, both, fashion-small.");
     Environment.Exit(2);
 }
 
-// One model on one data set: (standardise,) train with Adam, evaluate on the test set, write the classification figures.
-double Train(Job job, InMemoryDataset rawTrain, InMemoryDataset rawTest)
+// One model on one data set: (standardise,) train with Adam, evaluate on the test set, write the classification
+// figures. Further seeds of the same job report only their accuracy, under the key's _seed_N variant.
+double Train(Job job, InMemoryDataset rawTrain, InMemoryDataset rawTest, int trainingSeed, bool first = true)
 {
     var normalization = job.Standardise ? ChannelNormalization.Fit(rawTrain) : null;
     using var standardisedTrain = normalization?.Apply(rawTrain);
     using var standardisedTest = normalization?.Apply(rawTest);
     var (train, test) = (standardisedTrain ?? rawTrain, standardisedTest ?? rawTest);
     var model = job.Model.to(run.Device);
-    Console.WriteLine($"  {job.Title}: {model.ParameterCount():N0} parameters, {train.Count} training images");
+    Console.WriteLine($"  {job.Title}, seed {trainingSeed}: {model.ParameterCount():N0} parameters, {train.Count} training images");
     var clock = Stopwatch.StartNew();
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var log = new MetricsLog(run.PathFor(first ? $"{job.Key}_epochs.csv" : $"{job.Key}_seed_{trainingSeed}_epochs.csv"));
     var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(model.parameters(), job.LearningRate),
-        job.Options with { Seed = run.Seed, Metrics = [() => new Accuracy()], Callbacks = [.. job.Options.Callbacks, new MetricsLog(run.PathFor($"{job.Key}_epochs.csv"))] });
+        job.Options with { Seed = trainingSeed, Metrics = [() => new Accuracy()], Callbacks = [.. job.Options.Callbacks, log] });
     var history = trainer.Fit(train, test);
     var seconds = clock.Elapsed.TotalSeconds;
+    var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
     using var logits = trainer.Predict(test);
+    if (!first)
+    {
+        var accuracy = Accuracy.Of(logits, test.Targets);
+        run.Report($"{job.Key}_test_accuracy_seed_{trainingSeed}", accuracy, $"{job.Title}, seed {trainingSeed}: test accuracy ({seconds:F0} s, {cpuSeconds:F0} CPU s)", "P2");
+        return accuracy;
+    }
     var confusion = ClassificationReport.Write(run.OutputDirectory, history, logits, test, job.Title, prefix: $"{job.Key}_");
     run.Report($"{job.Key}_test_accuracy", confusion.Accuracy, $"{job.Title}: test accuracy", "P2");
     run.Report($"{job.Key}_seconds", Math.Round(seconds, 1), $"{job.Title}: seconds ({train.Count * history.Epochs.Count / seconds:F0} images/s)", "F1");
+    run.Report($"{job.Key}_cpu_seconds", Math.Round(cpuSeconds, 1), $"{job.Title}: CPU seconds", "F1");
     run.Metric($"{job.Key}_parameters", model.ParameterCount());
     return confusion.Accuracy;
 }
@@ -67,23 +86,53 @@ if (which is "mnist" or "both")
     using var subset = run.Fast ? train.Take(30000) : null;
     var model = Cnn.Course();
     Train(new Job("mnist_course", "Course CNN on MNIST", model, new TrainerOptions { Epochs = run.Fast ? 1 : epochs, BatchSize = 100 }, 1e-3, Standardise: false),
-        subset ?? train, test);
+        subset ?? train, test, run.Seed);
     DrawFilters(model, test);
 }
-if ((which is "fashion" or "both") && !run.Fast)
+if ((which is "fashion" or "both" or "fashion-small") && !run.Fast)
 {
     using var train = FashionMnist.Load(DatasetPart.Train);
     using var test = FashionMnist.Load(DatasetPart.Test);
-    Train(new Job("fashion_course", "Course CNN on Fashion-MNIST", Cnn.Course(), new TrainerOptions { Epochs = epochs, BatchSize = 100 }, 1e-3, Standardise: true), train, test);
-    Train(new Job("fashion_small", "Small CNN (<100K) on Fashion-MNIST", Cnn.Small(), new TrainerOptions
+    if (which != "fashion-small")
+        Train(new Job("fashion_course", "Course CNN on Fashion-MNIST", Cnn.Course(), new TrainerOptions { Epochs = epochs, BatchSize = 100 }, 1e-3, Standardise: true), train, test, run.Seed);
+    var seeds = run.Options.Extras.TryGetValue("seeds", out var list) ? list.Split(',').Select(int.Parse).ToArray() : [run.Seed];
+    var augment = run.Options.GetString("small-augment").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Where(a => a != "none").ToHashSet();
+    if (augment.Except(["flip", "crop", "erase"]).FirstOrDefault() is { } unknown)
     {
-        Epochs = run.Options.GetInt("small-epochs"), BatchSize = 100,
-        Augmentation = new Compose(new RandomHorizontalFlip(seed: run.Seed), new RandomCrop(padding: 2, seed: run.Seed + 1)),
-        Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
-    }, 3e-3, Standardise: true), train, test);
+        Console.Error.WriteLine($"--small-augment: '{unknown}' is not one of flip, crop, erase, none.");
+        Environment.Exit(2);
+    }
+    IBatchTransform? Augmentation(int seed)
+    {
+        var transforms = new List<IBatchTransform>();
+        if (augment.Contains("flip"))
+            transforms.Add(new RandomHorizontalFlip(seed: seed));
+        if (augment.Contains("crop"))
+            transforms.Add(new RandomCrop(padding: 2, seed: seed + 1));
+        if (augment.Contains("erase"))
+            transforms.Add(new RandomErasing(seed: seed + 2));
+        return transforms.Count == 0 ? null : new Compose([.. transforms]);
+    }
+    var accuracies = new List<double>();
+    for (var i = 0; i < seeds.Length; i++)
+    {
+        var seed = seeds[i];
+        Seeding.SeedEverything(seed);
+        accuracies.Add(Train(new Job("fashion_small", "Small CNN (<100K) on Fashion-MNIST", Cnn.Small(), new TrainerOptions
+        {
+            Epochs = run.Options.GetInt("small-epochs"), BatchSize = 100,
+            Augmentation = Augmentation(seed),
+            Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
+        }, 3e-3, Standardise: true), train, test, seed, first: i == 0));
+    }
+    if (seeds.Length > 1)
+    {
+        run.Report("fashion_small_mean_test_accuracy", accuracies.Average(), $"Small CNN on Fashion-MNIST: mean test accuracy over seeds {string.Join(", ", seeds)}", "P2");
+        run.Report("fashion_small_min_test_accuracy", accuracies.Min(), "Small CNN on Fashion-MNIST: lowest", "P2");
+    }
 }
 
-var summary = string.Join(", ", run.Metrics.Where(m => m.Key.EndsWith("_test_accuracy", StringComparison.Ordinal)).Select(m => $"{m.Key.Replace("_test_accuracy", "")} {m.Value:P2}"));
+var summary = string.Join(", ", run.Metrics.Where(m => m.Key.EndsWith("_test_accuracy", StringComparison.Ordinal) && !m.Key.Contains("_seed_", StringComparison.Ordinal)).Select(m => $"{m.Key.Replace("_test_accuracy", "")} {m.Value:P2}"));
 run.Finish($"CnnMnist: test accuracy {summary}{(run.Fast ? " (fast mode: 1 epoch on 30000 MNIST images)" : "")}");
 
 /// <summary>One training of the example: a model, its recipe (epochs, batch, augmentation, schedule), its learning rate, and whether inputs are standardised.</summary>

@@ -29,13 +29,13 @@ public sealed record CnnOptions
     public static CnnOptions Course => new();
 
     /// <summary>
-    /// A small CNN under 100,000 parameters for Fashion-MNIST (60,986 for 10 classes): three 3x3 blocks of 16, 32, 64
+    /// A small CNN under 100,000 parameters for Fashion-MNIST (93,482 for 10 classes): three 3x3 blocks of 32, 64, 64
     /// channels with batch norm and max pooling (28→14→7→3), dropout 0.25, a hidden layer of 64 units. Networks of this
     /// size are listed at about 0.92-0.93 test accuracy in Fashion-MNIST's benchmark.
     /// </summary>
     public static CnnOptions Small => new()
     {
-        Channels = [16, 32, 64], KernelSize = 3, BatchNorm = true, Hidden = [64], Dropout = 0.25,
+        Channels = [32, 64, 64], KernelSize = 3, BatchNorm = true, Hidden = [64], Dropout = 0.25,
     };
 
     /// <summary>Channels of the input images (1 grey, 3 colour).</summary>

@@ -112,8 +112,10 @@ public class LectureExampleTests
         run.AssertCompleted("course_loss.png", "course_confusion_matrix.png", "depth.png");
         Assert.Multiple(() =>
         {
-            // 120 steps: batch norm's running statistics still lag, so the bound is modest (measured 0.82).
-            Assert.That(run["course_test_accuracy"], Is.GreaterThanOrEqualTo(0.70));
+            // 120 steps, with the cosine schedule annealing Adam's 1e-3 to 0 over them (half the constant rate's
+            // distance), and batch norm's running statistics still lag: measured 0.66 (0.82 at a constant rate). The
+            // bound only says it learned (chance is 0.10); the full mode's 99.1 % is in the README.
+            Assert.That(run["course_test_accuracy"], Is.GreaterThanOrEqualTo(0.55));
             Assert.That(run["deepest"], Is.EqualTo(26));
             // The lecture's claim at the largest depth of the fast mode: residual training loss below plain.
             Assert.That(run["depth_26_residual_loss"], Is.LessThan(run["depth_26_plain_loss"]));

@@ -30,9 +30,9 @@ public class CnnTests
     public void The_small_cnn_stays_under_100k_parameters()
     {
         var model = Cnn.Small();
-        // conv1 16·1·3·3 = 144 (+ bn 2·16 = 32), conv2 32·16·9 = 4,608 (+ 64), conv3 64·32·9 = 18,432 (+ 128): no conv bias
-        // before batch norm; 28 → 14 → 7 → 3, so fc1 = (64·3·3)·64 + 64 = 36,928 and fc2 = 64·10 + 10 = 650.
-        Assert.That(model.ParameterCount(), Is.EqualTo(176 + 4_672 + 18_560 + 36_928 + 650).And.EqualTo(60_986).And.LessThan(100_000));
+        // conv1 32·1·3·3 = 288 (+ bn 2·32 = 64), conv2 64·32·9 = 18,432 (+ 128), conv3 64·64·9 = 36,864 (+ 128): no conv
+        // bias before batch norm; 28 → 14 → 7 → 3, so fc1 = (64·3·3)·64 + 64 = 36,928 and fc2 = 64·10 + 10 = 650.
+        Assert.That(model.ParameterCount(), Is.EqualTo(352 + 18_560 + 36_992 + 36_928 + 650).And.EqualTo(93_482).And.LessThan(100_000));
         Assert.That(model.call(Images(2, 1, 28, 28)).shape, Is.EqualTo(new long[] { 2, 10 }));
     }
 

@@ -24,6 +24,8 @@ static class Gallery
         ("histograms", Histograms),
         ("histogram-cumulative", CumulativeHistograms),
         ("bars", Bars),
+        ("bars-with-intervals", BarsWithIntervals),
+        ("contours-with-paths", ContoursWithPaths),
         ("densities", Densities),
         ("violins", Violins),
         ("image-rgb", RgbImage),
@@ -358,6 +360,20 @@ static class Gallery
         new BarChart(["MLP", "CNN", "ResNet-18", "ViT-tiny"]) { Title = "Test accuracy by model", YLabel = "accuracy", YMax = 1.08 }
             .Add("MNIST", [0.981, 0.992, 0.995, 0.989])
             .Add("Fashion-MNIST", [0.884, 0.921, 0.938, 0.912]);
+
+    static Figure BarsWithIntervals() =>
+        new BarChart(["SGD", "Adam", "+ clipping", "+ OneCycle"]) { Title = "Epochs to converge: mean and 95 % bootstrap interval", YLabel = "epochs" }
+            .Add("30 runs", [500.0, 120.4, 61.2, 14.8], [500.0, 96.1, 45.0, 12.9], [500.0, 148.3, 80.6, 16.9]);
+
+    /// <summary>Rosenbrock's valley with a made-up path that walks into it and along it to the minimum.</summary>
+    static Figure ContoursWithPaths()
+    {
+        var t = Enumerable.Range(0, 40).Select(i => i / 39.0).ToArray();
+        var x = t.Select(v => -1.5 + 2.5 * v).ToArray();
+        var y = x.Select((v, i) => v * v + 1.5 * Math.Pow(1 - t[i], 3)).ToArray();
+        return new ContourChart((a, b) => Math.Pow(1 - a, 2) + 100 * Math.Pow(b - a * a, 2), (-2, 2), (-1, 3)) { Title = "Rosenbrock's function" }
+            .AddPath("a descent", x, y).AddPoint("minimum (1, 1)", 1, 1);
+    }
 
     static Figure Densities()
     {

@@ -7,7 +7,8 @@ namespace TorchBinding.Plots.Charts;
 
 /// <summary>
 /// Bars over named categories (per-class accuracy, parameter counts, a probability vector); several series
-/// are grouped side by side.
+/// are grouped side by side. A series may carry an interval per bar (a confidence interval, a min–max range),
+/// drawn as an error bar.
 /// </summary>
 /// <example><code>
 /// new BarChart(["cat", "dog", "bird"]) { Title = "Per-class accuracy" }.Add("test", [0.91, 0.87, 0.78]).Save("acc.png");
@@ -15,7 +16,7 @@ namespace TorchBinding.Plots.Charts;
 public sealed class BarChart : Chart
 {
     readonly string[] _categories;
-    readonly List<(string? Name, double[] Values, SKColor? Color)> _series = [];
+    readonly List<(string? Name, double[] Values, SKColor? Color, (double[] Low, double[] High)? Intervals)> _series = [];
 
     /// <summary>A bar chart over <paramref name="categories"/>, in order.</summary>
     public BarChart(IReadOnlyList<string> categories)
@@ -26,7 +27,7 @@ public sealed class BarChart : Chart
         _categories = categories.ToArray();
     }
 
-    /// <summary>Whether each bar shows its value (default true while there are at most 16 bars).</summary>
+    /// <summary>Whether each bar shows its value (default true while there are at most 16 bars and no error bars).</summary>
     public bool? ShowValues { get; set; }
 
     /// <summary>The .NET format of value labels (default "0.###").</summary>
@@ -41,7 +42,29 @@ public sealed class BarChart : Chart
         var v = values.Vector(nameof(values));
         if (v.Length != _categories.Length)
             throw new ArgumentException($"There are {_categories.Length} categories but series '{name}' has {v.Length} values.", nameof(values));
-        _series.Add((name, v, color));
+        _series.Add((name, v, color, null));
+        return this;
+    }
+
+    /// <summary>Adds a series with an interval around each value, drawn as an error bar from low to high.</summary>
+    /// <param name="name">The legend entry (null: none).</param>
+    /// <param name="values">One value per category, shape [categories].</param>
+    /// <param name="low">The lower end of each interval (≤ the value).</param>
+    /// <param name="high">The upper end of each interval (≥ the value).</param>
+    /// <param name="color">The colour (default: the series' palette colour).</param>
+    /// <exception cref="ArgumentException">A length differs from the categories', or an interval does not contain its value.</exception>
+    public BarChart Add(string? name, Values values, Values low, Values high, SKColor? color = null)
+    {
+        var v = values.Vector(nameof(values));
+        var (lo, hi) = (low.Vector(nameof(low)), high.Vector(nameof(high)));
+        if (v.Length != _categories.Length || lo.Length != _categories.Length || hi.Length != _categories.Length)
+            throw new ArgumentException($"There are {_categories.Length} categories but series '{name}' has {v.Length} values, {lo.Length} lower and {hi.Length} upper ends.", nameof(values));
+        for (var i = 0; i < v.Length; i++)
+        {
+            if (!(lo[i] <= v[i] && v[i] <= hi[i]))
+                throw new ArgumentException($"Series '{name}', category '{_categories[i]}': the interval [{lo[i]}, {hi[i]}] does not contain the value {v[i]}.", nameof(low));
+        }
+        _series.Add((name, v, color, (lo, hi)));
         return this;
     }
 
@@ -52,10 +75,10 @@ public sealed class BarChart : Chart
         var colours = Palette.ForCount(_series.Count);
         var groupWidth = 0.8;
         var barWidth = groupWidth / _series.Count;
-        var showValues = ShowValues ?? _categories.Length * _series.Count <= 16;
+        var showValues = ShowValues ?? (_categories.Length * _series.Count <= 16 && _series.All(s => s.Intervals is null));
         for (var s = 0; s < _series.Count; s++)
         {
-            var (name, values, colour) = _series[s];
+            var (name, values, colour, intervals) = _series[s];
             var fill = ToColor(colour ?? colours[s]);
             var bars = plot.Add.Bars(values.Select((v, i) => new Bar
             {
@@ -71,8 +94,22 @@ public sealed class BarChart : Chart
             bars.ValueLabelStyle.FontName = PlotFonts.Family;
             if (!string.IsNullOrEmpty(name))
                 bars.LegendText = name;
+            if (intervals is var (low, high))
+            {
+                // A vertical line from low to high with caps a third of the bar wide.
+                var whiskers = new List<(double, double, double, double)>();
+                var cap = barWidth * 0.3 / 2;
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var x = i - groupWidth / 2 + barWidth * (s + 0.5);
+                    whiskers.Add((x, low[i], x, high[i]));
+                    whiskers.Add((x - cap, low[i], x + cap, low[i]));
+                    whiskers.Add((x - cap, high[i], x + cap, high[i]));
+                }
+                plot.Add.Plottable(new Segments(whiskers, Theme.Ink, 1.5f, fitLimits: true));
+            }
         }
-        var all = _series.SelectMany(s => s.Values).Where(double.IsFinite).ToArray();
+        var all = _series.SelectMany(s => s.Intervals is var (lo, hi) ? s.Values.Concat(lo).Concat(hi) : s.Values).Where(double.IsFinite).ToArray();
         plot.Axes.Margins(0.02, 0.02, all.Length > 0 && all.Min() >= 0 ? 0 : 0.1, 0.12);
     }
 

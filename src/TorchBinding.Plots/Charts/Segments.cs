@@ -3,8 +3,11 @@ using SkiaSharp;
 
 namespace TorchBinding.Plots.Charts;
 
-/// <summary>A ScottPlot plottable drawing many line segments in data coordinates with one path (contours).</summary>
-internal sealed class Segments(IReadOnlyList<(double X1, double Y1, double X2, double Y2)> segments, SKColor colour, float width) : IPlottable
+/// <summary>
+/// A ScottPlot plottable drawing many line segments in data coordinates with one path (contours, error bars). With
+/// <paramref name="fitLimits"/> the axes' automatic limits include the segments (error bars must not be cut off).
+/// </summary>
+internal sealed class Segments(IReadOnlyList<(double X1, double Y1, double X2, double Y2)> segments, SKColor colour, float width, bool fitLimits = false) : IPlottable
 {
     public bool IsVisible { get; set; } = true;
 
@@ -12,7 +15,9 @@ internal sealed class Segments(IReadOnlyList<(double X1, double Y1, double X2, d
 
     public IEnumerable<LegendItem> LegendItems => LegendItem.None;
 
-    public AxisLimits GetAxisLimits() => AxisLimits.NoLimits;
+    public AxisLimits GetAxisLimits() => !fitLimits || segments.Count == 0 ? AxisLimits.NoLimits : new AxisLimits(
+        segments.Min(s => Math.Min(s.X1, s.X2)), segments.Max(s => Math.Max(s.X1, s.X2)),
+        segments.Min(s => Math.Min(s.Y1, s.Y2)), segments.Max(s => Math.Max(s.Y1, s.Y2)));
 
     public void Render(RenderPack rp)
     {

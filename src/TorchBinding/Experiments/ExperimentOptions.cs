@@ -7,7 +7,8 @@ namespace TorchBinding.Experiments;
 /// <param name="Name">The option without dashes, e.g. "epochs".</param>
 /// <param name="Help">What it sets.</param>
 /// <param name="Default">Its default value, as text (null: none).</param>
-public sealed record ExtraOption(string Name, string Help, string? Default = null);
+/// <param name="IsFlag">A switch without a value (<c>--reuse-model</c>): "true" when given, "false" otherwise; read it with <see cref="ExperimentOptions.GetFlag"/>.</param>
+public sealed record ExtraOption(string Name, string Help, string? Default = null, bool IsFlag = false);
 
 /// <summary>
 /// The command line every example and CLI run shares: <c>--out DIR</c> (default <c>runs/NAME</c>),
@@ -40,7 +41,7 @@ public sealed record ExperimentOptions
     public static ExperimentOptions Parse(IReadOnlyList<string> args, string name, IReadOnlyList<ExtraOption>? extras = null, int defaultSeed = 42)
     {
         extras ??= [];
-        var values = extras.Where(e => e.Default is not null).ToDictionary(e => e.Name, e => e.Default!, StringComparer.Ordinal);
+        var values = extras.Where(e => e.Default is not null || e.IsFlag).ToDictionary(e => e.Name, e => e.IsFlag ? "false" : e.Default!, StringComparer.Ordinal);
         var options = new ExperimentOptions { Name = name, OutputDirectory = Path.Combine("runs", name), Seed = defaultSeed };
         for (var i = 0; i < args.Count; i++)
         {
@@ -63,7 +64,7 @@ public sealed record ExperimentOptions
                     var extra = arg.StartsWith("--", StringComparison.Ordinal) ? extras.FirstOrDefault(e => e.Name == arg[2..]) : null;
                     if (extra is null)
                         throw new ArgumentException($"Unknown option '{arg}'.\n{Usage(name, extras)}");
-                    values[extra.Name] = Value();
+                    values[extra.Name] = extra.IsFlag ? "true" : Value();
                     break;
             }
         }
@@ -76,6 +77,9 @@ public sealed record ExperimentOptions
     /// <summary>An extra option as a number.</summary>
     public double GetDouble(string name) => double.TryParse(GetString(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--{name} '{GetString(name)}' is not a number.");
 
+    /// <summary>An extra flag: whether it was given.</summary>
+    public bool GetFlag(string name) => GetString(name) == "true";
+
     /// <summary>An extra option's text.</summary>
     public string GetString(string name) => Extras.TryGetValue(name, out var v) ? v : throw new ArgumentException($"--{name} was not given and has no default.");
 
@@ -84,7 +88,7 @@ public sealed record ExperimentOptions
     {
         var lines = new List<string>
         {
-            $"usage: {name} [--out DIR] [--device auto|cpu|cuda|cuda:N] [--seed N] [--fast]" + string.Concat((extras ?? []).Select(e => $" [--{e.Name} VALUE]")),
+            $"usage: {name} [--out DIR] [--device auto|cpu|cuda|cuda:N] [--seed N] [--fast]" + string.Concat((extras ?? []).Select(e => e.IsFlag ? $" [--{e.Name}]" : $" [--{e.Name} VALUE]")),
             $"  --out DIR      where metrics.json and figures go (default runs/{name})",
             "  --device D     auto (CUDA if available), cpu, cuda, cuda:N (default auto)",
             "  --seed N       seed for everything random (default 42)",

@@ -30,6 +30,21 @@ public class ExperimentOptionsTests
         });
     }
 
+    [Test]
+    public void Flags_take_no_value_and_default_to_false()
+    {
+        ExtraOption[] extras = [new("reuse-model", "reuse one model", IsFlag: true), new("epochs", "training epochs", "5")];
+        var absent = ExperimentOptions.Parse(["--epochs", "3"], "demo", extras);
+        var given = ExperimentOptions.Parse(["--reuse-model", "--epochs", "3"], "demo", extras);
+        Assert.Multiple(() =>
+        {
+            Assert.That(absent.GetFlag("reuse-model"), Is.False);
+            Assert.That(given.GetFlag("reuse-model"), Is.True);
+            Assert.That(given.GetInt("epochs"), Is.EqualTo(3), "the flag did not swallow the next option");
+            Assert.That(ExperimentOptions.Usage("demo", extras), Does.Contain("[--reuse-model] [--epochs VALUE]"));
+        });
+    }
+
     [TestCase(new[] { "--bogus" }, "Unknown option '--bogus'")]
     [TestCase(new[] { "--seed", "x" }, "--seed 'x' is not a whole number")]
     [TestCase(new[] { "--device", "tpu" }, "auto, cpu, cuda, cuda:N")]
