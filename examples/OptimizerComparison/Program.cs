@@ -1,16 +1,18 @@
 // Optimisation, measured. The course's notebook (nn_optimization_comparison) trains its XORNet — 2 → 4 → 8 → 4 → 1,
 // ReLU, sigmoid output, BCE, learning rate 0.01, one full batch per epoch — until the loss of an epoch's step is
 // ≤ 1e-5 (capped at 500 epochs), 30 times per strategy, and reports the mean with a 95 % bootstrap interval:
-// SGD (the baseline), then Adam with one change each — Xavier initialisation, gradient clipping at norm 1, a skip
-// connection (Linear 2→4 added before the last activation), batch norm, LeakyReLU, OneCycle (max lr 0.1).
+// SGD (the baseline), then Adam, and Adam with the changes stacked one by one — Xavier initialisation, gradient
+// clipping at norm 1, a skip connection (Linear 2→4 added before the last activation), batch norm, LeakyReLU,
+// OneCycle (max lr 0.1): each strategy keeps all the changes before it, as the issue reads the course.
 // Its numbers: SGD 500, Adam 67.8, Xavier 67.4, clipping 26.13, skip 67.17, BN 68.03, LeakyReLU 16.93, OneCycle 3.9.
 // But the notebook builds each strategy's model once and reuses it for all 30 runs: a run that fails leaves the
 // model where it stopped, and once one converges, every later run starts converged and returns 0. Each of its
 // means is (k·500 + e)/30 — k failed runs before the first success at epoch e — a statement about one
 // initialisation, not about the strategy. Here every run starts from a fresh initialisation (seed + run), so the
 // mean, its bootstrap interval and the fraction of runs that converge describe the strategy; --reuse-model
-// reproduces the notebook's protocol, and --cumulative stacks the changes (each strategy adds its change to all
-// before it) instead of the notebook's one change at a time.
+// reproduces the notebook's protocol, and --one-change applies each change alone to Adam instead of stacking them.
+// Measured with fresh initialisations, 1e-5 within 500 epochs is rare: stacked, only OneCycle gets there (1 run of
+// 30, carrying batch norm too; alone on Adam 43 %), so the ranking shows in the epochs to BCE ≤ 0.01 beside it.
 // Then the optimizers themselves: SGD, momentum, Nesterov, Adagrad, Adadelta, RMSprop, Adam and AdamW walking on
 // Rosenbrock's banana valley and Beale's plateau, as paths over contour plots.
 using TorchBinding.Data.Synthetic;
@@ -22,13 +24,13 @@ var run = ExperimentRun.Start(args, "optimizer_comparison", "the course's XOR co
     new ExtraOption("runs", "runs per strategy", "30"),
     new ExtraOption("epochs", "epoch cap of a run", "500"),
     new ExtraOption("reuse-model", "the notebook's protocol: one model per strategy, reused by all its runs", IsFlag: true),
-    new ExtraOption("cumulative", "stack the changes (each strategy keeps all before it) instead of one change at a time", IsFlag: true));
+    new ExtraOption("one-change", "apply each change alone to Adam instead of stacking them (each strategy keeping all before it)", IsFlag: true));
 if (run is null)
     return;
 var runs = run.Fast ? 6 : run.Options.GetInt("runs");
 var cap = run.Fast ? 300 : run.Options.GetInt("epochs");
 var reuse = run.Options.GetFlag("reuse-model");
-var cumulative = run.Options.GetFlag("cumulative");
+var cumulative = !run.Options.GetFlag("one-change");
 const double Threshold = 1e-5;
 const double Loose = 1e-2;   // "practically solved": the same count at a loss a thousand times larger
 
@@ -69,7 +71,7 @@ using var xor = LogicGates.Xor();
 }
 
 // 2. Every strategy, `runs` times: fresh weights per run (seeded by run), or the notebook's one model reused.
-Console.WriteLine($"  {runs} runs per strategy, cap {cap} epochs, threshold {Threshold:G}; protocol: {(reuse ? "one model reused by all runs (the notebook's)" : "a fresh initialisation per run")}; {(cumulative ? "changes stacked" : "one change at a time (the notebook's)")}");
+Console.WriteLine($"  {runs} runs per strategy, cap {cap} epochs, threshold {Threshold:G}; protocol: {(reuse ? "one model reused by all runs (the notebook's)" : "a fresh initialisation per run")}; {(cumulative ? "changes stacked" : "one change at a time")}");
 Console.WriteLine($"  {"strategy",-16} {"mean",7} {"95 % CI",17} {"converged",10} {"course",7}   epochs to BCE ≤ 0.01 (mean, 95 % CI)");
 var results = new List<StrategyResult>();
 foreach (var strategy in strategies)
@@ -184,10 +186,13 @@ List<(double X, double Y)> Descend(Surface surface, string name)
     return path;
 }
 
-var fastest = results.MinBy(r => r.Interval.Estimate)!;
+// Ties at the cap (no run reached 1e-5) are broken by the epochs to BCE ≤ 0.01.
+var fastest = results.OrderBy(r => r.Interval.Estimate).ThenBy(r => r.Loose.Estimate).First();
 var sgd = results.Single(r => r.Strategy.Key == "sgd");
 run.Metric("one_cycle_fastest", fastest.Strategy.Key == "one_cycle" ? 1 : 0);
-run.Metric("one_cycle_ci_separate_from_sgd", results.Single(r => r.Strategy.Key == "one_cycle").Interval.Overlaps(sgd.Interval) ? 0 : 1);
+var oneCycle = results.Single(r => r.Strategy.Key == "one_cycle");
+run.Metric("one_cycle_ci_separate_from_sgd", oneCycle.Interval.Overlaps(sgd.Interval) ? 0 : 1);
+run.Metric("one_cycle_ci_separate_from_sgd_at_0_01", oneCycle.Loose.Overlaps(sgd.Loose) ? 0 : 1);
 run.Finish($"OptimizerComparison: fastest {fastest.Strategy.Title} ({fastest.Interval}), SGD {sgd.Interval} epochs to BCE ≤ 1e-5 over {runs} runs ({protocol})");
 
 /// <summary>The changes a strategy makes to the course's XORNet and its training.</summary>
