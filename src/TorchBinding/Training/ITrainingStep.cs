@@ -6,7 +6,7 @@ namespace TorchBinding.Training;
 /// <summary>What one step produced: the loss (a scalar tensor), the model output for metrics, and any other scalars to log.</summary>
 /// <param name="Loss">The batch's loss, a scalar tensor (its value is logged as <c>loss</c>).</param>
 /// <param name="Output">The model's output for the batch, for metrics (null: no metrics for this step).</param>
-/// <param name="Values">Further scalars to log for the step, e.g. a GAN's <c>d_loss</c> and <c>g_loss</c>.</param>
+/// <param name="Values">Further scalars to log for the step, e.g. a GAN's <c>d_loss</c> and <c>g_loss</c>; the trainer records their epoch means as <c>train_d_loss</c>, <c>train_g_loss</c>.</param>
 public sealed record StepResult(Tensor Loss, Tensor? Output = null, IReadOnlyDictionary<string, Tensor>? Values = null);
 
 /// <summary>

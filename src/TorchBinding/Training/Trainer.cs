@@ -102,6 +102,7 @@ public sealed class Trainer
                 run.EpochStartLoaderState?.Dispose();
                 run.EpochStartLoaderState = loader.GeneratorState;
                 (run.LossSum, run.Samples) = (0, 0);
+                run.ValueSums.Clear();
             }
             context.SamplesInEpoch = run.Samples;
             trainMetrics.ForEach(m => m.Reset());
@@ -217,6 +218,11 @@ public sealed class Trainer
         History.AddStep(values["loss"], learningRate);
         run.LossSum += values["loss"] * batch.Size;
         run.Samples += batch.Size;
+        foreach (var (name, value) in values)
+        {
+            if (name != "loss")
+                run.ValueSums[name] = run.ValueSums.GetValueOrDefault(name) + value * batch.Size;
+        }
     }
 
     /// <summary>
@@ -241,6 +247,9 @@ public sealed class Trainer
         {
             ["train_loss"] = run.Samples > 0 ? run.LossSum / run.Samples : double.NaN,
         };
+        // A custom step's further values (a GAN's d_loss, a VAE's kl): their epoch means, as train_NAME.
+        foreach (var (name, sum) in run.ValueSums)
+            values[$"train_{name}"] = run.Samples > 0 ? sum / run.Samples : double.NaN;
         foreach (var metric in trainMetrics)
             values[$"train_{metric.Name}"] = metric.Compute();
         if (validation is not null)
@@ -289,6 +298,7 @@ public sealed class Trainer
         public Tensor? EpochStartLoaderState { get; set; }
         public double LossSum { get; set; }
         public long Samples { get; set; }
+        public Dictionary<string, double> ValueSums { get; } = new(StringComparer.Ordinal);
         public int SkipBatches { get; set; }
         public bool MidEpoch { get; set; }
     }
@@ -304,6 +314,7 @@ public sealed class Trainer
             ["global_step"] = context.GlobalStep,
             ["epoch_loss_sum"] = run.MidEpoch ? run.LossSum : 0,
             ["epoch_samples"] = run.MidEpoch ? run.Samples : 0,
+            ["epoch_value_sums"] = new JsonObject(run.MidEpoch ? run.ValueSums.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)) : []),
             ["stop_reason"] = context.StopReason,
             ["parameters"] = ParameterShapes(_model),
             ["history"] = History.ToJson(),
@@ -366,6 +377,9 @@ public sealed class Trainer
         run.SkipBatches = (int)metadata["batch_in_epoch"]!;
         run.LossSum = (double)metadata["epoch_loss_sum"]!;
         run.Samples = (long)metadata["epoch_samples"]!;
+        run.ValueSums.Clear();
+        foreach (var (name, sum) in metadata["epoch_value_sums"]?.AsObject() ?? [])
+            run.ValueSums[name] = (double)sum!;
         History.LoadJson(metadata["history"]!.AsObject());
         var states = metadata["callbacks"]?.AsObject();
         foreach (var callback in callbacks)

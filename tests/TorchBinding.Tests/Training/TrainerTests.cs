@@ -108,6 +108,31 @@ public class TrainerTests
                 Throws.ArgumentException.With.Message.Contain("5 samples make no batch of 10"));
         });
     }
+
+    /// <summary>A step that reports each batch's size and first input as extra values.</summary>
+    sealed class ValuesStep : ITrainingStep
+    {
+        public StepResult TrainStep(Batch batch, TrainingContext context) => new(tensor(0.0),
+            Values: new Dictionary<string, Tensor> { ["size"] = tensor((double)batch.Size), ["first"] = batch.Inputs[0, 0] });
+
+        public StepResult EvaluationStep(Batch batch, TrainingContext context) => new(tensor(0.0));
+    }
+
+    [Test]
+    public void A_steps_extra_values_are_averaged_per_epoch_weighted_by_batch_size()
+    {
+        // Inputs 0..9 in order, batches of 4: sizes 4, 4, 2; first inputs 0, 4, 8.
+        // Mean size weighted by samples: (4·4 + 4·4 + 2·2) / 10 = 3.6; mean first input: (0·4 + 4·4 + 8·2) / 10 = 3.2.
+        using var data = new InMemoryDataset(arange(10, dtype: float32).reshape(10, 1), zeros(10, dtype: int64), "ten");
+        var model = nn.Linear(1, 1);
+        var history = new Trainer(model, new ValuesStep(), [optim.SGD(model.parameters(), 0.1)],
+            new TrainerOptions { Epochs = 2, BatchSize = 4, Shuffle = false, Progress = false }).Fit(data);
+        Assert.Multiple(() =>
+        {
+            Assert.That(history.Series("train_size"), Is.EqualTo(new[] { 3.6, 3.6 }).Within(1e-12));
+            Assert.That(history.Series("train_first"), Is.EqualTo(new[] { 3.2, 3.2 }).Within(1e-6));
+        });
+    }
 }
 
 public class ProgressDisplayTests
