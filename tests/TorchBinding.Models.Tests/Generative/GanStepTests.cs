@@ -1,7 +1,6 @@
 using TorchBinding.Data;
 using TorchBinding.Models.Generative;
 using TorchBinding.Training;
-using TorchBinding.Training.Callbacks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -83,23 +82,33 @@ public class GanStepTests
         Assert.That(watch.Differences, Has.Count.GreaterThan(0));
     }
 
+    /// <summary>Keeps every step's values (<see cref="TrainingContext.LastStep"/>).</summary>
+    sealed class StepLog : TrainingCallback
+    {
+        public List<IReadOnlyDictionary<string, double>> Steps { get; } = [];
+
+        public override void OnBatchEnd(TrainingContext context) => Steps.Add(context.LastStep);
+    }
+
     [Test]
-    public void Each_step_logs_d_loss_g_loss_and_D_of_real_and_fake()
+    public void Each_step_logs_d_loss_g_loss_and_D_of_real_and_fake_and_the_history_their_epoch_means()
     {
         var gan = SmallGan();
-        var values = new StepValueRecorder();
+        var log = new StepLog();
         using var data = Data();
-        var history = new Trainer(gan, new GanStep(gan), gan.CreateOptimizers(1e-3), new TrainerOptions { Epochs = 1, BatchSize = 16, Progress = false, Callbacks = [values] }).Fit(data);
+        var history = new Trainer(gan, new GanStep(gan), gan.CreateOptimizers(1e-3), new TrainerOptions { Epochs = 1, BatchSize = 16, Progress = false, Callbacks = [log] }).Fit(data);
+        double[] Series(string name) => [.. log.Steps.Select(s => s[name])];
         Assert.Multiple(() =>
         {
-            Assert.That(values.Names, Is.EquivalentTo(new[] { "loss", "d_loss", "g_loss", "d_real", "d_fake" }));
-            Assert.That(values.Steps("d_loss"), Has.Count.EqualTo(4));
-            Assert.That(values.Steps("loss"), Is.EqualTo(values.Steps("d_loss")), "the step's loss is the discriminator's");
-            Assert.That(values.Steps("d_real").Concat(values.Steps("d_fake")), Has.All.InRange(0.0, 1.0));
+            Assert.That(log.Steps, Has.Count.EqualTo(4));
+            Assert.That(log.Steps[0].Keys, Is.EquivalentTo(new[] { "loss", "d_loss", "g_loss", "d_real", "d_fake" }));
+            Assert.That(Series("loss"), Is.EqualTo(Series("d_loss")), "the step's loss is the discriminator's");
+            Assert.That(Series("d_real").Concat(Series("d_fake")), Has.All.InRange(0.0, 1.0));
             // An untrained D is near chance: the losses start near ln 2 ≈ 0.69.
-            Assert.That(values.Steps("d_loss")[0], Is.InRange(0.4, 1.0));
-            Assert.That(values.Steps("g_loss")[0], Is.InRange(0.4, 1.0));
-            Assert.That(history.StepLosses, Has.Count.EqualTo(4));
+            Assert.That(Series("d_loss")[0], Is.InRange(0.4, 1.0));
+            Assert.That(Series("g_loss")[0], Is.InRange(0.4, 1.0));
+            Assert.That(history.Last("train_g_loss"), Is.EqualTo(Series("g_loss").Average()).Within(1e-9), "equal batches: the epoch mean is the mean of the steps");
+            Assert.That(history.Last("train_d_fake"), Is.EqualTo(Series("d_fake").Average()).Within(1e-9));
         });
     }
 
