@@ -41,8 +41,30 @@ public sealed record GanStepOptions
     /// </summary>
     public bool DetachFakeForDiscriminator { get; init; } = true;
 
+    /// <summary>
+    /// Instance noise (Sønderby et al., 2016): the standard deviation of Gaussian noise added to every sample the
+    /// discriminator sees, real and generated, in both steps (default 0: none). When the data sit on a few points
+    /// (coin flips, or images on a thin manifold) and the samples elsewhere, the supports barely overlap and an
+    /// unblurred D gives G a gradient that can trap it on one mode; blurring both overlaps them.
+    /// </summary>
+    public double InstanceNoise { get; init; }
+
+    /// <summary>
+    /// The weight γ of the R1 gradient penalty (Mescheder et al., 2018), γ/2 · E_real ‖∇ₓ D(x)‖², added to the
+    /// discriminator's loss (default 0: none). It flattens D at the data, which stops the oscillation around a point
+    /// mass that unregularised GAN training shows (their "Dirac-GAN", the coin flips' case).
+    /// </summary>
+    public double R1Penalty { get; init; }
+
+    /// <summary>Let the instance noise fall linearly to 0 over the run's planned steps (default true), so the end of training sees the data as they are.</summary>
+    public bool AnnealInstanceNoise { get; init; } = true;
+
     internal void Validate()
     {
+        if (!(R1Penalty >= 0) || double.IsInfinity(R1Penalty))
+            throw new ArgumentOutOfRangeException(nameof(R1Penalty), R1Penalty, "GanStepOptions.R1Penalty must be a finite weight >= 0.");
+        if (!(InstanceNoise >= 0) || double.IsInfinity(InstanceNoise))
+            throw new ArgumentOutOfRangeException(nameof(InstanceNoise), InstanceNoise, "GanStepOptions.InstanceNoise must be a finite standard deviation >= 0.");
         if (!(RealLabel > 0 && RealLabel <= 1))
             throw new ArgumentOutOfRangeException(nameof(RealLabel), RealLabel, "GanStepOptions.RealLabel must be in (0, 1] (1: no smoothing, 0.9: one-sided label smoothing).");
     }
@@ -56,6 +78,8 @@ public sealed record GanStepOptions
 /// backward, step. ½ of the two makes it the course's BCE over the concatenated batch (ln 2 ≈ 0.693 at equilibrium).</item>
 /// <item>Generator: fresh z, g_loss = BCE(D(G(z)), 1) (non-saturating) or −BCE(D(G(z)), 0) (minimax); backward, step.</item>
 /// </list>
+/// With <see cref="GanStepOptions.InstanceNoise"/>, D sees every sample with Gaussian noise added; with
+/// <see cref="GanStepOptions.R1Penalty"/>, D's step minimises d_loss plus the penalty (<c>d_loss</c> is logged without it).
 /// A conditional GAN generates each fake with the label of the real sample at the same position, so fakes have
 /// the data's class frequencies. The step's <c>loss</c> is <c>d_loss</c>; its values are <c>d_loss</c>,
 /// <c>g_loss</c>, <c>d_real</c> and <c>d_fake</c> (the mean D(x) on the real batch and on the discriminator
@@ -91,16 +115,23 @@ public sealed class GanStep : ITrainingStep
         var fake = _gan.Generator.call(_gan.Generator.Latent(n), labels);
         if (Options.DetachFakeForDiscriminator)
             fake = fake.detach();
-        var realLogits = _gan.Discriminator.call(real, labels);
-        var fakeLogits = _gan.Discriminator.call(fake, labels);
+        var noise = NoiseLevel(context);
+        var realInput = Blur(real, noise);
+        if (Options.R1Penalty > 0)
+            realInput = realInput.detach().requires_grad_(true);
+        var realLogits = _gan.Discriminator.call(realInput, labels);
+        var fakeLogits = _gan.Discriminator.call(Blur(fake, noise), labels);
         var dLoss = DiscriminatorLoss(realLogits, fakeLogits, Options.RealLabel);
+        var objective = dLoss;
+        if (Options.R1Penalty > 0)
+            objective = dLoss + Options.R1Penalty / 2 * GradientPenalty(realLogits, realInput);
         dOptimizer.zero_grad();
-        dLoss.backward();
-        if (context.AfterBackward(dLoss))
+        objective.backward();
+        if (context.AfterBackward(objective))
             dOptimizer.step();
 
         // Generator step: a fresh batch through the updated discriminator.
-        var gLogits = _gan.Discriminator.call(_gan.Generator.call(_gan.Generator.Latent(n), labels), labels);
+        var gLogits = _gan.Discriminator.call(Blur(_gan.Generator.call(_gan.Generator.Latent(n), labels), noise), labels);
         var gLoss = GeneratorLoss(gLogits, Options.GeneratorLoss);
         gOptimizer.zero_grad();
         gLoss.backward();
@@ -133,6 +164,30 @@ public sealed class GanStep : ITrainingStep
             ["d_fake"] = torch.sigmoid(fakeLogits).mean(),
         });
     }
+
+    /// <summary>
+    /// E‖∇ₓ logit(x)‖², the mean over the batch of each sample's squared gradient norm, differentiable (for the R1
+    /// penalty). <paramref name="inputs"/> must require gradients and <paramref name="logits"/> <c>[N]</c> be computed from them.
+    /// </summary>
+    public static Tensor GradientPenalty(Tensor logits, Tensor inputs)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (!inputs.requires_grad)
+            throw new ArgumentException("GanStep.GradientPenalty: the inputs must require gradients (inputs.requires_grad_(true) before the discriminator).", nameof(inputs));
+        var gradient = torch.autograd.grad([logits.sum()], [inputs], retain_graph: true, create_graph: true)[0];
+        return gradient.square().reshape(inputs.shape[0], -1).sum(1).mean();
+    }
+
+    /// <summary>The instance noise's standard deviation at the context's step.</summary>
+    double NoiseLevel(TrainingContext context)
+    {
+        if (Options.InstanceNoise == 0 || !Options.AnnealInstanceNoise || context.PlannedSteps <= 0)
+            return Options.InstanceNoise;
+        return Options.InstanceNoise * Math.Max(0, 1 - (double)context.GlobalStep / context.PlannedSteps);
+    }
+
+    static Tensor Blur(Tensor samples, double std) => std > 0 ? samples + std * randn_like(samples) : samples;
 
     /// <summary>½ [BCE(real logits, <paramref name="realLabel"/>) + BCE(fake logits, 0)].</summary>
     public static Tensor DiscriminatorLoss(Tensor realLogits, Tensor fakeLogits, double realLabel = 1.0)

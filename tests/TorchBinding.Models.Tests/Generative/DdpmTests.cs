@@ -11,21 +11,10 @@ public class DdpmTests
 
     /// <summary>
     /// The exact noise predictor when the data is N(μ, s²) in each coordinate: x_t = √ᾱ x₀ + √(1−ᾱ) ε is then
-    /// jointly Gaussian with ε, and E[ε | x_t] = √(1−ᾱ) (x_t − √ᾱ μ) / (ᾱ s² + 1 − ᾱ).
+    /// jointly Gaussian with ε, and E[ε | x_t] = √(1−ᾱ) (x_t − √ᾱ μ) / (ᾱ s² + 1 − ᾱ): the library's mixture
+    /// predictor with one component.
     /// </summary>
-    sealed class GaussianNoisePredictor(Ddpm ddpm, double[] mean, double std) : INoisePredictor
-    {
-        public IReadOnlyList<long> SampleShape => [mean.Length];
-
-        public int Classes => 0;
-
-        public Tensor PredictNoise(Tensor x, Tensor t, Tensor? labels = null)
-        {
-            var alphaBar = tensor(ddpm.AlphaBars.ToArray(), dtype: float64).index_select(0, t).reshape(-1, 1);
-            var mu = tensor(mean, dtype: float64).reshape(1, -1);
-            return ((1 - alphaBar).sqrt() * (x.to(float64) - alphaBar.sqrt() * mu) / (alphaBar * std * std + 1 - alphaBar)).to(x.dtype);
-        }
-    }
+    static GaussianMixtureNoisePredictor Gaussian(Ddpm ddpm, double[] mean, double std) => new(ddpm, [1.0], [mean], [std]);
 
     /// <summary>A conditional predictor whose answer is the label (as a float), so guidance arithmetic is visible.</summary>
     sealed class LabelEcho : INoisePredictor
@@ -172,7 +161,7 @@ public class DdpmTests
     public void Ancestral_sampling_with_the_exact_noise_predictor_recovers_the_gaussian(BetaSchedule schedule, ReverseVariance variance, int steps)
     {
         var ddpm = new Ddpm(new DdpmOptions { Steps = steps, Schedule = schedule, Variance = variance, BetaEnd = 0.02 * 1000 / steps });
-        var model = new GaussianNoisePredictor(ddpm, [2.0, -1.0], 0.5);
+        var model = Gaussian(ddpm, [2.0, -1.0], 0.5);
         var predicted = Predicted(ddpm, 2.0, 0.25);
         // The sampler's own result is the data's N(μ, 0.25) to within 2 % in variance (fewer steps: β scaled up, as
         // Ho et al.'s 1000-step range would leave x_T far from noise).
@@ -190,7 +179,7 @@ public class DdpmTests
         // DDIM's large steps shrink the variance of Gaussian data (Cauchy–Schwarz: r² ≤ v_prev/v_t, equal only for
         // equal steps), so with few steps it lands inside the data; with 500 steps it recovers N(μ, 0.25) to 1 %.
         var ddpm = new Ddpm(new DdpmOptions { Steps = 1000 });
-        var model = new GaussianNoisePredictor(ddpm, [2.0, -1.0], 0.5);
+        var model = Gaussian(ddpm, [2.0, -1.0], 0.5);
         var predicted = Predicted(ddpm, 2.0, 0.25, steps, eta);
         Assert.That(predicted.Variance, Is.EqualTo(variance).Within(0.006), "the closed form");
         AssertMatches(ddpm.SampleDdim(model, 20_000, steps, new SamplingOptions { Seed = 2, Eta = eta }), predicted);
@@ -212,7 +201,7 @@ public class DdpmTests
     public void Seeded_sampling_is_reproducible_and_reports_every_step()
     {
         var ddpm = new Ddpm(new DdpmOptions { Steps = 30 });
-        var model = new GaussianNoisePredictor(ddpm, [1.0], 0.3);
+        var model = Gaussian(ddpm, [1.0], 0.3);
         var seen = new List<int>();
         var a = ddpm.Sample(model, 100, new SamplingOptions { Seed = 4, OnStep = (k, x) => seen.Add(k) });
         var b = ddpm.Sample(model, 100, new SamplingOptions { Seed = 4 });
@@ -248,10 +237,46 @@ public class DdpmTests
     }
 
     [Test]
+    public void The_mixture_predictor_weighs_the_components_by_their_posterior_probability()
+    {
+        // Two 1-D components far apart: at a step with ᾱ = 0.5, a point near one component's mean gets that
+        // component's Gaussian answer; far from both, each one's answer in proportion to its posterior probability.
+        var ddpm = new Ddpm([0.5]);
+        var mixture = new GaussianMixtureNoisePredictor(ddpm, [0.3, 0.7], [[3.0], [-3.0]], [0.5, 0.5]);
+        var v = 0.5 * 0.25 + 0.5;
+        var x = tensor(new[] { 3 * Math.Sqrt(0.5), 0.0 }).reshape(2, 1);
+        var e = mixture.PredictNoise(x, tensor(new long[] { 0, 0 }));
+        var (d1, d2) = (0 + 3 * Math.Sqrt(0.5), 0 - 3 * Math.Sqrt(0.5));  // x − √ᾱ μ_k at x = 0
+        var r1 = 0.3 * Math.Exp(-d1 * d1 / (2 * v)) / (0.3 * Math.Exp(-d1 * d1 / (2 * v)) + 0.7 * Math.Exp(-d2 * d2 / (2 * v)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(e[0, 0].item<double>(), Is.EqualTo(0).Within(1e-4), "at the first component's mean (the other one's posterior is about 1e-6)");
+            Assert.That(e[1, 0].item<double>(), Is.EqualTo(Math.Sqrt(0.5) * (r1 * d1 + (1 - r1) * d2) / v).Within(1e-12));
+            Assert.That(() => new GaussianMixtureNoisePredictor(ddpm, [0.3, 0.6], [[3.0], [-3.0]], [0.5, 0.5]), Throws.ArgumentException.With.Message.Contain("sum to 1"));
+            Assert.That(() => new GaussianMixtureNoisePredictor(ddpm, [0.3, 0.7], [[3.0], [-3.0, 1]], [0.5, 0.5]), Throws.ArgumentException.With.Message.Contain("same, positive length"));
+        });
+    }
+
+    [Test]
+    public void The_course_schedule_overweights_the_small_mode_even_with_the_exact_predictor()
+    {
+        // The course's 1-D data: 30 % N(0.75, 0.05²), 70 % N(−0.75, 0.05²). Its schedule (T = 50, β up to 0.02)
+        // leaves ᾱ_T ≈ 0.60, so x_T is not N(0, 1) and starting there puts about 40 % of the samples in the small
+        // mode; a schedule that reaches noise (cosine, ᾱ_T ≈ 0) gives the 30 % (standard error 0.5 % with 10,000).
+        double Positive(Ddpm ddpm)
+        {
+            var mixture = new GaussianMixtureNoisePredictor(ddpm, [0.3, 0.7], [[0.75], [-0.75]], [0.05, 0.05]);
+            return ddpm.Sample(mixture, 10_000, new SamplingOptions { Seed = 3 }).gt(0).to(float64).mean().item<double>();
+        }
+        Assert.That(Positive(new Ddpm(new DdpmOptions { Steps = 50 })), Is.InRange(0.37, 0.43));
+        Assert.That(Positive(new Ddpm(new DdpmOptions { Steps = 50, Schedule = BetaSchedule.Cosine })), Is.InRange(0.285, 0.315));
+    }
+
+    [Test]
     public void Bad_schedules_steps_and_guidance_are_refused_with_the_reason()
     {
         var ddpm = new Ddpm(new DdpmOptions { Steps = 10 });
-        var unconditional = new GaussianNoisePredictor(ddpm, [0.0], 1);
+        var unconditional = Gaussian(ddpm, [0.0], 1);
         Assert.Multiple(() =>
         {
             Assert.That(() => new Ddpm(new DdpmOptions { Steps = 0 }), Throws.ArgumentException.With.Message.StartWith("ddpm needs at least one step (T >= 1), got T = 0."));
@@ -260,7 +285,7 @@ public class DdpmTests
             Assert.That(() => new Ddpm([0.1, -0.2]), Throws.ArgumentException.With.Message.StartWith("ddpm: every beta must lie in (0, 1); beta at step 1 is -0.2."));
             Assert.That(() => new Ddpm(Array.Empty<double>()), Throws.ArgumentException.With.Message.StartWith("ddpm needs at least one step"));
             Assert.That(() => ddpm.Sample(unconditional, 4, new SamplingOptions { GuidanceScale = 3 }),
-                Throws.ArgumentException.With.Message.StartWith("ddpm: classifier-free guidance (scale 3) needs a class-conditional model; this GaussianNoisePredictor is unconditional."));
+                Throws.ArgumentException.With.Message.StartWith("ddpm: classifier-free guidance (scale 3) needs a class-conditional model; this GaussianMixtureNoisePredictor is unconditional."));
             Assert.That(() => ddpm.Sample(new LabelEcho(), 4, new SamplingOptions { GuidanceScale = 3 }), Throws.ArgumentException.With.Message.Contain("needs the labels"));
             Assert.That(() => ddpm.Sample(new LabelEcho(), 4, new SamplingOptions { Labels = tensor(new long[] { 1, 2 }) }), Throws.ArgumentException.With.Message.Contain("one label per sample expected, labels [4]; got [2]"));
             Assert.That(() => ddpm.SampleDdim(unconditional, 4, 11), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contain("1..T = 10"));
