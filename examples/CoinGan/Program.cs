@@ -47,12 +47,14 @@ Gan NewGan() => new(
 }
 
 // The course's recipe as it is (not in the fast mode).
+float[]? courseGenerated = null;
 if (!run.Fast)
 {
     Console.WriteLine("The course's recipe:");
     var course = NewGan();
     var courseHistory = Train(course, new GanStepOptions()).History;
-    var courseHeads = Samples(course, 10_000, seed: run.Seed).Count(x => x > 0.5) / 10_000.0;
+    courseGenerated = Samples(course, 10_000, seed: run.Seed);
+    var courseHeads = courseGenerated.Count(x => x > 0.5) / 10_000.0;
     run.Report("course_recipe_heads_fraction", courseHeads, "course recipe: generated P(heads)", "F4");
     if (epochs >= 450)
         Console.WriteLine($"  epoch 450 means: D loss {courseHistory.Epochs[449]["train_d_loss"]:F3}, G loss {courseHistory.Epochs[449]["train_g_loss"]:F3} (course, last batch: D 0.671, G 0.819)");
@@ -111,27 +113,31 @@ using (var outputs = gan.Generator.call(zs, null))
     var zValues = zs.cpu().data<float>().ToArray();
     var gValues = outputs.cpu().data<float>().ToArray();
     var cumulative = new HistogramChart { Cumulative = true, Scale = HistogramScale.Fraction, Bins = 100, RangeMin = -4, RangeMax = 4, XLabel = "z" }
-        .Add("z of generated 0", zValues.Where((_, i) => MathF.Round(gValues[i]) == 0).ToArray())
-        .Add("z of generated 1", zValues.Where((_, i) => MathF.Round(gValues[i]) == 1).ToArray());
-    new MultiPanelFigure(columns: 2)
+        .Add("z of tails (rounded G(z) = 0)", zValues.Where((_, i) => MathF.Round(gValues[i]) == 0).ToArray())
+        .Add("z of heads (rounded G(z) = 1)", zValues.Where((_, i) => MathF.Round(gValues[i]) == 1).ToArray());
+    new MultiPanelFigure(columns: 2) { PanelWidth = 560 }
         .Add(mapping, "Learned density mapping z → G(z)")
-        .Add(cumulative, "Cumulative histograms of z by rounded output")
+        .Add(cumulative, "Where heads and tails come from in z")
         .Save(run.PathFor("mapping.png"));
 }
 
 // Losses and D's verdicts per epoch.
-var losses = new LineChart { XLabel = "epoch", YLabel = "BCE" }
+var losses = new LineChart { XLabel = "epoch", YLabel = "BCE", ShowMarkers = false }
     .Add("D loss", history.Series("train_d_loss").ToArray())
     .Add("G loss", history.Series("train_g_loss").ToArray())
     .Add("ln 2", [1.0, epochs], [Math.Log(2), Math.Log(2)], dashed: true);
-var verdicts = new LineChart { XLabel = "epoch", YLabel = "mean D(x)" }
+var verdicts = new LineChart { XLabel = "epoch", YLabel = "mean D(x)", ShowMarkers = false }
     .Add("D(real)", history.Series("train_d_real").ToArray())
     .Add("D(fake)", history.Series("train_d_fake").ToArray())
     .Add("1/2", [1.0, epochs], [0.5, 0.5], dashed: true);
-new MultiPanelFigure(columns: 2).Add(losses, "Losses (epoch means)").Add(verdicts, "The discriminator's verdicts").Save(run.PathFor("losses.png"));
+new MultiPanelFigure(columns: 2) { Title = $"With the R1 penalty (γ = {r1})" }.Add(losses, "Losses (epoch means)").Add(verdicts, "The discriminator's verdicts").Save(run.PathFor("losses.png"));
 
-new HistogramChart { Title = "Real flips vs 10,000 rounded generated samples", Scale = HistogramScale.Fraction, Bins = 5, RangeMin = -1.5, RangeMax = 3.5 }
-    .Add("real", flips).Add("generated, rounded", rounded).Save(run.PathFor("final_histogram.png"));
+HistogramChart Final(float[] samples) => new HistogramChart { Scale = HistogramScale.Fraction, Bins = 5, RangeMin = -1.5, RangeMax = 3.5 }
+    .Add("real", flips).Add("generated, rounded", samples.Select(x => MathF.Round(x)).ToArray());
+var final = new MultiPanelFigure(columns: 2) { Title = "Real flips vs 10,000 rounded generated samples" };
+if (courseGenerated is not null)
+    final.Add(Final(courseGenerated), $"the course's recipe: P(heads) {courseGenerated.Count(x => x > 0.5) / 10_000.0:F3}");
+final.Add(Final(generated), $"with the R1 penalty: P(heads) {heads:F3}").Save(run.PathFor("final_histogram.png"));
 
 var courseNote = run.Metrics.TryGetValue("course_recipe_heads_fraction", out var plain) ? $"; the course's recipe alone: {plain:F3}" : "";
 run.Finish($"CoinGan: generated P(heads) {heads:F3} with the R1 penalty (data {realHeads:F3}, target 0.3) after {history.Epochs.Count} epochs, W1 to the data {run.Metrics["w1"]:F4}{courseNote}");

@@ -10,10 +10,10 @@ public sealed record DiffusionUNetOptions
     /// <summary>Image channels (default 1).</summary>
     public int Channels { get; init; } = 1;
 
-    /// <summary>The image side (default 28), divisible by 2^Depth.</summary>
+    /// <summary>The image side (default 28). A side that 2^Depth does not divide is padded with zeros to the next multiple inside the model, and the output cropped back.</summary>
     public int ImageSize { get; init; } = 28;
 
-    /// <summary>The U-Net's depth (default 2: 28 → 14 → 7).</summary>
+    /// <summary>The U-Net's depth (default 2: 28 → 14 → 7; depth 3 pads 28 to 32 and sees the whole image at 4 × 4).</summary>
     public int Depth { get; init; } = 2;
 
     /// <summary>The U-Net's first-level width (default 32).</summary>
@@ -27,6 +27,9 @@ public sealed record DiffusionUNetOptions
 
     /// <summary>The normalisation in the blocks (default group norm: per sample, independent of the batch's mix of steps).</summary>
     public UNetNormalization Normalization { get; init; } = UNetNormalization.GroupNorm;
+
+    /// <summary>Residual blocks (default true): each block adds its input to its output.</summary>
+    public bool Residual { get; init; } = true;
 
     /// <summary>How the decoder upsamples (default transposed convolution).</summary>
     public UNetUpsampling Upsampling { get; init; } = UNetUpsampling.TransposedConvolution;
@@ -52,8 +55,8 @@ public sealed class DiffusionUNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, 
         options ??= new DiffusionUNetOptions();
         if (options.Classes is < 0 or 1)
             throw new ArgumentException($"diffusion_unet: Classes must be 0 (unconditional) or at least 2, got {options.Classes}.");
-        if (options.ImageSize < 1 || options.Depth < 1 || options.ImageSize % (1 << Math.Min(options.Depth, 30)) != 0)
-            throw new ArgumentException($"diffusion_unet: ImageSize {options.ImageSize} must be divisible by 2^Depth = 2^{options.Depth}.");
+        if (options.ImageSize < 1 || options.Depth is < 1 or > 8)
+            throw new ArgumentException($"diffusion_unet: ImageSize must be positive and Depth between 1 and 8, got {options.ImageSize} and {options.Depth}.");
         if (options.EmbeddingSize < 2 || options.EmbeddingSize % 2 != 0)
             throw new ArgumentException($"diffusion_unet: EmbeddingSize must be even and at least 2, got {options.EmbeddingSize}.");
         Options = options;
@@ -70,6 +73,7 @@ public sealed class DiffusionUNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, 
             BaseWidth = options.BaseWidth,
             Normalization = options.Normalization,
             Upsampling = options.Upsampling,
+            Residual = options.Residual,
             ConditionSize = size,
         });
         RegisterComponents();
@@ -106,7 +110,14 @@ public sealed class DiffusionUNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, 
         {
             throw new ArgumentException($"diffusion_unet is unconditional (Classes 0) and takes no labels; got labels {Shapes.Format(classLabels)}.", nameof(classLabels));
         }
-        return unet.Forward(x, nn.functional.silu(embedding).to(x.dtype));
+        var multiple = 1 << Options.Depth;
+        var padding = (multiple - Options.ImageSize % multiple) % multiple;
+        if (padding == 0 || x.dim() != 4 || x.shape[2] != Options.ImageSize || x.shape[3] != Options.ImageSize)
+            return unet.Forward(x, nn.functional.silu(embedding).to(x.dtype));
+        var (before, size) = (padding / 2, Options.ImageSize);
+        var padded = nn.functional.pad(x, [before, padding - before, before, padding - before]);
+        var output = unet.Forward(padded, nn.functional.silu(embedding).to(x.dtype));
+        return output[.., .., before..(before + size), before..(before + size)];
     }
 
     /// <inheritdoc/>

@@ -246,7 +246,7 @@ public class DdpmTests
         var v = 0.5 * 0.25 + 0.5;
         var x = tensor(new[] { 3 * Math.Sqrt(0.5), 0.0 }).reshape(2, 1);
         var e = mixture.PredictNoise(x, tensor(new long[] { 0, 0 }));
-        var (d1, d2) = (0 + 3 * Math.Sqrt(0.5), 0 - 3 * Math.Sqrt(0.5));  // x − √ᾱ μ_k at x = 0
+        var (d1, d2) = (0 - 3 * Math.Sqrt(0.5), 0 + 3 * Math.Sqrt(0.5));  // x − √ᾱ μ_k at x = 0
         var r1 = 0.3 * Math.Exp(-d1 * d1 / (2 * v)) / (0.3 * Math.Exp(-d1 * d1 / (2 * v)) + 0.7 * Math.Exp(-d2 * d2 / (2 * v)));
         Assert.Multiple(() =>
         {

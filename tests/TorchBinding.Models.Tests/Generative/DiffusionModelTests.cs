@@ -70,7 +70,11 @@ public class DiffusionModelTests
             Assert.That(() => new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 8 }).PredictNoise(x, tensor(new long[] { 5, 5, 5 }), tensor(new long[] { 1, 1, 2 })),
                 Throws.ArgumentException.With.Message.Contain("unconditional"));
             Assert.That(() => model.PredictNoise(x, tensor(new long[] { 5, 5 })), Throws.ArgumentException.With.Message.Contain("one step per sample"));
-            Assert.That(() => new DiffusionUNet(new DiffusionUNetOptions { ImageSize = 30 }), Throws.ArgumentException.With.Message.Contain("divisible by 2^Depth"));
+            // Depth 3 on 28x28: padded to 32 inside, cropped back.
+            var deep = new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 4, EmbeddingSize = 8, Depth = 3 });
+            Assert.That(deep.PredictNoise(randn(2, 1, 28, 28), tensor(new long[] { 1, 2 })).shape, Is.EqualTo(new long[] { 2, 1, 28, 28 }));
+            Assert.That(() => deep.PredictNoise(randn(2, 1, 30, 30), tensor(new long[] { 1, 2 })), Throws.ArgumentException.With.Message.Contain("divisible by 2^3 = 8"));
+            Assert.That(() => new DiffusionUNet(new DiffusionUNetOptions { Depth = 0 }), Throws.ArgumentException.With.Message.Contain("Depth between 1 and 8"));
         });
     }
 
@@ -125,6 +129,26 @@ public class DiffusionModelTests
             Assert.That(() => plain.Forward(randn(2, 1, 16, 16), zeros(2, 6)), Throws.InvalidOperationException.With.Message.Contain("without conditioning"));
         });
         GradientsReachEveryParameter(new UNet(new UNetOptions { Classes = 3, BaseWidth = 4, Normalization = UNetNormalization.GroupNorm }), Images(2, 1, 16, 16), randint(3, [2, 16, 16]));
+    }
+
+    [Test]
+    public void Residual_blocks_add_their_input_through_a_1x1_convolution_where_the_width_changes()
+    {
+        var plain = new UNet(new UNetOptions { Classes = 1, Depth = 2, BaseWidth = 8 });
+        var residual = new UNet(new UNetOptions { Classes = 1, Depth = 2, BaseWidth = 8, Residual = true });
+        // 1x1 convolutions with bias: enc1 1→8, enc2 8→16, bottleneck 16→32, dec2 32→16, dec1 16→8.
+        Assert.That(residual.ParameterCount() - plain.ParameterCount(), Is.EqualTo((1 * 8 + 8) + (8 * 16 + 16) + (16 * 32 + 32) + (32 * 16 + 16) + (16 * 8 + 8)));
+        Assert.That(new DoubleConv(8, 8, UNetNormalization.None, residual: true).ParameterCount(), Is.EqualTo(new DoubleConv(8, 8, false).ParameterCount()), "same width: the identity");
+        // With both convolutions' weights at zero (no normalisation), the block is relu(bias + input).
+        var block = new DoubleConv(4, 4, UNetNormalization.None, residual: true);
+        using (no_grad())
+        {
+            foreach (var p in block.parameters())
+                p.zero_();
+        }
+        var x = randn(2, 4, 5, 5);
+        Assert.That(block.call(x).allclose(nn.functional.relu(x)), Is.True);
+        GradientsReachEveryParameter(new UNet(new UNetOptions { Classes = 3, BaseWidth = 4, Residual = true, Normalization = UNetNormalization.GroupNorm }), Images(2, 1, 16, 16), randint(3, [2, 16, 16]));
     }
 
     [Test]
