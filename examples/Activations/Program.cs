@@ -1,11 +1,7 @@
 // Activations: the lecture's table of activation functions, each drawn with its analytic derivative, and
 // every derivative checked against autograd.
 using TorchBinding.Activations;
-using TorchBinding.Experiments;
-using TorchBinding.Plots;
 using TorchBinding.Plots.Charts;
-using TorchSharp;
-using static TorchSharp.torch;
 
 var run = ExperimentRun.Start(args, "activations", "the activation table: values and analytic derivatives, checked against autograd");
 if (run is null)
@@ -47,8 +43,6 @@ foreach (var entry in ActivationTable.Entries)
     figure.Add(chart, entry.Activation == Activation.Softmax ? "softmax s₁(x, 0)" : entry.Name);
 }
 figure.Save(run.PathFor("activations.png"));
-Console.WriteLine($"  largest difference between analytic derivatives and autograd: {worst:E2}");
-
 run.Metric("activations", ActivationTable.Entries.Count);
-run.Metric("max_derivative_error", worst);
+run.Report("max_derivative_error", worst, "largest difference between analytic derivatives and autograd", "E2");
 run.Finish($"Activations: {ActivationTable.Entries.Count} functions drawn; analytic derivatives agree with autograd to {worst:E1}");

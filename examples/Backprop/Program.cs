@@ -5,12 +5,8 @@
 using TorchBinding.Activations;
 using TorchBinding.Autograd;
 using TorchBinding.Data.Synthetic;
-using TorchBinding.Experiments;
-using TorchBinding.Plots;
 using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
-using TorchSharp;
-using static TorchSharp.torch;
 
 var run = ExperimentRun.Start(args, "backprop", "Fausett's backpropagation vs autograd on XOR, and the learning-rate / width lab",
     new ExtraOption("hidden", "hidden sigmoid units for part 1", "4"),

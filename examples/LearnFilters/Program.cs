@@ -6,12 +6,8 @@
 using TorchBinding;
 using TorchBinding.Data.Images;
 using TorchBinding.Data.Synthetic;
-using TorchBinding.Experiments;
-using TorchBinding.Plots;
 using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
-using TorchSharp;
-using static TorchSharp.torch;
 
 var run = ExperimentRun.Start(args, "learn_filters", "a fixed Laplacian on the camera image, and a 3x3 filter learned to detect '+' patterns",
     new ExtraOption("iterations", "Adam iterations for the learned filter", "1000"));

@@ -1,16 +1,8 @@
 // MLP on MNIST: the lecture's 784-500-10 ReLU network, Adam 1e-3, batch 100, 5 epochs (the course reports
 // 97 % test accuracy). Writes the loss curves, the test confusion matrix, test predictions, and the first
 // layer's weights drawn as 28x28 images: what the hidden units look for.
-using TorchBinding.Data;
-using TorchBinding.Experiments;
-using TorchBinding.Metrics;
-using TorchBinding.Models;
-using TorchBinding.Plots;
 using TorchBinding.Plots.Images;
-using TorchBinding.Training;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 var run = ExperimentRun.Start(args, "mlp_mnist", "784-500-10 ReLU MLP on MNIST (Adam 1e-3, batch 100)",
     new ExtraOption("epochs", "training epochs", "5"));
@@ -41,19 +33,17 @@ using var logits = trainer.Predict(test);
 var confusion = ClassificationReport.Write(run.OutputDirectory, history, logits, test, "MLP 784-500-10 on MNIST");
 Console.WriteLine(confusion.Render());
 
-// The first layer's weights: one 28x28 image per hidden unit.
+// The first layer's weights: one 28x28 image per hidden unit (signed: blue negative, red positive, 0 white).
 using (no_grad())
 using (NewDisposeScope())
 {
     var weights = model.modules().OfType<Linear>().First().weight!.cpu()[..32].reshape(32, 1, 28, 28);
-    var limit = weights.abs().max().item<float>();
-    var grid = ImageGrid.FromBatch(weights);
-    (grid.Min, grid.Max, grid.Colormap, grid.Columns, grid.Title) = (-limit, limit, Colormap.Balance, 8, "First 32 hidden units' input weights (blue negative, red positive)");
-    grid.Save(run.PathFor("first_layer_weights.png"));
+    new ImageGrid { Columns = 8, Title = "First 32 hidden units' input weights (blue negative, red positive)" }
+        .AddBatch(weights).Save(run.PathFor("first_layer_weights.png"));
 }
 
-run.Metric("test_accuracy", confusion.Accuracy);
-run.Metric("test_macro_f1", confusion.MacroF1);
+run.Report("test_accuracy", confusion.Accuracy, "test accuracy", "P2");
+run.Report("test_macro_f1", confusion.MacroF1, "test macro F1", "F4");
 run.Metric("epochs", history.Epochs.Count);
 run.Metric("train_samples", train.Count);
 run.Metric("parameters", model.ParameterCount());

@@ -2,15 +2,7 @@
 // Everything a lecture's first experiment has: a seeded split with a held-out test set, a trainer with a
 // loss per epoch and a validation set, and the test accuracy at the end, in runs/quickstart/metrics.json,
 // with the loss curves (loss.png) and the test set's confusion matrix (confusion_matrix.png) beside it.
-using TorchBinding.Data;
-using TorchBinding.Experiments;
-using TorchBinding.Metrics;
-using TorchBinding.Plots;
 using TorchBinding.Plots.Images;
-using TorchBinding.Training;
-using TorchBinding.Training.Callbacks;
-using TorchSharp;
-using static TorchSharp.torch;
 
 var run = ExperimentRun.Start(args, "quickstart", "a 64-128-10 ReLU MLP on the embedded UCI digits",
     new ExtraOption("epochs", "training epochs", "30"),
@@ -48,8 +40,8 @@ var matrix = Heatmap.ConfusionMatrix(confusion.Counts, digits.ClassNames);
 matrix.Title = $"Test digits: {confusion.Accuracy:P1} correct";
 matrix.Save(run.PathFor("confusion_matrix.png"));
 
-run.Metric("test_accuracy", confusion.Accuracy);
-run.Metric("test_macro_f1", confusion.MacroF1);
+run.Report("test_accuracy", confusion.Accuracy, "held-out test accuracy", "P2");
+run.Report("test_macro_f1", confusion.MacroF1, "held-out macro F1", "F4");
 run.Metric("final_train_loss", history.Last("train_loss")!.Value);
 run.Metric("final_val_accuracy", history.Last("val_accuracy")!.Value);
 run.Metric("epochs", history.Epochs.Count);

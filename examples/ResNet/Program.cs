@@ -5,16 +5,7 @@
 // with and without identity shortcuts; parameter-free zero-padding shortcuts, so both have exactly the
 // same parameters) of increasing depth, trained on the same budget. The lecture's claim: plain networks
 // get worse with depth — their training error rises — and residual networks do not.
-using System.Diagnostics;
-using TorchBinding.Data;
-using TorchBinding.Experiments;
-using TorchBinding.Metrics;
-using TorchBinding.Models;
-using TorchBinding.Plots;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 var run = ExperimentRun.Start(args, "resnet", "the course ResNet on MNIST, and plain vs residual networks of increasing depth",
     new ExtraOption("epochs", "epochs of the course ResNet", "5"),
@@ -39,10 +30,9 @@ var courseSeconds = clock.Elapsed.TotalSeconds;
 using (var logits = trainer.Predict(test))
 {
     var confusion = ClassificationReport.Write(run.OutputDirectory, history, logits, test, "Course ResNet on MNIST", prefix: "course_");
-    Console.WriteLine($"  course ResNet: test accuracy {confusion.Accuracy:P2} in {courseSeconds:F0} s");
-    run.Metric("course_test_accuracy", confusion.Accuracy);
+    run.Report("course_test_accuracy", confusion.Accuracy, "course ResNet: test accuracy", "P2");
 }
-run.Metric("course_seconds", Math.Round(courseSeconds, 1));
+run.Report("course_seconds", Math.Round(courseSeconds, 1), "course ResNet: seconds", "F1");
 run.Metric("course_parameters", course.ParameterCount());
 
 // 2. Plain vs residual at increasing depth, on 14x14 MNIST (average-pooled: a quarter of the compute).

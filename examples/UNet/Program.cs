@@ -2,19 +2,8 @@
 // class per pixel (background, circle, rectangle, triangle). The encoder–decoder with skip
 // concatenations is trained with per-pixel cross-entropy (Adam on a 1cycle schedule, peak 3e-3), watched on
 // a validation set, and evaluated on other held-out images by IoU and Dice.
-using System.Diagnostics;
-using TorchBinding.Data;
 using TorchBinding.Data.Synthetic;
-using TorchBinding.Experiments;
-using TorchBinding.Metrics;
-using TorchBinding.Models;
-using TorchBinding.Plots;
 using TorchBinding.Plots.Images;
-using TorchBinding.Training;
-using TorchBinding.Training.Callbacks;
-using TorchBinding.Training.Schedules;
-using TorchSharp;
-using static TorchSharp.torch;
 
 var run = ExperimentRun.Start(args, "unet", "U-Net segmentation of synthetic shapes (64x64, 4 classes), IoU and Dice on held-out images",
     new ExtraOption("images", "training images", "2000"),

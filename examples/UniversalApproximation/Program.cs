@@ -3,16 +3,9 @@
 // fit is drawn with the weighted hidden sigmoids it is the sum of. Then width against depth at about the
 // same number of parameters: 1-128-1 against 1-32-8-1 on sin(x)·sin(4x).
 using TorchBinding.Activations;
-using TorchBinding.Data;
 using TorchBinding.Data.Synthetic;
-using TorchBinding.Experiments;
-using TorchBinding.Models;
-using TorchBinding.Plots;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Training;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 var run = ExperimentRun.Start(args, "universal_approximation", "1-P-1 sigmoid networks on a Fourier square wave; width vs depth on sin(x)·sin(4x)");
 if (run is null)

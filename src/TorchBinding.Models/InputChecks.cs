@@ -12,7 +12,7 @@ static class InputChecks
     /// <summary>A batch of images <c>[N, C, H, W]</c> with <paramref name="channels"/> channels, of the dtype and on the device of <paramref name="parameter"/>.</summary>
     public static void Images(Tensor input, string model, string firstLayer, long channels, Tensor parameter)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        Alive(input, model);
         if (input.dim() != 4)
         {
             var hint = input.dim() == 3
@@ -30,9 +30,19 @@ static class InputChecks
     /// <summary>The cheap part of <see cref="Images"/> for building blocks called on their own: rank 4 and the channel count.</summary>
     public static void BlockInput(Tensor input, string block, long channels)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        Alive(input, block);
         if (input.dim() != 4 || input.shape[1] != channels)
             throw new ArgumentException($"{block}.conv1 expects a batch of feature maps [N, {channels}, H, W], got {Shapes.Format(input)}.", nameof(input));
+    }
+
+    /// <summary>A tensor that is there: not null, not disposed (which libtorch would report only as "empty handle").</summary>
+    public static void Alive(Tensor input, string model)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.IsInvalid)
+            throw new ObjectDisposedException(nameof(input), $"{model}: the input tensor was disposed before the call (e.g. by a dispose scope or using block that ended).");
+        if (input.dim() > 0 && input.shape[0] == 0)
+            throw new ArgumentException($"{model}: the batch is empty (input {Shapes.Format(input)}); give it at least one sample.", nameof(input));
     }
 
     /// <summary>A floating-point input of the parameters' dtype, on their device.</summary>

@@ -114,7 +114,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     /// <exception cref="ArgumentException">The input has no batch dimension or the wrong number of features.</exception>
     public override Tensor forward(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        InputChecks.Alive(input, "mlp");
         if (input.dim() < 2)
             throw new ArgumentException(
                 $"mlp expects a batch [N, {InputSize}], got {Shapes.Format(input)}: " +

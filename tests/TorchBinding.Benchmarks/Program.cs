@@ -14,6 +14,9 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
     ["batching"] = BatchingBenchmark.Run,
     ["trainer"] = TrainerBenchmark.Run,
     ["models"] = ModelTrainingBenchmark.Run,
+    ["optimizers"] = OptimizerBenchmark.Run,
+    ["graphs"] = GraphBenchmark.Run,
+    ["vit"] = AttentionBenchmark.Run,
 };
 var quick = args.Contains("--quick");
 var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();

@@ -40,14 +40,15 @@ static class TrainerBenchmark
     /// Time per training step of the trainer and of a hand-written loop over the same batches (zero_grad,
     /// forward, loss, backward, Adam step, reading the loss), alternating, medians of the rounds.
     /// </summary>
-    internal static (double Hand, double Trainer, int Steps) MicrosecondsPerStep(InMemoryDataset data, int batch, Func<nn.Module<Tensor, Tensor>> make, int rounds, int epochs)
+    internal static (double Hand, double Trainer, int Steps) MicrosecondsPerStep(InMemoryDataset data, int batch, Func<nn.Module<Tensor, Tensor>> make, int rounds, int epochs,
+        Func<IEnumerable<TorchSharp.Modules.Parameter>, optim.Optimizer>? trainerOptimizer = null)
     {
         torch.manual_seed(0);
         var handModel = make();
         var handOptimizer = optim.Adam(handModel.parameters(), 1e-3);
         using var handBatches = data.Batches(batch, new BatchOptions { Seed = 1 });
         var trainerModel = make();
-        var trainer = new Trainer(trainerModel, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(trainerModel.parameters(), 1e-3),
+        var trainer = new Trainer(trainerModel, (o, y) => nn.functional.cross_entropy(o, y), trainerOptimizer?.Invoke(trainerModel.parameters()) ?? optim.Adam(trainerModel.parameters(), 1e-3),
             new TrainerOptions { Epochs = epochs, BatchSize = batch, Seed = 1, Progress = false });
         var steps = epochs * handBatches.Count;
 

@@ -5,7 +5,9 @@ using System.Diagnostics;
 using System.Globalization;
 using TorchBinding.Data;
 using TorchBinding.Models;
+using TorchBinding.Models.Transformers;
 using TorchBinding.Runtime;
+using TorchBinding.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,7 +66,7 @@ using (NewDisposeScope())
 }
 
 // The course models compute the same on CUDA as on the CPU, from the same weights.
-foreach (var (name, make) in new (string, Func<nn.Module<Tensor, Tensor>>)[] { ("course CNN", () => Cnn.Course()), ("course ResNet", () => ResNet.Course()), ("U-Net", () => new UNet(1, 4)) })
+foreach (var (name, make) in new (string, Func<nn.Module<Tensor, Tensor>>)[] { ("course CNN", () => Cnn.Course()), ("course ResNet", () => ResNet.Course()), ("U-Net", () => new UNet(1, 4)), ("course ViT", () => VisionTransformer.Course()) })
 {
     using var scope = NewDisposeScope();
     torch.manual_seed(1);
@@ -90,17 +92,62 @@ using (NewDisposeScope())
     Check("augmentation on CUDA", onGpu.device_type == DeviceType.CUDA && difference < 1e-4, $"output on {onGpu.device}, largest difference from the CPU {difference:E2}");
 }
 
-// Throughput, timed exactly as scripts/gpu/pytorch_baseline.py times the same work in PyTorch.
+// Flat-buffer optimizers on CUDA: the same trajectory as TorchSharp's Adam, and gradients that stay views of the buffer.
+using (NewDisposeScope())
+{
+    torch.manual_seed(3);
+    var a = ResNet.Course().to(cuda);
+    var b = ResNet.Course();
+    b.load_state_dict(a.state_dict());
+    b.to(cuda);
+    var x = rand(16, 1, 28, 28, device: cuda);
+    var y = randint(0, 10, [16], dtype: int64, device: cuda);
+    var (perTensor, flat) = (optim.Adam(a.parameters(), 1e-3), new FlatAdam(b.parameters(), 1e-3));
+    for (var i = 0; i < 20; i++)
+    {
+        foreach (var (model, optimizer) in new (nn.Module<Tensor, Tensor>, optim.Optimizer)[] { (a, perTensor), (b, flat) })
+        {
+            using var step = NewDisposeScope();
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(model.call(x), y).backward();
+            optimizer.step();
+        }
+    }
+    var drift = a.parameters().Zip(b.parameters()).Max(p => (p.First - p.Second).abs().max().item<float>());
+    Check("FlatAdam = TorchSharp's Adam on CUDA", drift < 1e-5, $"largest parameter difference after 20 steps {drift:E2}");
+    flat.zero_grad();
+    nn.functional.cross_entropy(b.call(x), y).backward();
+    var buffer = flat.Buffers.Single();
+    var inBuffer = buffer.Gradients.abs().sum().item<float>();
+    var perParameter = b.parameters().Sum(p => { using var g = p.grad!; return g.abs().sum().item<float>(); });
+    buffer.Gradients.fill_(0.5f);
+    var views = b.parameters().All(p => { using var g = p.grad!; return g.eq(0.5f).all().item<bool>(); });
+    Check("gradients accumulate into the flat buffer on CUDA", views && Math.Abs(inBuffer - perParameter) <= 1e-3 * perParameter,
+        $"buffer holds {inBuffer:G6}, the parameters' gradients {perParameter:G6}; every gradient a view: {views}");
+}
+
+// Throughput, timed exactly as scripts/gpu/pytorch_baseline.py times the same work in PyTorch. TorchBinding trains
+// with its default (flat) Adam; the per_parameter_adam rows use TorchSharp's own Adam (and PyTorch's foreach=False).
 var ours = new Dictionary<string, double>
 {
     ["bf16_matmul_tflops"] = Bf16MatmulTflops(),
     ["mlp_step_ms"] = MlpStepMilliseconds(),
     ["course_cnn_images_per_s"] = TrainingImagesPerSecond(Cnn.Course()),
     ["course_resnet_images_per_s"] = TrainingImagesPerSecond(ResNet.Course()),
+    ["course_cnn_images_per_s_per_parameter_adam"] = TrainingImagesPerSecond(Cnn.Course(), flat: false),
+    ["course_resnet_images_per_s_per_parameter_adam"] = TrainingImagesPerSecond(ResNet.Course(), flat: false),
+    // ResNet-18 with the CIFAR stem on 32x32 images, batch 256: fp32, and bf16 mixed precision (PyTorch: autocast).
+    ["resnet18_cifar_images_per_s"] = TrainingImagesPerSecond(ResNet.ResNet18(classes: 10, inChannels: 3, stem: ResNetStem.Cifar), batch: 256, channels: 3, size: 32),
+    ["resnet18_cifar_bf16_images_per_s"] = TrainingImagesPerSecond(ResNet.ResNet18(classes: 10, inChannels: 3, stem: ResNetStem.Cifar), batch: 256, channels: 3, size: 32, bf16: true),
+    // The course ViT at its batch of 64: attention as the default picks it on CUDA (fused), and explicit.
+    ["course_vit_images_per_s"] = TrainingImagesPerSecond(VisionTransformer.Course(), batch: 64),
+    ["course_vit_explicit_images_per_s"] = TrainingImagesPerSecond(VisionTransformer.Course(AttentionImplementation.Explicit), batch: 64),
 };
 Check("bf16 matmul runs", ours["bf16_matmul_tflops"] > 1, $"{ours["bf16_matmul_tflops"]:F0} TFLOP/s (8192^3, median of 10)");
 Console.WriteLine($"MLP 784-500-10 Adam step, batch 256: {ours["mlp_step_ms"]:F3} ms (median of 5 x 500 steps)");
 Console.WriteLine($"training, batch 100 of 28x28: course CNN {ours["course_cnn_images_per_s"]:F0} images/s, course ResNet {ours["course_resnet_images_per_s"]:F0} images/s (median of 5 x 100 steps)");
+Console.WriteLine($"training, ResNet-18 (CIFAR stem), batch 256 of 32x32: {ours["resnet18_cifar_images_per_s"]:F0} images/s fp32, {ours["resnet18_cifar_bf16_images_per_s"]:F0} images/s bf16 mixed");
+Console.WriteLine($"training, batch 64 of 28x28: course ViT {ours["course_vit_images_per_s"]:F0} images/s with {ScaledDotProductAttention.Fastest(DeviceType.CUDA)} attention (the default on CUDA), {ours["course_vit_explicit_images_per_s"]:F0} images/s with explicit attention");
 
 var baselineScript = args.SkipWhile(a => a != "--pytorch-baseline").Skip(1).FirstOrDefault();
 if (baselineScript is not null)
@@ -154,25 +201,29 @@ double MlpStepMilliseconds()
     return SecondsPerTrainingStep(nn.Sequential(nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 10)), x, y, warmups: 50, steps: 500) * 1e3;
 }
 
-double TrainingImagesPerSecond(nn.Module<Tensor, Tensor> model)
+double TrainingImagesPerSecond(nn.Module<Tensor, Tensor> model, int batch = 100, int channels = 1, int size = 28, bool flat = true, bool bf16 = false)
 {
     torch.manual_seed(0);
-    using var x = rand(100, 1, 28, 28, device: cuda);
-    using var y = randint(0, 10, [100], dtype: int64, device: cuda);
-    return 100 / SecondsPerTrainingStep(model, x, y, warmups: 20, steps: 100);
+    using var x = rand(batch, channels, size, size, device: cuda);
+    using var y = randint(0, 10, [batch], dtype: int64, device: cuda);
+    return batch / SecondsPerTrainingStep(model, x, y, warmups: 20, steps: 100, flat, bf16);
 }
 
 // Adam training steps on one fixed batch, timed as the PyTorch script times them: warm-up, then the median
-// over 5 blocks of steps, each ended by a device synchronisation.
-double SecondsPerTrainingStep(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, int warmups, int steps)
+// over 5 blocks of steps, each ended by a device synchronisation. bf16: the model in bfloat16 (normalisation layers
+// in float32) with the flat Adam's float32 master weights, inputs in bfloat16, the loss in float32.
+double SecondsPerTrainingStep(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, int warmups, int steps, bool flat = true, bool bf16 = false)
 {
     model.to(cuda);
-    var optimizer = optim.Adam(model.parameters(), 1e-3);
+    if (bf16)
+        MixedPrecision.ToBf16(model);
+    var input = bf16 ? x.to(bfloat16) : x;
+    optim.Optimizer optimizer = flat ? new FlatAdam(model.parameters(), 1e-3) : optim.Adam(model.parameters(), 1e-3);
     void Step()
     {
         using var scope = NewDisposeScope();
         optimizer.zero_grad();
-        nn.functional.cross_entropy(model.call(x), y).backward();
+        nn.functional.cross_entropy(model.call(input).to(float32), y).backward();
         optimizer.step();
     }
     for (var i = 0; i < warmups; i++)

@@ -113,7 +113,7 @@ public class CnnTests
         model.eval();
         var alone = model.call(x[..1]);
         var together = model.call(x)[..1];
-        Assert.That(alone.allclose(together, rtol: 1e-4, atol: 1e-5), Is.True, "evaluation: a sample's output does not depend on its batch");
+        TensorAssert.AreClose(alone, together, rtol: 1e-4, atol: 1e-5, what: "evaluation: a sample's output does not depend on its batch");
         Assert.That(bn1.running_mean!.eq(before).all().item<bool>(), Is.True, "evaluation leaves the running statistics alone");
 
         model.train();

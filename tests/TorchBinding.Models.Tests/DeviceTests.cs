@@ -13,6 +13,7 @@ public class DeviceTests
         yield return new TestCaseData((Func<nn.Module<Tensor, Tensor>>)(() => new ResNet()), new long[] { 4, 1, 28, 28 }).SetArgDisplayNames("ResNet");
         yield return new TestCaseData((Func<nn.Module<Tensor, Tensor>>)(() => ResNet.Cifar(8, inChannels: 1, shortcut: Shortcut.ZeroPadding)), new long[] { 4, 1, 28, 28 }).SetArgDisplayNames("ResNetOptionA");
         yield return new TestCaseData((Func<nn.Module<Tensor, Tensor>>)(() => new UNet(new UNetOptions { Upsampling = UNetUpsampling.Bilinear })), new long[] { 2, 1, 32, 32 }).SetArgDisplayNames("UNet");
+        yield return new TestCaseData((Func<nn.Module<Tensor, Tensor>>)(() => TorchBinding.Models.Transformers.VisionTransformer.Course()), new long[] { 4, 1, 28, 28 }).SetArgDisplayNames("VisionTransformer");
     }
 
     [TestCaseSource(nameof(Models))]
@@ -28,14 +29,14 @@ public class DeviceTests
         model.to(CUDA);
         using var onCuda = model.call(x.cuda());
         Assert.That(onCuda.device_type, Is.EqualTo(DeviceType.CUDA));
-        Assert.That(onCuda.cpu().allclose(expected, rtol: 1e-3, atol: 1e-3), Is.True, "CUDA computes what the CPU computed");
+        TensorAssert.AreClose(onCuda.cpu(), expected, rtol: 1e-3, atol: 1e-3, what: "CUDA computes what the CPU computed");
         Assert.That(() => model.call(x), Throws.ArgumentException.With.Message.Contain("but the input is on cpu").And.Message.Contain("input.to(device)"));
         model.train();
         var target = model is UNet ? randint(2, [shape[0], shape[2], shape[3]]) : randint(2, [shape[0]]);
         GradientsReachEveryParameter(model, randn(shape).cuda(), target.cuda());
         model.to(CPU);
         model.eval();
-        Assert.That(model.call(x).allclose(expected, rtol: 1e-3, atol: 1e-3), Is.True, "and back on the CPU");
+        TensorAssert.AreClose(model.call(x), expected, rtol: 1e-3, atol: 1e-3, what: "and back on the CPU");
     }
 
     [Test]

@@ -38,6 +38,50 @@ public class FigureTests
         }
     }
 
+    [TestCase(1.0, 0.0)]
+    [TestCase(0.0, 1.0)]
+    [TestCase(-1.0, 0.0)]
+    [TestCase(0.0, -1.0)]
+    public void Vector_field_arrows_point_along_their_vector_with_the_head_at_the_front(double u, double v)
+    {
+        // One red arrow at the centre of a 2:1 data box (different scales on the two axes); its barbs make the
+        // front end wider across the arrow than the back end.
+        var chart = new VectorFieldChart(new double[,] { { 0, 0 } }, new double[,] { { u, v } })
+        {
+            ArrowLength = 60, Colormap = null, ArrowColor = SKColors.Red, XMin = -2, XMax = 2, YMin = -1, YMax = 1, Grid = false,
+        };
+        using var bitmap = Png.Decode(chart.ToPng());
+        var red = new List<(int X, int Y)>();
+        for (var y = 0; y < bitmap.Height; y++)
+            for (var x = 0; x < bitmap.Width; x++)
+            {
+                var p = bitmap.GetPixel(x, y);
+                if (p.Red > 200 && p.Green < 90 && p.Blue < 90)
+                    red.Add((x, y));
+            }
+        Assert.That(red, Has.Count.GreaterThan(40), "the arrow is drawn");
+        // Along: the pixel axis of the vector (screen y grows downwards); across: the other one.
+        var horizontal = u != 0;
+        int Along((int X, int Y) p) => horizontal ? p.X : p.Y;
+        int Across((int X, int Y) p) => horizontal ? p.Y : p.X;
+        var (first, last) = (red.Min(Along), red.Max(Along));
+        Assert.That(last - first, Is.EqualTo(60).Within(4), "60 pixels long whatever the axis scales");
+        int Spread(int from, int to) { var band = red.Where(p => Along(p) >= from && Along(p) <= to).Select(Across).ToList(); return band.Max() - band.Min(); }
+        // The front end in pixels: +u is to the right (largest x), +v is up (smallest y).
+        var frontIsLast = horizontal ? u > 0 : v < 0;
+        var (headBand, tailBand) = frontIsLast ? ((last - 4, last - 1), (first + 1, first + 4)) : ((first + 1, first + 4), (last - 4, last - 1));
+        Assert.That(Spread(headBand.Item1, headBand.Item2), Is.GreaterThan(Spread(tailBand.Item1, tailBand.Item2) + 2), "the head is at the front");
+    }
+
+    [Test]
+    public void Vector_field_rejects_mismatched_shapes()
+    {
+        Assert.That(() => new VectorFieldChart(new double[,] { { 0, 0 }, { 1, 1 } }, new double[,] { { 1, 0 } }),
+            Throws.ArgumentException.With.Message.Contains("vectors must have shape [2, 2]").And.Message.Contains("[1, 2]"));
+        Assert.That(() => new VectorFieldChart(new double[,] { { 0, 0, 0 } }, new double[,] { { 1, 0 } }),
+            Throws.ArgumentException.With.Message.Contains("points must have shape [M, 2]"));
+    }
+
     [Test]
     public void Decision_boundary_of_a_linear_rule_has_each_class_colour_on_its_side()
     {
@@ -81,6 +125,33 @@ public class FigureTests
     }
 
     [Test]
+    public void Decision_boundary_and_scatter_draw_overlay_markers_where_they_belong()
+    {
+        // Two nearest-centre cells (centres (−0.5, 0) and (0.5, 0)) with the centres drawn as black crosses:
+        // a cross's middle is black, a point of the region away from it keeps the region's tint.
+        using var p = tensor(new float[] { -0.9f, 0.5f, -0.2f, -0.5f, 0.9f, 0.5f, 0.2f, -0.5f }, [4, 2]);
+        using var l = tensor(new long[] { 0, 0, 1, 1 });
+        using var centres = tensor(new float[] { -0.5f, 0, 0.5f, 0 }, [2, 2]);
+        var chart = new DecisionBoundaryChart(g => -cdist(g, centres), p, l) { Width = 400, Height = 400, Style = BoundaryStyle.Regions }
+            .AddPoints("centres", centres[.., 0], centres[.., 1], SKColors.Black, PointMarker.Cross, 20);
+        using var bitmap = Png.AssertValid(chart.ToPng(), 400, 400);
+        var frame = chart.LastFrame!;
+        SKColor At(double x, double y) { var px = frame.ToPixel(x, y); return bitmap.GetPixel((int)px.X, (int)px.Y); }
+        Assert.Multiple(() =>
+        {
+            Assert.That(Png.Distance(At(-0.5, 0), SKColors.Black), Is.LessThan(60), $"cross centre {At(-0.5, 0)}");
+            Assert.That(Png.Distance(At(0.5, 0), SKColors.Black), Is.LessThan(60));
+            Assert.That(Png.Distance(At(-0.5, -0.35), SKColors.Black), Is.GreaterThan(150), "the region around the cross");
+            Assert.That(() => chart.AddPoints("bad", new[] { 1.0, 2.0 }, new[] { 1.0 }), Throws.ArgumentException.With.Message.Contain("2 x values but 1 y values"));
+        });
+        var scatter = new ScatterChart { Width = 300, Height = 300 }.AddPoints("data", new[] { 0.0, 1.0 }, new[] { 0.0, 1.0 })
+            .AddPoints("codes", new[] { 0.5 }, new[] { 0.5 }, SKColors.Black, PointMarker.Cross, 20);
+        using var scatterBitmap = Png.AssertValid(scatter.ToPng(), 300, 300);
+        var centre = scatter.LastFrame!.ToPixel(0.5, 0.5);
+        Assert.That(Png.Distance(scatterBitmap.GetPixel((int)centre.X, (int)centre.Y), SKColors.Black), Is.LessThan(60));
+    }
+
+    [Test]
     public void Decision_boundary_rejects_a_classifier_of_the_wrong_output_shape()
     {
         using var p = tensor(new float[] { 0, 0, 1, 1 }, [2, 2]);
@@ -98,7 +169,7 @@ public class FigureTests
         var b = bar!.Value;
         var top = bitmap.GetPixel((int)b.MidX, (int)b.Top + 1);
         var bottom = bitmap.GetPixel((int)b.MidX, (int)b.Bottom - 2);
-        var map = heatmap.Colormap;
+        var map = Colormap.Viridis; // the default for data without negative values
         Assert.Multiple(() =>
         {
             Assert.That(Png.Distance(top, map.Map(1)), Is.LessThan(8), "top of the bar = max");
@@ -163,6 +234,29 @@ public class FigureTests
             }
         }
         Assert.That(grid.CellImageRect(4, area).Top, Is.GreaterThan(grid.CellImageRect(3, area).Bottom), "row by row, 4 per row");
+    }
+
+    [Test]
+    public void Signed_images_are_drawn_on_a_shared_symmetric_range_with_a_diverging_map()
+    {
+        // Two "kernels": one with values -2..2, one within -0.5..0.5. On one symmetric scale [-2, 2], 0 is the neutral
+        // middle colour in both, -2 the dark blue end, and +0.5 a faint red (not the full red it would get on its own range).
+        var grid = ImageGrid.FromBatch(tensor(new float[] { -2, 0, 2, 0, 0.5f, -0.5f, 0, 0.5f }, [2, 1, 2, 2]), ["wide range", "narrow range"]);
+        using var bitmap = Png.AssertValid(grid.ToPng(), grid.Width, grid.Height);
+        var area = new SKRect(0, 0, grid.Width, grid.Height);
+        SKColor Pixel(int image, int row, int column)
+        {
+            var cell = grid.CellImageRect(image, area);
+            return bitmap.GetPixel((int)(cell.Left + (column + 0.5f) * cell.Width / 2), (int)(cell.Top + (row + 0.5f) * cell.Height / 2));
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(Png.Distance(Pixel(0, 0, 0), Colormap.Balance.Map(0)), Is.LessThan(8), "-2: the low end");
+            Assert.That(Png.Distance(Pixel(0, 1, 0), Colormap.Balance.Map(1)), Is.LessThan(8), "+2: the high end");
+            Assert.That(Png.Distance(Pixel(0, 0, 1), Colormap.Balance.Map(0.5)), Is.LessThan(8), "0: the middle");
+            Assert.That(Png.Distance(Pixel(1, 1, 0), Colormap.Balance.Map(0.5)), Is.LessThan(8), "0 in the second image too");
+            Assert.That(Png.Distance(Pixel(1, 1, 1), Colormap.Balance.Map(0.625)), Is.LessThan(8), "+0.5 on the shared [-2, 2] scale");
+        });
     }
 
     [Test]

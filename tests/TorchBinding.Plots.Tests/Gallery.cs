@@ -20,6 +20,7 @@ static class Gallery
         ("scatter-classes", ScatterClasses),
         ("decision-boundary", DecisionBoundary),
         ("function-fit", FunctionFit),
+        ("vector-field", VectorField),
         ("histograms", Histograms),
         ("histogram-cumulative", CumulativeHistograms),
         ("bars", Bars),
@@ -192,6 +193,37 @@ static class Gallery
         for (var p = 0; p < 64; p++)
             attribution[p / 8, p % 8] = Math.Max(0, image[p] * m.Weights[k * 64 + p]);
         return new HeatmapOverlay(tensor(image, [8, 8]), attribution) { Title = $"Evidence for '{k}'", ColorBarLabel = "input × weight" };
+    }
+
+    /// <summary>The damped pendulum's direction field, x' = v, v' = −4 sin x − 0.5 v, with one trajectory spiralling in.</summary>
+    static Figure VectorField()
+    {
+        var points = new List<double>();
+        var vectors = new List<double>();
+        for (var i = 0; i < 21; i++)
+            for (var j = 0; j < 21; j++)
+            {
+                var (x, v) = (-3 + 6.0 * j / 20, -4 + 8.0 * i / 20);
+                points.AddRange([x, v]);
+                vectors.AddRange([v, -4 * Math.Sin(x) - 0.5 * v]);
+            }
+        var (xs, vs) = (new List<double> { 2.5 }, new List<double> { 0.0 });
+        for (var step = 0; step < 3000; step++)
+        {
+            var (x, v) = (xs[^1], vs[^1]);
+            xs.Add(x + 0.005 * v);
+            vs.Add(v + 0.005 * (-4 * Math.Sin(x) - 0.5 * v));
+        }
+        return new VectorFieldChart(Values.From(ToMatrix(points)), Values.From(ToMatrix(vectors))) { Title = "Damped pendulum: direction field and a trajectory", XLabel = "angle x", YLabel = "velocity v" }
+            .AddLine("from (2.5, 0)", xs, vs, width: 2.5f);
+
+        static double[,] ToMatrix(List<double> pairs)
+        {
+            var m = new double[pairs.Count / 2, 2];
+            for (var r = 0; r < m.GetLength(0); r++)
+                (m[r, 0], m[r, 1]) = (pairs[2 * r], pairs[2 * r + 1]);
+            return m;
+        }
     }
 
     static Figure LossCurves()

@@ -280,10 +280,11 @@ public sealed class MnistFeatureExtractor : IDisposable
             var header = JsonNode.Parse(reader.ReadString())!.AsObject();
             if ((string?)header["format"] != Magic)
                 throw new InvalidDataException("not a feature network file");
+            var accuracy = header["test_accuracy"]?.GetValue<double>() ?? throw new InvalidDataException("no test accuracy in the header");
             network.load(stream, strict: true);
-            return (double)header["test_accuracy"]!;
+            return accuracy;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or ArgumentException or InvalidOperationException or NullReferenceException or FormatException)
+        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or ArgumentException or InvalidOperationException or FormatException)
         {
             progress.WriteLine($"  The cached MNIST feature network {path} is unreadable ({e.Message}); training it again.");
             try { File.Delete(path); }

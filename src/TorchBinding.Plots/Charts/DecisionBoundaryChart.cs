@@ -32,6 +32,7 @@ public sealed class DecisionBoundaryChart : Chart
     readonly Func<Tensor, Tensor> _classifier;
     readonly ClassPoints _points;
     readonly Device _device;
+    readonly List<(string? Name, double[] X, double[] Y, SKColor Color, PointMarker Marker, float Size)> _overlays = [];
     Evaluation? _evaluation;
 
     /// <summary>A decision-boundary chart of <paramref name="classifier"/> over <paramref name="points"/>.</summary>
@@ -82,6 +83,23 @@ public sealed class DecisionBoundaryChart : Chart
     /// <summary>How much the region tint is lightened towards white (0: the full class colour, 1: white).</summary>
     public double RegionLightness { get; set; } = 0.7;
 
+    /// <summary>
+    /// Adds points drawn over the regions and the data, e.g. the centroids or codebook vectors whose nearest-point
+    /// cells the regions are. They do not change the plotted range.
+    /// </summary>
+    /// <param name="name">The legend entry (null: none).</param>
+    /// <param name="x">The x coordinates, shape [M].</param>
+    /// <param name="y">The y coordinates, shape [M].</param>
+    /// <param name="color">The colour (default: the ink colour).</param>
+    /// <param name="marker">The markers' shape (default: crosses).</param>
+    /// <param name="size">The markers' size in pixels.</param>
+    public DecisionBoundaryChart AddPoints(string? name, Values x, Values y, SKColor? color = null, PointMarker marker = PointMarker.Cross, float size = 14)
+    {
+        var (xs, ys) = ClassPoints.Pair(name, x, y);
+        _overlays.Add((name, xs, ys, color ?? Theme.Ink, marker, size));
+        return this;
+    }
+
     /// <summary>The class the classifier gives at grid point nearest to (x, y) (for tests).</summary>
     internal int ClassAt(double x, double y)
     {
@@ -113,6 +131,8 @@ public sealed class DecisionBoundaryChart : Chart
             if (x.Length > 0)
                 ClassPoints.AddMarkers(plot, _points.Names[k], x, y, _points.Colours[k], MarkerSize);
         }
+        foreach (var (name, x, y, color, marker, size) in _overlays)
+            ClassPoints.AddMarkers(plot, name, x, y, color, size, marker);
         plot.Axes.Margins(0, 0);
         plot.Axes.SetLimits(e.Xs[0], e.Xs[^1], e.Ys[0], e.Ys[^1]);
     }

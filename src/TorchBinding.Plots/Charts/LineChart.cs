@@ -24,6 +24,9 @@ public sealed class LineChart : Chart
     /// <summary>Whether points get markers; null (default): only for series of at most 40 points.</summary>
     public bool? ShowMarkers { get; set; }
 
+    /// <summary>Whether one unit has the same length on both axes (paths in the plane, circles that look round).</summary>
+    public bool EqualAxes { get; set; }
+
     /// <summary>The number of series added.</summary>
     public int SeriesCount => _series.Count;
 
@@ -33,10 +36,11 @@ public sealed class LineChart : Chart
     /// <param name="color">The colour (default: the series' palette colour).</param>
     /// <param name="dashed">Whether the line is dashed.</param>
     /// <param name="width">The line width in pixels.</param>
-    public LineChart Add(string? name, Values y, SKColor? color = null, bool dashed = false, float width = 2f)
+    /// <param name="markers">Whether this series' points get markers (null: as <see cref="ShowMarkers"/> says).</param>
+    public LineChart Add(string? name, Values y, SKColor? color = null, bool dashed = false, float width = 2f, bool? markers = null)
     {
         var ys = y.Vector(nameof(y));
-        return AddSeries(name, Enumerable.Range(1, ys.Length).Select(i => (double)i).ToArray(), ys, color, dashed, width);
+        return AddSeries(name, Enumerable.Range(1, ys.Length).Select(i => (double)i).ToArray(), ys, color, dashed, width, markers);
     }
 
     /// <summary>Adds a series of (x, y) points, drawn in the given order.</summary>
@@ -46,15 +50,16 @@ public sealed class LineChart : Chart
     /// <param name="color">The colour (default: the series' palette colour).</param>
     /// <param name="dashed">Whether the line is dashed.</param>
     /// <param name="width">The line width in pixels.</param>
-    public LineChart Add(string? name, Values x, Values y, SKColor? color = null, bool dashed = false, float width = 2f) =>
-        AddSeries(name, x.Vector(nameof(x)), y.Vector(nameof(y)), color, dashed, width);
+    /// <param name="markers">Whether this series' points get markers (null: as <see cref="ShowMarkers"/> says).</param>
+    public LineChart Add(string? name, Values x, Values y, SKColor? color = null, bool dashed = false, float width = 2f, bool? markers = null) =>
+        AddSeries(name, x.Vector(nameof(x)), y.Vector(nameof(y)), color, dashed, width, markers);
 
-    LineChart AddSeries(string? name, double[] x, double[] y, SKColor? color, bool dashed, float width)
+    LineChart AddSeries(string? name, double[] x, double[] y, SKColor? color, bool dashed, float width, bool? markers = null)
     {
         if (x.Length != y.Length)
             throw new ArgumentException($"Series '{name ?? $"series {_series.Count + 1}"}' has {x.Length} x values but {y.Length} y values.", nameof(y));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        _series.Add(new Series(name, x, y, color, dashed, width));
+        _series.Add(new Series(name, x, y, color, dashed, width, markers));
         return this;
     }
 
@@ -70,12 +75,14 @@ public sealed class LineChart : Chart
             var line = plot.Add.ScatterLine(x, y, ToColor(series.Color ?? colours[s]));
             line.LineWidth = series.Width;
             line.LinePattern = series.Dashed ? LinePattern.Dashed : LinePattern.Solid;
-            var markers = ShowMarkers ?? series.Y.Length <= 40;
+            var markers = series.Markers ?? ShowMarkers ?? series.Y.Length <= 40;
             line.MarkerSize = markers ? 5 + series.Width : 0;
             line.MarkerShape = markers ? MarkerShape.FilledCircle : MarkerShape.None;
             if (!string.IsNullOrEmpty(series.Name))
                 line.LegendText = series.Name;
         }
+        if (EqualAxes)
+            plot.Axes.SquareUnits();
     }
 
     (double[] X, double[] Y) Points(Series series)
@@ -113,5 +120,5 @@ public sealed class LineChart : Chart
         plot.Axes.Left.TickGenerator = ticks;
     }
 
-    sealed record Series(string? Name, double[] X, double[] Y, SKColor? Color, bool Dashed, float Width);
+    sealed record Series(string? Name, double[] X, double[] Y, SKColor? Color, bool Dashed, float Width, bool? Markers);
 }

@@ -1,5 +1,6 @@
 using ScottPlot;
 using SkiaSharp;
+using TorchBinding.Plots.Rendering;
 
 namespace TorchBinding.Plots.Charts;
 
@@ -13,6 +14,7 @@ namespace TorchBinding.Plots.Charts;
 public sealed class ScatterChart : Chart
 {
     readonly List<Group> _groups = [];
+    readonly List<Arrows> _arrows = [];
 
     /// <summary>The marker diameter in pixels.</summary>
     public float MarkerSize { get; set; } = 7;
@@ -25,12 +27,12 @@ public sealed class ScatterChart : Chart
     /// <param name="x">The x coordinates, shape [N].</param>
     /// <param name="y">The y coordinates, shape [N].</param>
     /// <param name="color">The colour (default: the group's palette colour).</param>
-    public ScatterChart AddPoints(string? name, Values x, Values y, SKColor? color = null)
+    /// <param name="marker">The markers' shape (default: filled circles).</param>
+    /// <param name="size">The markers' size in pixels (default: <see cref="MarkerSize"/>).</param>
+    public ScatterChart AddPoints(string? name, Values x, Values y, SKColor? color = null, PointMarker marker = PointMarker.Circle, float? size = null)
     {
-        var (xs, ys) = (x.Vector(nameof(x)), y.Vector(nameof(y)));
-        if (xs.Length != ys.Length)
-            throw new ArgumentException($"Group '{name}' has {xs.Length} x values but {ys.Length} y values.", nameof(y));
-        _groups.Add(new Group(name, xs, ys, color));
+        var (xs, ys) = ClassPoints.Pair(name, x, y);
+        _groups.Add(new Group(name, xs, ys, color, marker, size));
         return this;
     }
 
@@ -44,8 +46,27 @@ public sealed class ScatterChart : Chart
         for (var k = 0; k < classes.ClassCount; k++)
         {
             var (x, y) = classes.Of(k);
-            _groups.Add(new Group(classes.Names[k], x, y, classes.Colours[k]));
+            _groups.Add(new Group(classes.Names[k], x, y, classes.Colours[k], PointMarker.Circle, null));
         }
+        return this;
+    }
+
+    /// <summary>
+    /// Adds an arrow from each point of <paramref name="from"/> to the point of <paramref name="to"/> with the same index,
+    /// e.g. from each input to where a network maps it. Arrows are drawn under the points.
+    /// </summary>
+    /// <param name="name">The legend entry (null: none).</param>
+    /// <param name="from">The arrows' tails, shape [N, 2].</param>
+    /// <param name="to">The arrows' heads, shape [N, 2].</param>
+    /// <param name="color">The colour (default: grey ink).</param>
+    public ScatterChart AddArrows(string? name, Values from, Values to, SKColor? color = null)
+    {
+        var (a, b) = (from.Matrix(nameof(from)), to.Matrix(nameof(to)));
+        if (a.GetLength(1) != 2 || b.GetLength(1) != 2)
+            throw new ArgumentException($"Arrow tails and heads must have shape [N, 2]; got [{a.GetLength(0)}, {a.GetLength(1)}] and [{b.GetLength(0)}, {b.GetLength(1)}].", a.GetLength(1) != 2 ? nameof(from) : nameof(to));
+        if (a.GetLength(0) != b.GetLength(0))
+            throw new ArgumentException($"There are {a.GetLength(0)} arrow tails but {b.GetLength(0)} heads.", nameof(to));
+        _arrows.Add(new Arrows(name, a, b, color));
         return this;
     }
 
@@ -53,16 +74,34 @@ public sealed class ScatterChart : Chart
     {
         if (_groups.Count == 0)
             throw new InvalidOperationException("The scatter chart has no points; add some with AddPoints or AddClasses.");
+        foreach (var group in _arrows)
+        {
+            var colour = Color.FromSKColor(group.Color ?? Theme.Ink.WithAlpha(150));
+            for (var i = 0; i < group.From.GetLength(0); i++)
+            {
+                var arrow = plot.Add.Arrow(new Coordinates(group.From[i, 0], group.From[i, 1]), new Coordinates(group.To[i, 0], group.To[i, 1]));
+                arrow.ArrowLineColor = colour;
+                arrow.ArrowFillColor = colour;
+                arrow.ArrowLineWidth = 0;
+                arrow.ArrowWidth = 2;
+                arrow.ArrowheadWidth = 10;
+                arrow.ArrowheadLength = 12;
+                if (i == 0 && !string.IsNullOrEmpty(group.Name))
+                    arrow.LegendText = group.Name;
+            }
+        }
         var colours = Palette.ForCount(_groups.Count);
         for (var g = 0; g < _groups.Count; g++)
-            ClassPoints.AddMarkers(plot, _groups[g].Name, _groups[g].X, _groups[g].Y, _groups[g].Color ?? colours[g], MarkerSize);
+            ClassPoints.AddMarkers(plot, _groups[g].Name, _groups[g].X, _groups[g].Y, _groups[g].Color ?? colours[g], _groups[g].Size ?? MarkerSize, _groups[g].Marker);
         if (EqualAxes)
             plot.Axes.SquareUnits();
     }
 
     private protected override IEnumerable<(double X, double Y)> LegendAvoidPoints() => _groups.SelectMany(g => Sample(g.X, g.Y));
 
-    sealed record Group(string? Name, double[] X, double[] Y, SKColor? Color);
+    sealed record Group(string? Name, double[] X, double[] Y, SKColor? Color, PointMarker Marker, float? Size);
+
+    sealed record Arrows(string? Name, double[,] From, double[,] To, SKColor? Color);
 }
 
 /// <summary>Points [N, 2] with class labels [N], checked and split by class.</summary>
@@ -109,12 +148,40 @@ internal sealed class ClassPoints
         return (index.Select(i => X[i]).ToArray(), index.Select(i => Y[i]).ToArray());
     }
 
-    /// <summary>Filled circles with a thin white rim, so they stand out on coloured regions and on each other.</summary>
-    public static void AddMarkers(Plot plot, string? name, double[] x, double[] y, SKColor colour, float size)
+    /// <summary>x and y coordinates of one group, checked to pair up.</summary>
+    public static (double[] X, double[] Y) Pair(string? name, Values x, Values y)
     {
-        var markers = plot.Add.Markers(x, y, MarkerShape.FilledCircle, size, Color.FromSKColor(colour));
-        markers.MarkerLineColor = Colors.White;
-        markers.MarkerLineWidth = 0.8f;
+        var (xs, ys) = (x.Vector(nameof(x)), y.Vector(nameof(y)));
+        if (xs.Length != ys.Length)
+            throw new ArgumentException($"Group '{name}' has {xs.Length} x values but {ys.Length} y values.", nameof(y));
+        return (xs, ys);
+    }
+
+    /// <summary>
+    /// Filled shapes with a thin white rim, so they stand out on coloured regions and on each other; crosses as
+    /// bold lines in the colour.
+    /// </summary>
+    public static void AddMarkers(Plot plot, string? name, double[] x, double[] y, SKColor colour, float size, PointMarker marker = PointMarker.Circle)
+    {
+        var shape = marker switch
+        {
+            PointMarker.Cross => MarkerShape.Eks,
+            PointMarker.Square => MarkerShape.FilledSquare,
+            PointMarker.Triangle => MarkerShape.FilledTriangleUp,
+            PointMarker.Diamond => MarkerShape.FilledDiamond,
+            _ => MarkerShape.FilledCircle,
+        };
+        var markers = plot.Add.Markers(x, y, shape, size, Color.FromSKColor(colour));
+        if (marker == PointMarker.Cross)
+        {
+            markers.MarkerLineColor = Color.FromSKColor(colour);
+            markers.MarkerLineWidth = Math.Max(2f, size / 6);
+        }
+        else
+        {
+            markers.MarkerLineColor = Colors.White;
+            markers.MarkerLineWidth = 0.8f;
+        }
         if (!string.IsNullOrEmpty(name))
             markers.LegendText = name;
     }

@@ -24,14 +24,14 @@ public sealed class Heatmap : Figure
         _values = values.Matrix(nameof(values));
     }
 
-    /// <summary>The value at the colour map's low end (null: the smallest value).</summary>
+    /// <summary>The value at the colour map's low end (null: the smallest value, or for signed data minus the largest magnitude).</summary>
     public double? Min { get; set; }
 
-    /// <summary>The value at the colour map's high end (null: the largest value).</summary>
+    /// <summary>The value at the colour map's high end (null: the largest value, or for signed data the largest magnitude).</summary>
     public double? Max { get; set; }
 
-    /// <summary>The colour map (default Viridis).</summary>
-    public Colormap Colormap { get; set; } = Colormap.Viridis;
+    /// <summary>The colour map (null: Viridis, or the diverging <see cref="Colormap.Balance"/> centred on 0 for data with both signs).</summary>
+    public Colormap? Colormap { get; set; }
 
     /// <summary>Whether to draw the colour bar (default true).</summary>
     public bool ShowColorBar { get; set; } = true;
@@ -91,7 +91,7 @@ public sealed class Heatmap : Figure
         var names = classNames ?? Enumerable.Range(0, k).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
         var largest = heatmap.Finite().DefaultIfEmpty(0).Max();
         heatmap.Title = "Confusion matrix";
-        heatmap.Colormap = Colormap.Blues;
+        heatmap.Colormap = Plots.Colormap.Blues;
         heatmap.Min = 0;
         heatmap.Max = Math.Max(1, largest);
         heatmap.ValueFormat = "0";
@@ -108,18 +108,22 @@ public sealed class Heatmap : Figure
     /// <summary>The colour scale's range as drawn.</summary>
     internal (double Min, double Max) ValueRange()
     {
-        if (Min is { } a && Max is { } b)
+        var (min, max, _) = ValueScale.Resolve(Finite(), Min, Max, Colormap, Plots.Colormap.Viridis);
+        if (min is { } a && max is { } b)
         {
             CheckRange(a, b);
             return (a, b);
         }
         var finite = Finite().ToArray();
-        var lo = Min ?? (finite.Length > 0 ? finite.Min() : 0);
-        var hi = Max ?? (finite.Length > 0 ? finite.Max() : 1);
-        if (Min is not null || Max is not null)
+        var lo = min ?? (finite.Length > 0 ? finite.Min() : 0);
+        var hi = max ?? (finite.Length > 0 ? finite.Max() : 1);
+        if (min is not null || max is not null)
             CheckRange(lo, hi);
         return hi > lo ? (lo, hi) : (lo - 0.5, lo + 0.5);
     }
+
+    /// <summary>The colour map as drawn.</summary>
+    Colormap DrawnColormap => ValueScale.Resolve(Finite(), Min, Max, Colormap, Plots.Colormap.Viridis).Colormap;
 
     static void CheckRange(double min, double max)
     {
@@ -190,18 +194,19 @@ public sealed class Heatmap : Figure
         TitleBand.Draw(canvas, area, Title);
         var (matrix, bar) = Layout(area);
         var pixels = new SKColor[Rows * Columns];
+        var colormap = DrawnColormap;
         for (var r = 0; r < Rows; r++)
             for (var c = 0; c < Columns; c++)
             {
                 var v = _values[r, c];
-                pixels[r * Columns + c] = double.IsFinite(v) ? Colormap.Map(v, min, max) : new SKColor(0xDD, 0xDD, 0xDD);
+                pixels[r * Columns + c] = double.IsFinite(v) ? colormap.Map(v, min, max) : new SKColor(0xDD, 0xDD, 0xDD);
             }
         Raster.FromPixels(Columns, Rows, pixels).Draw(canvas, matrix);
         var (cw, ch) = (matrix.Width / Columns, matrix.Height / Rows);
         DrawValues(canvas, matrix, cw, ch, pixels);
         DrawLabels(canvas, area, matrix, cw, ch);
         if (bar is { } b)
-            ColorBar.Draw(canvas, new SKRect(b.Left - 14, b.Top, area.Right - 12, b.Bottom), Colormap, min, max, ColorBarLabel);
+            ColorBar.Draw(canvas, new SKRect(b.Left - 14, b.Top, area.Right - 12, b.Bottom), colormap, min, max, ColorBarLabel);
     }
 
     void DrawValues(SKCanvas canvas, SKRect matrix, float cw, float ch, SKColor[] pixels)

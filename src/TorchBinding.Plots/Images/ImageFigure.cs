@@ -23,17 +23,17 @@ public sealed class ImageFigure : Figure
     {
         _data = image.Data as double[] ?? image.Data.ToArray();
         _shape = image.Shape.ToArray();
-        Raster.From(_data, _shape, nameof(image), null, null, Colormap.Grayscale); // checks the shape now
+        Raster.From(_data, _shape, nameof(image), null, null, Plots.Colormap.Grayscale); // checks the shape now
     }
 
-    /// <summary>The value shown as black / the colour map's low end (null: automatic).</summary>
+    /// <summary>The value shown as black / the colour map's low end (null: automatic; symmetric about 0 for signed single-channel data).</summary>
     public double? Min { get; set; }
 
-    /// <summary>The value shown as white / the colour map's high end (null: automatic).</summary>
+    /// <summary>The value shown as white / the colour map's high end (null: automatic, see <see cref="Min"/>).</summary>
     public double? Max { get; set; }
 
-    /// <summary>The colour map of single-channel images (default grayscale).</summary>
-    public Colormap Colormap { get; set; } = Colormap.Grayscale;
+    /// <summary>The colour map of single-channel images (null: grayscale, or the diverging <see cref="Colormap.Balance"/> for signed data).</summary>
+    public Colormap? Colormap { get; set; }
 
     /// <summary>
     /// A figure of <paramref name="images"/>: [H, W] or [C, H, W] gives an <see cref="ImageFigure"/>, a batch
@@ -47,7 +47,13 @@ public sealed class ImageFigure : Figure
             : new ImageFigure(images);
     }
 
-    Raster Decode() => Raster.From(_data, _shape, "image", Min, Max, Colormap);
+    Raster Decode()
+    {
+        if (_shape.Length == 3 && _shape[0] > 1)
+            return Raster.From(_data, _shape, "image", Min, Max, Plots.Colormap.Grayscale); // colour: no colour map
+        var (min, max, colormap) = ValueScale.Resolve(_data, Min, Max, Colormap, Plots.Colormap.Grayscale);
+        return Raster.From(_data, _shape, "image", min, max, colormap);
+    }
 
     private protected override (int Width, int Height) DefaultSize
     {

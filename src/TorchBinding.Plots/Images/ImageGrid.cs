@@ -20,14 +20,20 @@ public sealed class ImageGrid : Figure
     /// <summary>Images per row (null: about square).</summary>
     public int? Columns { get; set; }
 
-    /// <summary>The value shown as black / the colour map's low end (null: automatic, per image).</summary>
+    /// <summary>
+    /// The value shown as black / the colour map's low end (null: automatic — per image, or, when the single-channel
+    /// images have negative values, minus the largest magnitude of the whole grid).
+    /// </summary>
     public double? Min { get; set; }
 
-    /// <summary>The value shown as white / the colour map's high end (null: automatic, per image).</summary>
+    /// <summary>The value shown as white / the colour map's high end (null: automatic, see <see cref="Min"/>).</summary>
     public double? Max { get; set; }
 
-    /// <summary>The colour map of single-channel images (default grayscale).</summary>
-    public Colormap Colormap { get; set; } = Colormap.Grayscale;
+    /// <summary>
+    /// The colour map of single-channel images (null: grayscale, or for signed values — weights, kernels — the diverging
+    /// <see cref="Colormap.Balance"/> on a range symmetric about 0, shared by all images so they compare).
+    /// </summary>
+    public Colormap? Colormap { get; set; }
 
     /// <summary>The number of images.</summary>
     public int Count => _cells.Count;
@@ -40,13 +46,19 @@ public sealed class ImageGrid : Figure
     {
         var data = image.Data as double[] ?? image.Data.ToArray();
         var shape = image.Shape.ToArray();
-        Raster.From(data, shape, nameof(image), null, null, Colormap.Grayscale); // checks the shape now
+        Raster.From(data, shape, nameof(image), null, null, Plots.Colormap.Grayscale); // checks the shape now
         _cells.Add((data, shape, caption, captionColor));
         return this;
     }
 
     /// <summary>A grid of a batch [N, C, H, W] (or [N, H, W]), with optional captions (one per image).</summary>
-    public static ImageGrid FromBatch(Values images, IReadOnlyList<string>? captions = null)
+    public static ImageGrid FromBatch(Values images, IReadOnlyList<string>? captions = null) => new ImageGrid().AddBatch(images, captions);
+
+    /// <summary>
+    /// Adds every image of a batch [N, C, H, W] (or [N, H, W]), with optional captions (one per image); lets a grid be
+    /// configured first: <c>new ImageGrid { Columns = 8, Title = "..." }.AddBatch(weights)</c>.
+    /// </summary>
+    public ImageGrid AddBatch(Values images, IReadOnlyList<string>? captions = null)
     {
         var shape = images.Shape.ToArray();
         if (shape.Length is not (3 or 4))
@@ -56,12 +68,11 @@ public sealed class ImageGrid : Figure
             throw new ArgumentException("images is an empty batch (N = 0).", nameof(images));
         if (captions is not null && captions.Count != n)
             throw new ArgumentException($"There are {n} images but {captions.Count} captions.", nameof(captions));
-        var grid = new ImageGrid();
         var size = images.Count / n;
         var data = images.Data as double[] ?? images.Data.ToArray();
         for (var i = 0; i < n; i++)
-            grid.Add(Values.From(data.AsSpan(i * size, size).ToArray()).Reshape(shape[1..]), captions?[i]);
-        return grid;
+            Add(Values.From(data.AsSpan(i * size, size).ToArray()).Reshape(shape[1..]), captions?[i]);
+        return this;
     }
 
     /// <summary>
@@ -129,11 +140,14 @@ public sealed class ImageGrid : Figure
         if (_cells.Count == 0)
             throw new InvalidOperationException("The image grid is empty; add images with Add or build it with FromBatch.");
         TitleBand.Draw(canvas, area, Title);
+        var singleChannel = _cells.Where(c => c.Shape.Length == 2 || c.Shape[0] == 1).SelectMany(c => c.Data);
+        var (min, max, colormap) = ValueScale.Resolve(singleChannel, Min, Max, Colormap, Plots.Colormap.Grayscale);
         for (var i = 0; i < _cells.Count; i++)
         {
             var (data, shape, caption, colour) = _cells[i];
             var target = CellImageRect(i, area);
-            Raster.From(data, shape, $"image {i}", Min, Max, Colormap).Draw(canvas, target);
+            var multiChannel = shape.Length == 3 && shape[0] > 1;
+            Raster.From(data, shape, $"image {i}", multiChannel ? Min : min, multiChannel ? Max : max, colormap).Draw(canvas, target);
             if (!string.IsNullOrEmpty(caption))
             {
                 var columns = ColumnCount;

@@ -24,6 +24,9 @@ public sealed record BatchOptions
 
     /// <summary>An augmentation applied to every batch's inputs on the device (training batches only, typically).</summary>
     public Augmentation.IBatchTransform? Transform { get; init; }
+
+    /// <summary>The dtype floating-point inputs are converted to, once, with the copy to the device (null: as stored).</summary>
+    public ScalarType? InputType { get; init; }
 }
 
 /// <summary>One batch: inputs and targets, and its place in the epoch.</summary>
@@ -77,7 +80,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     public InMemoryDataset Dataset => _dataset;
 
     /// <summary>Batches per epoch.</summary>
-    public int Count => _options.DropLast ? _dataset.Count / BatchSize : (_dataset.Count + BatchSize - 1) / BatchSize;
+    public int Count => _options.DropLast ? _dataset.Count / BatchSize : (int)(((long)_dataset.Count + BatchSize - 1) / BatchSize);
 
     /// <summary>Samples per epoch (fewer than the data set's when the last batch is dropped).</summary>
     public int SampleCount => _options.DropLast ? Count * BatchSize : _dataset.Count;
@@ -141,9 +144,10 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     (Tensor Inputs, Tensor Targets) OnDevice()
     {
         var device = Device;
-        if (SameDevice(device, _dataset.Device))
+        var convert = _options.InputType is { } type && _dataset.Inputs.is_floating_point() && _dataset.Inputs.dtype != type;
+        if (SameDevice(device, _dataset.Device) && !convert)
             return (_dataset.Inputs, _dataset.Targets);
-        _inputs ??= _dataset.Inputs.to(device).DetachFromDisposeScope();
+        _inputs ??= (convert ? _dataset.Inputs.to(_options.InputType!.Value, device) : _dataset.Inputs.to(device)).DetachFromDisposeScope();
         _targets ??= _dataset.Targets.to(device).DetachFromDisposeScope();
         return (_inputs, _targets);
     }

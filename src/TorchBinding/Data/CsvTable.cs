@@ -6,15 +6,18 @@ namespace TorchBinding.Data;
 
 /// <summary>
 /// Numeric tables in CSV form: feature columns and one label column (Iris, the digits, wine, ...).
-/// A ragged row, a non-numeric cell or an empty table is an <see cref="InvalidDataException"/> naming the
-/// source, line and column.
+/// Every bad cell is an <see cref="InvalidDataException"/> naming the source, line and column: a ragged row, a
+/// cell that is not a finite number (NaN and infinities included), a feature beyond float32's range, a label that
+/// is not a class index (a whole number from 0 to 2³¹ − 1), an empty table. Without <c>hasHeader</c>, the first
+/// line is a header when none of its cells is a number (column names); a first line with numbers is data, so a
+/// mistyped cell in it is reported, not skipped as a "header".
 /// </summary>
 public static class CsvTable
 {
     /// <summary>Reads a CSV file (a <c>.gz</c> one is decompressed) into a data set.</summary>
     /// <param name="path">The file.</param>
     /// <param name="labelColumn">Index of the label column; negative counts from the end (-1 = last).</param>
-    /// <param name="hasHeader">Whether the first line holds column names (null: decided by whether it parses as numbers).</param>
+    /// <param name="hasHeader">Whether the first line holds column names (null: it does when none of its cells is a number).</param>
     /// <param name="classNames">Class names, when the labels are class indices 0..K-1.</param>
     public static InMemoryDataset Load(string path, int labelColumn = -1, bool? hasHeader = null, IReadOnlyList<string>? classNames = null)
     {
@@ -30,7 +33,7 @@ public static class CsvTable
     /// <param name="reader">The text.</param>
     /// <param name="source">Names the text in messages (a file name).</param>
     /// <param name="labelColumn">Index of the label column; negative counts from the end (-1 = last).</param>
-    /// <param name="hasHeader">Whether the first line holds column names (null: decided by whether it parses as numbers).</param>
+    /// <param name="hasHeader">Whether the first line holds column names (null: it does when none of its cells is a number).</param>
     /// <param name="classNames">Class names, when the labels are class indices 0..K-1.</param>
     public static InMemoryDataset Read(TextReader reader, string source, int labelColumn = -1, bool? hasHeader = null, IReadOnlyList<string>? classNames = null)
     {
@@ -48,7 +51,7 @@ public static class CsvTable
             if (first)
             {
                 first = false;
-                var looksLikeHeader = cells.Any(c => !double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+                var looksLikeHeader = !cells.Any(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
                 if (hasHeader ?? looksLikeHeader)
                     continue;
             }
@@ -62,17 +65,23 @@ public static class CsvTable
                 throw new ArgumentOutOfRangeException(nameof(labelColumn), labelColumn, $"{source}: label column {labelColumn} is outside the {width} columns.");
             for (var c = 0; c < cells.Length; c++)
             {
+                string Where() => $"{source}, line {lineNumber}, column {c + 1}";
                 if (!double.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-                    throw new InvalidDataException($"{source}, line {lineNumber}, column {c + 1}: '{cells[c]}' is not a number.");
+                    throw new InvalidDataException($"{Where()}: '{cells[c]}' is not a number.");
+                if (!double.IsFinite(value))
+                    throw new InvalidDataException($"{Where()}: '{cells[c]}' is not a finite number.");
                 if (c == label)
                 {
-                    if (value != Math.Floor(value) || value < 0)
-                        throw new InvalidDataException($"{source}, line {lineNumber}, column {c + 1}: label '{cells[c]}' is not a class index (a whole number >= 0).");
+                    if (value != Math.Floor(value) || value < 0 || value > int.MaxValue)
+                        throw new InvalidDataException($"{Where()}: label '{cells[c]}' is not a class index (a whole number from 0 to {int.MaxValue}).");
                     labels.Add((long)value);
                 }
                 else
                 {
-                    features.Add((float)value);
+                    var single = (float)value;
+                    if (!float.IsFinite(single))
+                        throw new InvalidDataException($"{Where()}: '{cells[c]}' is beyond the range of float32 features (±{float.MaxValue:G3}).");
+                    features.Add(single);
                 }
             }
         }

@@ -25,10 +25,10 @@ public static class Mnist
     public static readonly DatasetDefinition Definition = new(
         "mnist",
         [
-            new("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb"),
-            new("train-labels-idx1-ubyte", "a25bea736e30d166cdddb491f175f624"),
-            new("t10k-images-idx3-ubyte", "2646ac647ad5339dbf082846283269ea"),
-            new("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637"),
+            new("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb", 47040016),
+            new("train-labels-idx1-ubyte", "a25bea736e30d166cdddb491f175f624", 60008),
+            new("t10k-images-idx3-ubyte", "2646ac647ad5339dbf082846283269ea", 7840016),
+            new("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637", 10008),
         ],
         [
             "https://ossci-datasets.s3.amazonaws.com/mnist/{0}.gz",
@@ -57,10 +57,10 @@ public static class FashionMnist
     public static readonly DatasetDefinition Definition = new(
         "fashion-mnist",
         [
-            new("train-images-idx3-ubyte", "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
-            new("train-labels-idx1-ubyte", "9018921c3c673c538a1fc5bad174d6f9"),
-            new("t10k-images-idx3-ubyte", "8181f5470baa50b63fa0f6fddb340f0a"),
-            new("t10k-labels-idx1-ubyte", "15d484375f8d13e6eb1aabb0c3f46965"),
+            new("train-images-idx3-ubyte", "f4a8712d7a061bf5bd6d2ca38dc4d50a", 47040016),
+            new("train-labels-idx1-ubyte", "9018921c3c673c538a1fc5bad174d6f9", 60008),
+            new("t10k-images-idx3-ubyte", "8181f5470baa50b63fa0f6fddb340f0a", 7840016),
+            new("t10k-labels-idx1-ubyte", "15d484375f8d13e6eb1aabb0c3f46965", 10008),
         ],
         [
             "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/{0}.gz",

@@ -23,21 +23,34 @@ public sealed class InMemoryDataset : IDisposable
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
         TorchRuntime.EnsureInitialized();
+        if (inputs.IsInvalid || targets.IsInvalid)
+            throw new ObjectDisposedException(name, $"{name}: the {(inputs.IsInvalid ? "inputs" : "targets")} tensor given to the data set was already disposed.");
         if (inputs.dim() == 0 || targets.dim() == 0 || inputs.shape[0] != targets.shape[0])
             throw new ArgumentException($"{name}: inputs {Shapes.Format(inputs)} and targets {Shapes.Format(targets)} must have the same first (sample) dimension.");
         if (inputs.shape[0] == 0)
             throw new ArgumentException($"{name}: the data set is empty (inputs {Shapes.Format(inputs)}).");
-        Inputs = inputs.DetachFromDisposeScope();
-        Targets = targets.DetachFromDisposeScope();
+        _inputs = inputs.DetachFromDisposeScope();
+        _targets = targets.DetachFromDisposeScope();
         Name = name;
         ClassNames = classNames;
     }
 
+    readonly Tensor _inputs, _targets;
+    bool _disposed;
+
     /// <summary>The inputs, <c>[N, ...]</c>.</summary>
-    public Tensor Inputs { get; }
+    /// <exception cref="ObjectDisposedException">The data set, or this tensor, was disposed.</exception>
+    public Tensor Inputs => Alive(_inputs, "inputs");
 
     /// <summary>The targets, <c>[N]</c> or <c>[N, ...]</c>.</summary>
-    public Tensor Targets { get; }
+    /// <exception cref="ObjectDisposedException">The data set, or this tensor, was disposed.</exception>
+    public Tensor Targets => Alive(_targets, "targets");
+
+    // A disposed tensor would otherwise fail later, deep in libtorch, as "empty handle".
+    Tensor Alive(Tensor tensor, string what) =>
+        _disposed ? throw new ObjectDisposedException(Name, $"The data set '{Name}' was disposed (e.g. by a using block that ended); it can no longer be read.")
+        : tensor.IsInvalid ? throw new ObjectDisposedException(Name, $"The {what} tensor of data set '{Name}' was disposed by someone else; the data set can no longer be read.")
+        : tensor;
 
     /// <summary>The name used in messages.</summary>
     public string Name { get; }
@@ -91,13 +104,18 @@ public sealed class InMemoryDataset : IDisposable
     /// Batches over this data set, reusable across epochs: each enumeration is one epoch (reshuffled when
     /// <see cref="BatchOptions.Shuffle"/> is set). See <see cref="BatchLoader"/>.
     /// </summary>
-    public BatchLoader Batches(int batchSize, BatchOptions? options = null) => new(this, batchSize, options ?? new BatchOptions());
+    public BatchLoader Batches(int batchSize, BatchOptions? options = null)
+    {
+        _ = Alive(_inputs, "inputs");
+        return new(this, batchSize, options ?? new BatchOptions());
+    }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        Inputs.Dispose();
-        Targets.Dispose();
+        _disposed = true;
+        _inputs.Dispose();
+        _targets.Dispose();
     }
 
     /// <inheritdoc/>

@@ -144,8 +144,9 @@ public static class LectureLosses
     /// <summary>
     /// The Tanimoto loss <c>1 − T</c>, with the Tanimoto coefficient
     /// <c>T = ⟨σ(o), y⟩ / (‖σ(o)‖₂² + ‖y‖₂² − ⟨σ(o), y⟩)</c>. T is a similarity (≤ 1, equal to 1 only at σ(o) = y);
-    /// the table lists <c>−T</c>; <c>1 − T</c> has the same gradient and is ≥ 0, exactly 0 at the target.
-    /// (Undefined, NaN, only when σ(o) and y are both zero vectors, which needs <see cref="Squash.Identity"/>.)
+    /// the table lists <c>−T</c>; <c>1 − T</c> has the same gradient and is ≥ 0, exactly 0 at the target. It is computed
+    /// as <c>‖σ(o) − y‖₂² / (‖σ(o)‖₂² + ‖y‖₂² − ⟨σ(o), y⟩)</c>, the same value without the cancellation of <c>1 − T</c> near
+    /// the target. (Undefined, NaN, only when σ(o) and y are both zero vectors, which needs <see cref="Squash.Identity"/>.)
     /// </summary>
     /// <inheritdoc cref="Expectation"/>
     public static Tensor Tanimoto(Tensor output, Tensor target, Squash squash = Squash.Softmax, Reduction reduction = Reduction.Mean) =>
@@ -153,20 +154,23 @@ public static class LectureLosses
         {
             var s = LossInputs.Apply(squash, o);
             var dot = (s * y).sum(1);
-            return 1 - dot / (s.square().sum(1) + y.square().sum(1) - dot);
+            return (s - y).square().sum(1) / (s.square().sum(1) + y.square().sum(1) - dot);
         });
 
     /// <summary>
     /// The Cauchy–Schwarz divergence, the table's formula: per sample <c>−log(⟨σ(o), y⟩ / (‖σ(o)‖₂ ‖y‖₂))</c>. It is
     /// ≥ 0 and 0 when σ(o) is parallel to y; with softmax and one-hot (or any probability) targets that means σ(o) = y.
-    /// Infinite when <c>⟨σ(o), y⟩ = 0</c> (e.g. an all-zero target row).
+    /// Infinite when <c>⟨σ(o), y⟩ = 0</c> (e.g. an all-zero target row). Computed in log space from log σ(o)
+    /// (<c>−logsumexp(log σ + log y) + ½ logsumexp(2 log σ) + ½ log ‖y‖²</c>), so that scores far apart (a float32 softmax
+    /// underflows to 0 once a logit gap passes about 89) give a large finite loss, not Inf or NaN.
     /// </summary>
     /// <inheritdoc cref="Expectation"/>
     public static Tensor CauchySchwarz(Tensor output, Tensor target, Squash squash = Squash.Softmax, Reduction reduction = Reduction.Mean) =>
         PerClass("LectureLosses.CauchySchwarz", output, target, reduction, (o, y) =>
         {
-            var s = LossInputs.Apply(squash, o);
-            return -(s * y).sum(1).log() + 0.5 * s.square().sum(1).log() + 0.5 * y.square().sum(1).log();
+            var logS = squash == Squash.Identity ? o.log() : LossInputs.Log(squash, o, y);
+            var logY = where(y.gt(0), y.log(), full_like(y, double.NegativeInfinity));
+            return -(logS + logY).logsumexp(1) + 0.5 * (2 * logS).logsumexp(1) + 0.5 * y.square().sum(1).log();
         });
 
     /// <summary>

@@ -46,7 +46,26 @@ static class LossInputs
             throw new ArgumentException($"{function}: targets {Shapes.Format(target)} of {target.dtype} look like class indices, which must be an integer tensor (int64); one-hot targets must have the outputs' shape {Shapes.Format(output)}.", nameof(target));
         if (!target.shape.SequenceEqual(output.shape))
             throw new ArgumentException($"{function}: targets must have the outputs' shape {Shapes.Format(output)} (one-hot or probabilities) or be class indices [{n}] (int64); got {Shapes.Format(target)}.", nameof(target));
+        RequireProbabilities(function, target);
         return target.to(output.dtype).to(output.device);
+    }
+
+    /// <summary>
+    /// One-hot or probability targets lie in [0, 1]: a target of 2 or −1 would give σ-based losses (log loss, hinge
+    /// on σ) a minimum σ cannot reach, and they would train on without complaint.
+    /// </summary>
+    static void RequireProbabilities(string function, Tensor target)
+    {
+        if (target.numel() == 0)
+            return;
+        using var scope = NewDisposeScope();
+        var outside = target.lt(0).logical_or(target.gt(1)).logical_or(target.isnan());
+        if (outside.any().item<bool>())
+        {
+            var index = outside.flatten().nonzero()[0, 0].item<long>();
+            var value = target.flatten()[index].to(float64).item<double>();
+            throw new ArgumentException($"{function}: one-hot or probability targets must lie in [0, 1]; got {value} (element {index} of targets {Shapes.Format(target)}).", nameof(target));
+        }
     }
 
     /// <summary>σ(o) over the class dimension (1).</summary>

@@ -82,9 +82,37 @@ static class NativeStartup
         {
             if (_loading)
                 return IntPtr.Zero;
-            Load(options);
+            try
+            {
+                Load(options);
+            }
+            catch (RuntimeInitializationException e)
+            {
+                // TorchSharp asked (it was used before TorchBinding): it will report its own long failure, with this cause
+                // deep inside. Say the cause first.
+                ReportOnce(e);
+                return IntPtr.Zero;
+            }
             return Handles.TryGetValue(name, out var handle) ? handle : IntPtr.Zero;
         }
+    }
+
+    /// <summary>The handle of a library this start-up loaded (by TorchSharp's short name), or null.</summary>
+    public static IntPtr? Handle(string name)
+    {
+        lock (Gate)
+            return Handles.TryGetValue(name, out var handle) ? handle : null;
+    }
+
+    static bool _reported;
+
+    /// <summary>Writes a start-up failure to standard error, once, as the first thing the user reads about it.</summary>
+    public static void ReportOnce(Exception failure)
+    {
+        if (_reported)
+            return;
+        _reported = true;
+        Console.Error.WriteLine($"TorchBinding could not start libtorch: {failure.Message}");
     }
 
     static NativeLoadReport LoadOnce(RuntimeOptions options)
@@ -108,23 +136,20 @@ static class NativeStartup
         }
         else
         {
-            var torchSharp = typeof(TorchSharp.torch).Assembly;
-            foreach (var name in new[] { "torch_cpu", "torch" })
+            // The application's own copy, by path: a lookup by name would fall back to the system library path, where
+            // e.g. Debian's python3-torch puts a libtorch 1.13 whose symbols do not match.
+            var torchCpu = NativeNames.FindInApplication("torch_cpu") ?? throw new RuntimeInitializationException(
+                $"No libtorch natives were found beside the application ({string.Join(", ", NativeNames.ApplicationNativeFolders())}). " +
+                $"Reference the libtorch-cpu {ExternalLibTorch.BuiltFor}.0 package (dotnet add package libtorch-cpu --version {ExternalLibTorch.BuiltFor}.0), " +
+                $"or set {RuntimeOptions.LibTorchVariable} to a libtorch lib folder or to 'python' for a PyTorch install.");
+            var folder = Path.GetDirectoryName(torchCpu)!;
+            foreach (var (name, required) in NativeNames.LibTorchLoadOrder)
             {
-                try
-                {
-                    // The very call TorchSharp makes, so that the same file is loaded.
-                    Handles[name] = NativeLibrary.Load(name, torchSharp, null);
-                }
-                catch (DllNotFoundException e)
-                {
-                    throw new RuntimeInitializationException(
-                        $"No libtorch natives were found beside the application ({string.Join(", ", NativeNames.ApplicationNativeFolders())}): {e.Message} " +
-                        $"Reference the libtorch-cpu {ExternalLibTorch.BuiltFor}.0 package (dotnet add package libtorch-cpu --version {ExternalLibTorch.BuiltFor}.0), " +
-                        $"or set {RuntimeOptions.LibTorchVariable} to a libtorch lib folder or to 'python' for a PyTorch install.", e);
-                }
+                var path = Path.Combine(folder, NativeNames.FileName(name));
+                if (required || File.Exists(path))
+                    Handles[name] = LoadByPath(path, "the application's libtorch");
             }
-            directory = Path.GetDirectoryName(LoadedLibraries.PathOf(NativeNames.FileName("torch_cpu")) ?? "") is { Length: > 0 } d ? d : null;
+            directory = folder;
             (version, source) = ($"{ExternalLibTorch.BuiltFor}.0", "libtorch-cpu package");
             options.Info($"loaded libtorch {version} (libtorch-cpu package) from {directory ?? "the application"}.");
         }

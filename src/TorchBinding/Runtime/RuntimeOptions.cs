@@ -62,8 +62,14 @@ public sealed record RuntimeOptions
     /// <summary>Where patched native copies are kept (default: the TorchBinding cache's <c>native</c> folder).</summary>
     public string NativeCacheDirectory { get; init; } = CacheDirectory.Sub("native");
 
-    /// <summary>Intra-op thread count to set after start-up (null: libtorch's default).</summary>
+    /// <summary>Intra-op thread count to set after start-up (null: libtorch's default), at most <see cref="MaxThreads"/>.</summary>
     public int? Threads { get; init; }
+
+    /// <summary>
+    /// The most intra-op threads accepted: 4 per processor. libtorch's OpenMP threads spin while they wait, so far more
+    /// threads than processors only slow a run down, and a huge count (say 100000) makes the process appear to hang.
+    /// </summary>
+    public static int MaxThreads => 4 * Environment.ProcessorCount;
 
     /// <summary>Report each start-up decision through <see cref="Log"/> (or standard error).</summary>
     public bool Verbose { get; init; }
@@ -99,9 +105,10 @@ public sealed record RuntimeOptions
         {
             options = options with
             {
-                Threads = int.TryParse(threads, out var n) && n > 0
+                Threads = int.TryParse(threads, out var n) && n > 0 && n <= MaxThreads
                     ? n
-                    : throw new RuntimeInitializationException($"{ThreadsVariable}='{threads}' is not a positive whole number."),
+                    : throw new RuntimeInitializationException($"{ThreadsVariable}='{threads}' is not a whole number from 1 to {MaxThreads} " +
+                        $"(4 per processor of this machine's {Environment.ProcessorCount}; more only make libtorch's threads wait for each other)."),
             };
         }
         if (Environment.GetEnvironmentVariable(VerboseVariable) is { Length: > 0 } verbose)

@@ -43,6 +43,8 @@ public static class TorchRuntime
             if (options is not null && _options is not null && options != _options && NativeStartup.HasLoaded)
                 throw new InvalidOperationException("TorchSharp was used before TorchRuntime.Initialize(options), and the natives were loaded with the environment's options; call Initialize(options) first.");
             _options = options ?? _options ?? RuntimeOptions.FromEnvironment();
+            if (_options.Threads is < 1 || _options.Threads > RuntimeOptions.MaxThreads)
+                throw new RuntimeInitializationException($"RuntimeOptions.Threads = {_options.Threads} is not from 1 to {RuntimeOptions.MaxThreads} (4 per processor).");
             InstallNativeResolver();
             _natives = NativeStartup.Load(_options);
             try
@@ -78,14 +80,48 @@ public static class TorchRuntime
             AssemblyLoadContext.Default.ResolvingUnmanagedDll += ResolveForTorchSharp;
     }
 
+    /// <summary>
+    /// What the start-up hook runs before <c>Main</c>: installs the resolver and, when the environment chooses an external
+    /// libtorch (<c>TORCHBINDING_LIBTORCH</c>), loads it now. TorchSharp looks libtorch up by name on first use, and where
+    /// a system copy is on the library path (Debian's python3-torch) that lookup would succeed with the wrong library
+    /// before the resolver is ever asked. Without that variable nothing is loaded here, so
+    /// <see cref="Initialize"/> with options in code still works. A failure is reported on standard error, not thrown.
+    /// </summary>
+    public static void OnApplicationStart()
+    {
+        InstallNativeResolver();
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(RuntimeOptions.LibTorchVariable)))
+            return;
+        try
+        {
+            lock (Gate)
+            {
+                _options ??= RuntimeOptions.FromEnvironment();
+                NativeStartup.Load(_options);
+            }
+        }
+        catch (RuntimeInitializationException e)
+        {
+            NativeStartup.ReportOnce(e); // Initialize rethrows it at the first TorchBinding call
+        }
+    }
+
     static IntPtr ResolveForTorchSharp(Assembly assembly, string name)
     {
         if (assembly != typeof(torch).Assembly)
             return IntPtr.Zero;
         // Runs inside TorchSharp's own start-up when TorchSharp was used first: load with the options
-        // chosen so far. A failure surfaces in TorchSharp's load trace with our explanation.
-        lock (Gate)
-            _options ??= RuntimeOptions.FromEnvironment();
+        // chosen so far. A failure is reported first on standard error, then again in TorchSharp's own message.
+        try
+        {
+            lock (Gate)
+                _options ??= RuntimeOptions.FromEnvironment();
+        }
+        catch (RuntimeInitializationException e)
+        {
+            NativeStartup.ReportOnce(e);
+            return IntPtr.Zero;
+        }
         return NativeStartup.Resolve(name, _options);
     }
 

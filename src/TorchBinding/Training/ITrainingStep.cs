@@ -24,41 +24,13 @@ public interface ITrainingStep
 
     /// <summary>The loss (and output) of a batch without learning, for validation (in eval mode, under no_grad).</summary>
     StepResult EvaluationStep(Batch batch, TrainingContext context);
-}
 
-/// <summary>
-/// The supervised step: zero the gradients, forward, loss, backward, (callbacks), optimizer step, with
-/// one model, one loss function and the context's first optimizer.
-/// </summary>
-public sealed class SupervisedStep : ITrainingStep
-{
-    readonly nn.Module<Tensor, Tensor> _model;
-    readonly Losses.LossFunction _loss;
-
-    /// <summary>Creates the step.</summary>
-    public SupervisedStep(nn.Module<Tensor, Tensor> model, Losses.LossFunction loss)
-    {
-        _model = model ?? throw new ArgumentNullException(nameof(model));
-        _loss = loss ?? throw new ArgumentNullException(nameof(loss));
-    }
-
-    /// <inheritdoc/>
-    public StepResult TrainStep(Batch batch, TrainingContext context)
-    {
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
-        var output = _model.call(batch.Inputs);
-        var loss = _loss(output, batch.Targets);
-        loss.backward();
-        if (context.AfterBackward(loss))
-            optimizer.step();
-        return new StepResult(loss, output);
-    }
-
-    /// <inheritdoc/>
-    public StepResult EvaluationStep(Batch batch, TrainingContext context)
-    {
-        var output = _model.call(batch.Inputs);
-        return new StepResult(_loss(output, batch.Targets), output);
-    }
+    /// <summary>
+    /// Checks, before the first step, that a data set fits the model and its loss (shapes, label ranges), so that a
+    /// mistake is a clear error instead of a silent broadcast or a native failure deep in a run. Default: no check.
+    /// </summary>
+    /// <param name="data">The training or validation set.</param>
+    /// <param name="device">The device the model is on.</param>
+    /// <param name="inputType">The dtype the trainer converts floating-point inputs to (null: none).</param>
+    void CheckData(InMemoryDataset data, Device device, ScalarType? inputType) { }
 }

@@ -17,12 +17,20 @@ public sealed record OptimizerSettings
 
     /// <summary>Adam's β1 and β2 (default 0.9, 0.999).</summary>
     public (double Beta1, double Beta2) Betas { get; init; } = (0.9, 0.999);
+
+    /// <summary>
+    /// Use the flat-buffer optimizers (<see cref="FlatOptimizer"/>) for sgd, momentum, nesterov, rmsprop, adam and adamw
+    /// (default true): the same trajectories, a few kernels per step instead of several per tensor. False gives
+    /// TorchSharp's own per-tensor optimizers.
+    /// </summary>
+    public bool Flat { get; init; } = true;
 }
 
 /// <summary>
 /// Optimizers by name, for configurations and the command line: <c>sgd</c>, <c>momentum</c> (SGD with momentum
 /// 0.9), <c>nesterov</c> (SGD with Nesterov momentum 0.9), <c>adagrad</c>, <c>adadelta</c>, <c>rmsprop</c>,
-/// <c>adam</c>, <c>adamw</c>.
+/// <c>adam</c>, <c>adamw</c>. All but adagrad and adadelta are flat-buffer optimizers unless
+/// <see cref="OptimizerSettings.Flat"/> is false.
 /// </summary>
 public static class Optimizers
 {
@@ -35,11 +43,25 @@ public static class Optimizers
     {
         ArgumentNullException.ThrowIfNull(name);
         settings ??= new OptimizerSettings();
-        if (!(settings.LearningRate > 0))
-            throw new ArgumentOutOfRangeException(nameof(settings), settings.LearningRate, "The learning rate must be positive.");
+        if (!(settings.LearningRate > 0) || !double.IsFinite(settings.LearningRate))
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.LearningRate, "The learning rate must be a positive finite number.");
         var lr = settings.LearningRate;
         var decay = settings.WeightDecay;
-        return name.Trim().ToLowerInvariant() switch
+        var (beta1, beta2) = settings.Betas;
+        var key = name.Trim().ToLowerInvariant();
+        if (settings.Flat)
+        {
+            switch (key)
+            {
+                case "sgd": return new FlatSgd(parameters, lr, settings.Momentum ?? 0, weightDecay: decay);
+                case "momentum": return new FlatSgd(parameters, lr, settings.Momentum ?? 0.9, weightDecay: decay);
+                case "nesterov": return new FlatSgd(parameters, lr, settings.Momentum ?? 0.9, weightDecay: decay, nesterov: true);
+                case "rmsprop": return new FlatRmsProp(parameters, lr, 0.99, 1e-8, decay, settings.Momentum ?? 0);
+                case "adam": return new FlatAdam(parameters, lr, beta1, beta2, 1e-8, decay);
+                case "adamw": return FlatAdam.AdamW(parameters, lr, beta1, beta2, 1e-8, decay == 0 ? 0.01 : decay);
+            }
+        }
+        return key switch
         {
             "sgd" => optim.SGD(parameters, lr, settings.Momentum ?? 0, 0, decay, false, false),
             "momentum" => optim.SGD(parameters, lr, settings.Momentum ?? 0.9, 0, decay, false, false),
@@ -47,8 +69,8 @@ public static class Optimizers
             "adagrad" => optim.Adagrad(parameters, lr, 0, decay, 0, 1e-10),
             "adadelta" => optim.Adadelta(parameters, lr, 0.9, 1e-6, decay, false),
             "rmsprop" => optim.RMSProp(parameters, lr, 0.99, 1e-8, decay, settings.Momentum ?? 0, false, false),
-            "adam" => optim.Adam(parameters, lr, settings.Betas.Beta1, settings.Betas.Beta2, 1e-8, decay, false, false),
-            "adamw" => optim.AdamW(parameters, lr, settings.Betas.Beta1, settings.Betas.Beta2, 1e-8, decay == 0 ? 0.01 : decay, false, false),
+            "adam" => optim.Adam(parameters, lr, beta1, beta2, 1e-8, decay, false, false),
+            "adamw" => optim.AdamW(parameters, lr, beta1, beta2, 1e-8, decay == 0 ? 0.01 : decay, false, false),
             _ => throw new ArgumentException($"Optimizer '{name}' is not one of: {string.Join(", ", Names)}.", nameof(name)),
         };
     }

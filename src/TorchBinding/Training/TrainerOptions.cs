@@ -68,6 +68,9 @@ public sealed record TrainerOptions
     /// </summary>
     public NonFiniteCheck NonFiniteCheck { get; init; } = NonFiniteCheck.Loss;
 
+    /// <summary>How forward and backward compute (default: in the model's dtype); see <see cref="Training.Precision.Bf16Mixed"/>.</summary>
+    public Precision Precision { get; init; } = Precision.Default;
+
     /// <summary>A checkpoint to resume from (null: start afresh).</summary>
     public string? ResumeFrom { get; init; }
 

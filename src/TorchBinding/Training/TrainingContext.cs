@@ -14,9 +14,12 @@ public sealed class TrainingContext
     readonly Stopwatch _clock = Stopwatch.StartNew();
     bool _skipStep;
 
+    readonly Checkpoints.RunCheckpoint? _checkpoint;
+
     internal TrainingContext(nn.Module model, IReadOnlyList<optim.Optimizer> optimizers, TrainingHistory history,
-        IReadOnlyList<TrainingCallback> callbacks, int epochs, Device device, CancellationToken cancellation)
+        IReadOnlyList<TrainingCallback> callbacks, int epochs, Device device, CancellationToken cancellation, Checkpoints.RunCheckpoint? checkpoint = null)
     {
+        _checkpoint = checkpoint;
         Model = model;
         Optimizers = optimizers;
         History = history;
@@ -111,8 +114,16 @@ public sealed class TrainingContext
 
     Tensor? _lossRead;
 
-    /// <summary>The value read by <see cref="AfterBackward"/> for this very tensor, or null.</summary>
-    internal double? LossValueOf(Tensor loss) => ReferenceEquals(loss, _lossRead) ? CurrentLossValue : null;
+    /// <summary>
+    /// The value of this step's loss: read from the device once, by whoever asks first (the callbacks after
+    /// <c>backward()</c>, or the trainer after the step), so a step costs one read.
+    /// </summary>
+    internal double LossValue(Tensor loss)
+    {
+        if (!ReferenceEquals(loss, _lossRead))
+            (_lossRead, CurrentLossValue) = (loss, ScalarRead.Value(loss, "loss"));
+        return CurrentLossValue;
+    }
 
     /// <summary>
     /// Called by a step between <c>backward()</c> and the optimizer step: runs every callback's
@@ -122,8 +133,7 @@ public sealed class TrainingContext
     {
         _skipStep = false;
         CurrentLoss = loss;
-        CurrentLossValue = Trainer.ScalarValue(loss, "loss");
-        _lossRead = loss;
+        LossValue(loss);
         try
         {
             foreach (var callback in _callbacks)
@@ -139,14 +149,11 @@ public sealed class TrainingContext
     /// <summary>The callbacks of the run, in calling order.</summary>
     internal IReadOnlyList<TrainingCallback> Callbacks => _callbacks;
 
-    /// <summary>Makes the checkpoint content of the run's current state (set by the trainer).</summary>
-    internal Func<Checkpoints.CheckpointData>? CaptureCheckpoint { get; set; }
-
     /// <summary>Writes a checkpoint of the run's current state (atomically) that <see cref="TrainerOptions.ResumeFrom"/> continues from.</summary>
     public void SaveCheckpoint(string path)
     {
-        var capture = CaptureCheckpoint ?? throw new InvalidOperationException("Checkpoints can be saved only while a trainer's Fit runs.");
-        Checkpoints.CheckpointFile.Write(path, capture());
+        var checkpoint = _checkpoint ?? throw new InvalidOperationException("Checkpoints can be saved only while a trainer's Fit runs.");
+        Checkpoints.CheckpointFile.Write(path, checkpoint.Capture(this));
     }
 
     /// <summary>"epoch 3, step 17" — where the run is, for messages.</summary>

@@ -12,7 +12,7 @@ public class DataFileTests
     static readonly byte[] TinyIdx = [0, 0, 0x08, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 
     static DatasetDefinition Tiny(params string[] mirrors) =>
-        new("tiny", [new KnownFile("tiny-images-idx3-ubyte", Convert.ToHexStringLower(MD5.HashData(TinyIdx)))], mirrors, [], "make it yourself.");
+        new("tiny", [new KnownFile("tiny-images-idx3-ubyte", Convert.ToHexStringLower(MD5.HashData(TinyIdx)), TinyIdx.Length)], mirrors, [], "make it yourself.");
 
     static byte[] Gzip(byte[] content, CompressionLevel level = CompressionLevel.Optimal)
     {
@@ -154,6 +154,33 @@ public class DataFileTests
         var location = new DataLocation { Directory = folder.Path, CacheRoot = folder.Path, AllowDownload = false };
         Assert.That(() => DatasetFiles.Locate(Tiny(), "tiny-images-idx3-ubyte", location),
             Throws.TypeOf<InvalidDataException>().With.Message.Contain(gz).And.Message.Contain("not a valid gzip file"));
+    }
+
+    [Test]
+    public void A_small_gzip_that_inflates_far_beyond_the_file_is_refused_without_inflating_it()
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var gz = Path.Combine(folder.Path, "tiny-images-idx3-ubyte.gz");
+        File.WriteAllBytes(gz, Gzip(new byte[2 << 20])); // 2 MB of zeros in about 2 KB
+        var location = new DataLocation { Directory = folder.Path, CacheRoot = folder.Path, AllowDownload = false };
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        Assert.That(() => DatasetFiles.Locate(Tiny(), "tiny-images-idx3-ubyte", location),
+            Throws.TypeOf<InvalidDataException>().With.Message.Contain(gz).And.Message.Contain($"inflates to more than the {TinyIdx.Length} bytes"));
+        Assert.That(GC.GetTotalAllocatedBytes(precise: true) - allocated, Is.LessThan(8 << 20), "read only what the file can hold");
+    }
+
+    [Test]
+    public void A_file_far_larger_than_the_data_sets_file_is_refused_unread()
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var path = Path.Combine(folder.Path, "tiny-images-idx3-ubyte");
+        using (var stream = File.Create(path))
+            stream.SetLength(1L << 30); // a sparse 1 GB file
+        var location = new DataLocation { Directory = folder.Path, CacheRoot = folder.Path, AllowDownload = false };
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        Assert.That(() => DatasetFiles.Locate(Tiny(), "tiny-images-idx3-ubyte", location),
+            Throws.TypeOf<InvalidDataException>().With.Message.Contain(path).And.Message.Contain($"it is {1L << 30} bytes, more than the {TinyIdx.Length} bytes"));
+        Assert.That(GC.GetTotalAllocatedBytes(precise: true) - allocated, Is.LessThan(8 << 20));
     }
 
     [Test]

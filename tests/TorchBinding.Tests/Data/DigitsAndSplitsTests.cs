@@ -39,7 +39,7 @@ public class DigitsAndSplitsTests
                     Assert.That(testCounts[label], Is.EqualTo((int)Math.Round(count * 0.2)), $"class {label}");
                 // Disjoint and complete: the rows of both parts together are the rows of the whole, as multisets.
                 var all = cat([train.Inputs, test.Inputs]).sum(0);
-                Assert.That(all.allclose(digits.Inputs.sum(0), rtol: 1e-5, atol: 1e-3), Is.True);
+                TensorAssert.AreClose(all, digits.Inputs.sum(0), rtol: 1e-5, atol: 1e-3);
             });
         }
     }

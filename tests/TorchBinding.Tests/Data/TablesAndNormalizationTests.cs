@@ -35,10 +35,28 @@ public class TablesAndNormalizationTests
     [TestCase("1,2,0\n3,x,1\n", "line 2, column 2: 'x' is not a number")]
     [TestCase("1,2,0.5\n", "label '0.5' is not a class index")]
     [TestCase("", "has no data rows")]
+    [TestCase("1,NaN,0\n", "line 1, column 2: 'NaN' is not a finite number")]
+    [TestCase("1,2,0\n-Infinity,2,1\n", "line 2, column 1: '-Infinity' is not a finite number")]
+    [TestCase("1,1e400,0\n", "column 2: '1e400' is not a finite number")]
+    [TestCase("1,1e39,0\n", "column 2: '1e39' is beyond the range of float32")]
+    [TestCase("1,2,1e30\n", "line 1, column 3: label '1e30' is not a class index")]
+    [TestCase("1,2,-1\n", "label '-1' is not a class index")]
     public void Bad_csv_is_named_with_file_line_and_column(string text, string problem)
     {
         Assert.That(() => CsvTable.Read(new StringReader(text), "bad.csv", hasHeader: false),
             Throws.TypeOf<InvalidDataException>().With.Message.Contain("bad.csv").And.Message.Contain(problem));
+    }
+
+    [Test]
+    public void A_header_is_a_line_of_names_and_a_mistyped_first_row_is_an_error_not_a_header()
+    {
+        using var named = CsvTable.Read(new StringReader("width,height,class\n1,2,0\n"), "named.csv");
+        Assert.Multiple(() =>
+        {
+            Assert.That(named.Count, Is.EqualTo(1), "the line of names was taken as the header");
+            Assert.That(() => CsvTable.Read(new StringReader("1,2,O\n3,4,1\n"), "typo.csv"),
+                Throws.TypeOf<InvalidDataException>().With.Message.Contain("typo.csv, line 1, column 3: 'O' is not a number"));
+        });
     }
 
     [Test]

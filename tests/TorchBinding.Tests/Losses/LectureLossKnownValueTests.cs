@@ -76,6 +76,37 @@ public class LectureLossKnownValueTests
     }
 
     [Test]
+    public void Cauchy_schwarz_stays_finite_and_right_for_logits_far_apart_in_float32()
+    {
+        using var scope = NewDisposeScope();
+        // A logit gap of 200: float32's softmax underflows to 0 for the target class (e^-200 < 1e-38), which made the
+        // direct formula log(0) = -Inf. In log space the loss is -log σ_target + ½ log Σσ² ≈ 200 (σ_other ≈ 1).
+        var logits = tensor(new[] { 0f, 200f, -10f, 0f, 3f, 1f }).reshape(2, 3);
+        var targets = tensor(new long[] { 0, 0 });
+        var exact = LectureLosses.CauchySchwarz(logits.to(float64), targets, reduction: Reduction.None);
+        var single = LectureLosses.CauchySchwarz(logits, targets, reduction: Reduction.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(single.isfinite().all().item<bool>(), Is.True, $"float32 per-sample values {string.Join(", ", single.data<float>().ToArray())}");
+            Assert.That(single[0].item<float>(), Is.EqualTo(exact[0].item<double>()).Within(1e-4).And.EqualTo(200).Within(1e-3));
+            Assert.That(single[1].item<float>(), Is.EqualTo(exact[1].item<double>()).Within(1e-5));
+        });
+    }
+
+    [Test]
+    public void Tanimoto_near_the_target_keeps_its_relative_precision_in_float32()
+    {
+        using var scope = NewDisposeScope();
+        // σ(o) = y + ε: 1 − T ≈ ‖ε‖² / ‖y‖² ≈ 2e-8, below float32's resolution near 1 (6e-8), so 1 − T computed as a
+        // difference was 0 or 6e-8; the cancellation-free form keeps it.
+        var y = tensor(new[] { 0.5, 0.3, 0.2 }).reshape(1, 3);
+        var p = y + tensor(new[] { 1e-4, -1e-4, 0 }).reshape(1, 3);
+        var exact = LectureLosses.Tanimoto(p, y, Squash.Identity).item<double>();
+        var single = LectureLosses.Tanimoto(p.to(float32), y.to(float32), Squash.Identity).item<float>();
+        Assert.That(single, Is.EqualTo(exact).Within(exact * 1e-3), $"float64 {exact:G6}, float32 {single:G6}");
+    }
+
+    [Test]
     public void Svm_hinge_on_three_samples()
     {
         using var scope = NewDisposeScope();

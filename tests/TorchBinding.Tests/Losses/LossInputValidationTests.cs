@@ -29,6 +29,18 @@ public class LossInputValidationTests
         });
     }
 
+    [TestCase(2.0)]
+    [TestCase(-0.5)]
+    [TestCase(double.NaN)]
+    public void Probability_targets_outside_0_1_are_refused_with_the_value(double bad)
+    {
+        using var scope = NewDisposeScope();
+        var target = tensor(new[] { 0.0, 1.0, 0.0, bad, 0.0, 1.0 }).reshape(2, 3);
+        Assert.That(() => LectureLosses.Log(zeros(2, 3, dtype: float64), target, Squash.Sigmoid),
+            Throws.ArgumentException.With.Message.Contain("LectureLosses.Log").And.Message.Contain("must lie in [0, 1]")
+                .And.Message.Contain($"got {bad}").And.Message.Contain("element 3"));
+    }
+
     [Test]
     public void Empty_batches_and_wrong_ranks_are_refused()
     {

@@ -107,6 +107,10 @@ public class ExternalLibTorchTests
             });
             Environment.SetEnvironmentVariable("TORCHBINDING_THREADS", "many");
             Assert.That(RuntimeOptions.FromEnvironment, Throws.TypeOf<RuntimeInitializationException>().With.Message.Contain("TORCHBINDING_THREADS='many'"));
+            // A huge count would make libtorch's spinning threads look like a hang: at most 4 per processor.
+            Environment.SetEnvironmentVariable("TORCHBINDING_THREADS", "100000");
+            Assert.That(RuntimeOptions.FromEnvironment, Throws.TypeOf<RuntimeInitializationException>()
+                .With.Message.Contain("TORCHBINDING_THREADS='100000'").And.Message.Contain($"from 1 to {4 * Environment.ProcessorCount}"));
         }
         finally
         {

@@ -178,8 +178,18 @@ public class CallbackTests
                 Epochs = 3, BatchSize = 64, Progress = false,
                 Callbacks = [new LearningRateScheduler(new OneCycle(steps), ScheduleInterval.Step)],
             }).Fit(train);
-            var expected = Enumerable.Range(0, steps).Select(t => 0.1 * new OneCycle(steps).Factor(t));
+            var expected = Enumerable.Range(0, steps).Select(t => 0.1 * new OneCycle(steps).Factor(t)).ToList();
             Assert.That(history.StepLearningRates, Is.EqualTo(expected).Within(1e-12), "the rate used at each step, read from the param groups");
+
+            // Planned by the trainer: a OneCycle without a length spans the run's 3 × 23 steps, as Lightning's estimated_stepping_batches.
+            var planned = Mlp();
+            var plannedHistory = new Trainer(planned, CrossEntropy, optim.SGD(planned.parameters(), 0.1), new TrainerOptions
+            {
+                Epochs = 3, BatchSize = 64, Progress = false,
+                Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
+            }).Fit(train);
+            Assert.That(plannedHistory.StepLearningRates, Is.EqualTo(expected).Within(1e-12), "OneCycle() planned over the run");
+            Assert.That(() => new OneCycle().Factor(0), Throws.InvalidOperationException.With.Message.Contain("OneCycle has no length"));
 
             var model2 = Mlp();
             var history2 = new Trainer(model2, CrossEntropy, optim.SGD(model2.parameters(), 0.1), new TrainerOptions

@@ -15,7 +15,7 @@ public class CheckpointTests
         Epochs = 4, BatchSize = 32, Seed = 5, Progress = false, ResumeFrom = resume,
         Callbacks =
         [
-            new LearningRateScheduler(new OneCycle(4 * 45), ScheduleInterval.Step),
+            new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step), // planned over the run, also when resumed
             new EarlyStopping("val_loss", patience: 10, restoreBestWeights: false),
             new ModelCheckpoint(folder),
             new OnBatch(c => { if (cancelAt is not null && c.GlobalStep == cancelStep) cancelAt.Cancel(); }),
@@ -116,26 +116,38 @@ public class CheckpointTests
         var random = new Random(1);
         var strays = 0;
         var lastIteration = -1;
-        for (var kill = 0; kill < 8; kill++)
+        var removedByNextWrite = false;
+        List<string> Temporaries() => Directory.GetFiles(folder.Path).Where(f => f.EndsWith(".tmp", StringComparison.Ordinal)).ToList();
+        void RunUntilOneWrite(Action? thenBeforeKill = null)
         {
             var start = new System.Diagnostics.ProcessStartInfo("dotnet", [child, "checkpoint-loop", path]) { RedirectStandardOutput = true, UseShellExecute = false };
             using var process = System.Diagnostics.Process.Start(start)!;
-            // Wait for at least one complete write of this process, then kill at a random moment.
             while (process.StandardOutput.ReadLine() is { } line && !line.StartsWith("wrote", StringComparison.Ordinal)) { }
-            Thread.Sleep(random.Next(20, 200));
+            thenBeforeKill?.Invoke();
             process.Kill();
             process.WaitForExit();
-
+        }
+        // At least 8 kills, and on until one lands inside a write (the machine's load shifts the timing).
+        for (var kill = 0; kill < 8 || (strays == 0 && kill < 40); kill++)
+        {
+            var before = Temporaries();
+            // Wait for at least one complete write of this process, then kill at a random moment.
+            RunUntilOneWrite(() =>
+            {
+                removedByNextWrite |= before.Count > 0 && before.All(f => !File.Exists(f));
+                Thread.Sleep(random.Next(20, 300));
+            });
             var data = CheckpointFile.Read(path); // must load: never half-written
             var iteration = (int)data.Metadata["iteration"]!;
             Assert.That(data.Model, Has.Length.GreaterThan(16_000_000));
             lastIteration = iteration;
-            var temporaries = Directory.GetFiles(folder.Path).Where(f => f.EndsWith(".tmp", StringComparison.Ordinal)).ToList();
-            if (temporaries.Count > 0)
+            if (Temporaries().Count > 0)
                 strays++;
-            temporaries.ForEach(File.Delete);
         }
+        if (!removedByNextWrite && Temporaries() is { Count: > 0 } left)
+            RunUntilOneWrite(() => removedByNextWrite = left.All(f => !File.Exists(f)));
         Assert.That(lastIteration, Is.GreaterThanOrEqualTo(0));
+        Assert.That(removedByNextWrite, Is.True, "a killed write's temporary file is removed by the next process's first write");
         Assert.That(strays, Is.GreaterThan(0), "at least one kill landed in the middle of a write (it left its temporary file)");
     }
 }

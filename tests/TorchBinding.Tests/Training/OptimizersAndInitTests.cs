@@ -6,28 +6,31 @@ namespace TorchBinding.Tests.Training;
 
 public class OptimizersAndInitTests
 {
-    [TestCase("sgd", typeof(TorchSharp.Modules.SGD))]
-    [TestCase("momentum", typeof(TorchSharp.Modules.SGD))]
-    [TestCase("nesterov", typeof(TorchSharp.Modules.SGD))]
-    [TestCase("adagrad", typeof(TorchSharp.Modules.Adagrad))]
-    [TestCase("adadelta", typeof(TorchSharp.Modules.Adadelta))]
-    [TestCase("rmsprop", typeof(TorchSharp.Modules.RMSProp))]
-    [TestCase("Adam", typeof(TorchSharp.Modules.Adam))]
-    [TestCase("adamw", typeof(TorchSharp.Modules.AdamW))]
-    public void Each_named_optimizer_minimises_a_quadratic(string name, Type type)
+    [TestCase("sgd", typeof(FlatSgd), typeof(TorchSharp.Modules.SGD))]
+    [TestCase("momentum", typeof(FlatSgd), typeof(TorchSharp.Modules.SGD))]
+    [TestCase("nesterov", typeof(FlatSgd), typeof(TorchSharp.Modules.SGD))]
+    [TestCase("adagrad", typeof(TorchSharp.Modules.Adagrad), typeof(TorchSharp.Modules.Adagrad))]
+    [TestCase("adadelta", typeof(TorchSharp.Modules.Adadelta), typeof(TorchSharp.Modules.Adadelta))]
+    [TestCase("rmsprop", typeof(FlatRmsProp), typeof(TorchSharp.Modules.RMSProp))]
+    [TestCase("Adam", typeof(FlatAdam), typeof(TorchSharp.Modules.Adam))]
+    [TestCase("adamw", typeof(FlatAdam), typeof(TorchSharp.Modules.AdamW))]
+    public void Each_named_optimizer_minimises_a_quadratic_flat_by_default_and_per_tensor_on_request(string name, Type flatType, Type perTensorType)
     {
-        // f(w) = ||w - 3||^2 from w = 0; adadelta is slow by design, so it gets a larger rate.
-        var w = new TorchSharp.Modules.Parameter(zeros(4));
-        var optimizer = Optimizers.Create(name, [w], new OptimizerSettings { LearningRate = name == "adadelta" ? 10 : name == "adagrad" ? 0.5 : 0.05 });
-        Assert.That(optimizer, Is.InstanceOf(type));
-        for (var i = 0; i < 500; i++)
+        foreach (var (flat, type) in new[] { (true, flatType), (false, perTensorType) })
         {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            (w - 3).pow(2).sum().backward();
-            optimizer.step();
+            // f(w) = ||w - 3||^2 from w = 0; adadelta is slow by design, so it gets a larger rate.
+            var w = new TorchSharp.Modules.Parameter(zeros(4));
+            var optimizer = Optimizers.Create(name, [w], new OptimizerSettings { LearningRate = name == "adadelta" ? 10 : name == "adagrad" ? 0.5 : 0.05, Flat = flat });
+            Assert.That(optimizer, Is.InstanceOf(type));
+            for (var i = 0; i < 500; i++)
+            {
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                (w - 3).pow(2).sum().backward();
+                optimizer.step();
+            }
+            Assert.That((w - 3).abs().max().item<float>(), Is.LessThan(0.05f), $"{name} ({type.Name}) converged to 3");
         }
-        Assert.That((w - 3).abs().max().item<float>(), Is.LessThan(0.05f), $"{name} converged to 3");
     }
 
     [Test]

@@ -105,7 +105,7 @@ public class TrainerTests
         {
             Assert.That(() => new Trainer(model, CrossEntropy, optimizer, new TrainerOptions { Epochs = 0 }), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contain("at least one epoch"));
             Assert.That(() => new Trainer(model, CrossEntropy, optimizer, new TrainerOptions { BatchSize = 10, DropLast = true, Progress = false }).Fit(tiny),
-                Throws.ArgumentException.With.Message.Contain("5 samples make no batch of 10"));
+                Throws.ArgumentException.With.Message.Contain("5 samples make no full batch of 10"));
         });
     }
 

@@ -1,10 +1,12 @@
 namespace TorchBinding.Data.Files;
 
-/// <summary>A file a data set needs: its canonical (uncompressed) name and the MD5 of its uncompressed bytes.</summary>
+/// <summary>A file a data set needs: its canonical (uncompressed) name, the MD5 and the size of its uncompressed bytes.</summary>
 /// <param name="Name">The file name, e.g. <c>train-images-idx3-ubyte</c>; it may be stored as is or as <c>NAME.gz</c>.</param>
 /// <param name="Md5">MD5 of the uncompressed content (hex). Verifying the content, not the archive, accepts
 /// recompressed copies (Debian recompresses Fashion-MNIST) and rejects every altered one.</param>
-public sealed record KnownFile(string Name, string Md5);
+/// <param name="Size">The uncompressed content's length in bytes: nothing larger is read, inflated or downloaded, so a
+/// small archive that inflates to gigabytes (or a huge file in its place) is refused without filling memory.</param>
+public sealed record KnownFile(string Name, string Md5, long Size);
 
 /// <summary>
 /// Where a data set's files may be found and fetched: the files with their checksums, download mirrors

@@ -60,7 +60,7 @@ public static class DatasetFiles
                 var url = string.Format(System.Globalization.CultureInfo.InvariantCulture, mirror, file.Name);
                 try
                 {
-                    var downloaded = Download(url, file.Name, location, cancellation);
+                    var downloaded = Download(url, file, location, cancellation);
                     var (content, problem) = Verify(downloaded, url, file, url.EndsWith(".gz", StringComparison.OrdinalIgnoreCase));
                     if (problem is not null)
                     {
@@ -112,10 +112,19 @@ public static class DatasetFiles
             yield return (folder, false);
     }
 
-    static (byte[]? Content, string? Problem) ReadVerified(string path, KnownFile file) =>
-        Verify(File.ReadAllBytes(path), path, file, path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase));
+    static (byte[]? Content, string? Problem) ReadVerified(string path, KnownFile file)
+    {
+        // Never read more than the file can be: its content, or a gzip of it (which is not larger, plus headers).
+        var length = new FileInfo(path).Length;
+        if (length > MaxStoredSize(file))
+            return (null, $"it is {length} bytes, more than the {file.Size} bytes of {file.Name} (even compressed).");
+        return Verify(File.ReadAllBytes(path), path, file, path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase));
+    }
 
-    /// <summary>Decompresses (if gzip) and checks the MD5; returns the content, or the problem in words.</summary>
+    /// <summary>The most bytes a stored or downloaded copy may have: the content, or its gzip (deflate adds at most ~0.03 % and headers).</summary>
+    static long MaxStoredSize(KnownFile file) => file.Size + file.Size / 1000 + 4096;
+
+    /// <summary>Decompresses (if gzip, never past the expected size) and checks the size and MD5; returns the content, or the problem in words.</summary>
     static (byte[]? Content, string? Problem) Verify(byte[] bytes, string source, KnownFile file, bool gzip)
     {
         byte[] content;
@@ -124,9 +133,12 @@ public static class DatasetFiles
             try
             {
                 using var input = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-                using var output = new MemoryStream();
-                input.CopyTo(output);
-                content = output.ToArray();
+                content = new byte[file.Size];
+                var filled = input.ReadAtLeast(content, content.Length, throwOnEndOfStream: false);
+                if (filled < content.Length)
+                    return (null, $"it inflates to {filled} bytes; {file.Name} has {file.Size}.");
+                if (input.Read(new byte[1]) > 0)
+                    return (null, $"it inflates to more than the {file.Size} bytes of {file.Name} (stopped there).");
             }
             catch (InvalidDataException e)
             {
@@ -136,6 +148,8 @@ public static class DatasetFiles
         else
         {
             content = bytes;
+            if (content.Length != file.Size)
+                return (null, $"it is {content.Length} bytes; {file.Name} has {file.Size}.");
         }
         var md5 = Convert.ToHexStringLower(MD5.HashData(content));
         return md5 == file.Md5.ToLowerInvariant()
@@ -143,8 +157,10 @@ public static class DatasetFiles
             : (null, $"checksum mismatch: the MD5 of its {(content == bytes ? "" : "uncompressed ")}content ({content.Length} bytes) is {md5}, expected {file.Md5}.");
     }
 
-    static byte[] Download(string url, string fileName, DataLocation location, CancellationToken cancellation)
+    static byte[] Download(string url, KnownFile file, DataLocation location, CancellationToken cancellation)
     {
+        var fileName = file.Name;
+        var limit = MaxStoredSize(file);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         timeout.CancelAfter(location.DownloadTimeout);
         using var response = Http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token).GetAwaiter().GetResult();
@@ -152,7 +168,9 @@ public static class DatasetFiles
         var total = response.Content.Headers.ContentLength;
         var progress = location.Progress ?? new ConsoleDownloadProgress();
         using var stream = response.Content.ReadAsStream(timeout.Token);
-        using var buffer = new MemoryStream(total is > 0 and < int.MaxValue ? (int)total : 1 << 20);
+        if (total > limit)
+            throw new IOException($"the server announces {total} bytes, more than {fileName} can be (its content is {file.Size} bytes).");
+        using var buffer = new MemoryStream(total is > 0 ? (int)total : 1 << 20);
         var chunk = new byte[1 << 16];
         long received = 0;
         progress.Report(new DownloadProgress(fileName, url, 0, total));
@@ -161,6 +179,8 @@ public static class DatasetFiles
         {
             buffer.Write(chunk, 0, read);
             received += read;
+            if (received > limit)
+                throw new IOException($"the download passed {limit} bytes, more than {fileName} can be (its content is {file.Size} bytes); stopped.");
             progress.Report(new DownloadProgress(fileName, url, received, total));
         }
         if (total is { } expected && received != expected)

@@ -14,6 +14,12 @@ namespace TorchBinding.Data.Images;
 /// </summary>
 public static class ImageFile
 {
+    /// <summary>
+    /// The most pixels one encoded byte can stand for: deflate (PNG) inflates at most 1032-fold, and a 1-bit PNG packs 8
+    /// pixels per byte. A header claiming more (a "decompression bomb") is refused before any pixel memory is allocated.
+    /// </summary>
+    const long MaxPixelsPerEncodedByte = 1032 * 8;
+
     static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>Reads an image file.</summary>
@@ -46,6 +52,9 @@ public static class ImageFile
         using var codec = SKCodec.Create(data)
             ?? throw new InvalidDataException($"{label}: not an image format SkiaSharp can decode (PNG, JPEG, GIF, BMP, WebP, ICO, WBMP).");
         var (width, height) = (codec.Info.Width, codec.Info.Height);
+        if ((long)width * height > (long)encoded.Length * MaxPixelsPerEncodedByte)
+            throw new InvalidDataException($"{label}: its {codec.EncodedFormat} header claims {width}×{height} pixels, more than {encoded.Length} bytes can encode " +
+                $"(at most {MaxPixelsPerEncodedByte} pixels per byte); refused before decoding.");
         var storedGrey = codec.Info.ColorType == SKColorType.Gray8 || IsGreyPng(encoded);
 
         // Always decode to unpremultiplied RGBA: Skia converts every source to it. No colour space on the

@@ -95,7 +95,16 @@ public static class GlibcxxCompatibility
         var target = Path.Combine(cacheFolder, $"{Path.GetFileNameWithoutExtension(originalPath)}-{key}", Path.GetFileName(originalPath));
         if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched))
             return target;
-        AtomicFile.WriteAllBytes(target, patched);
+        try
+        {
+            AtomicFile.WriteAllBytes(target, patched);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeInitializationException(
+                $"{verdict.Explanation} The patched copy goes into the cache folder '{cacheFolder}', which cannot be written ({e.Message}). " +
+                $"Set {IO.CacheDirectory.EnvironmentVariable} to a writable folder.", e);
+        }
         return target;
     }
 }

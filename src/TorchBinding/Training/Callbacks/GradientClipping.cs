@@ -5,6 +5,7 @@ namespace TorchBinding.Training.Callbacks;
 /// <summary>
 /// Clips gradients between <c>backward()</c> and the optimizer step: by their global norm (rescaled so the
 /// norm over all parameters is at most <c>maxNorm</c>) or by value (each entry clamped to ±<c>maxValue</c>).
+/// With flat optimizers (<see cref="FlatOptimizer"/>) the norm is one per buffer instead of one per tensor.
 /// </summary>
 public sealed class GradientClipping : TrainingCallback
 {
@@ -41,6 +42,14 @@ public sealed class GradientClipping : TrainingCallback
     /// <inheritdoc/>
     public override void OnAfterBackward(TrainingContext context)
     {
+        if (context.Optimizers.Count == 1 && context.Optimizer is FlatOptimizer flat)
+        {
+            if (MaxNorm is { } max)
+                LastNorm = flat.ClipGradientNorm(max, NormType);
+            else
+                flat.ClipGradientValue(MaxValue!.Value);
+            return;
+        }
         var parameters = context.Model.parameters().Where(p => p.grad is not null).ToList();
         if (parameters.Count == 0)
             return;

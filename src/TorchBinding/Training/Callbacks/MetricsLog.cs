@@ -15,7 +15,9 @@ public enum MetricsLogFormat
 
 /// <summary>
 /// Appends every epoch's values to a file as it ends (flushed each time, so a crash keeps what was
-/// logged): CSV or JSON lines. A new run truncates the file; a resumed run appends.
+/// logged): CSV or JSON lines. A new run truncates the file; a resumed run first drops the rows of epochs
+/// after its checkpoint (a run killed between logging an epoch and checkpointing it trains that epoch
+/// again), then appends, so the log always agrees with the checkpoint.
 /// </summary>
 public sealed class MetricsLog : TrainingCallback
 {
@@ -34,10 +36,25 @@ public sealed class MetricsLog : TrainingCallback
     public override void OnFitStart(TrainingContext context)
     {
         System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
-        if (context.Epoch == 0)
+        if (context.Epoch == 0 || !File.Exists(Path))
+        {
             File.WriteAllText(Path, "");
-        else if (Format == MetricsLogFormat.Csv && File.Exists(Path))
-            _columns = File.ReadLines(Path).FirstOrDefault()?.Split(',')[1..];
+            return;
+        }
+        var lines = File.ReadAllLines(Path).Where(l => l.Length > 0).ToList();
+        if (Format == MetricsLogFormat.Csv && lines.Count > 0)
+            _columns = lines[0].Split(',')[1..];
+        var kept = lines.Where((line, i) => (Format == MetricsLogFormat.Csv && i == 0) || EpochOf(line) <= context.Epoch).ToList();
+        if (kept.Count != lines.Count)
+            IO.AtomicFile.WriteAllText(Path, string.Concat(kept.Select(l => l + Environment.NewLine)));
+    }
+
+    int EpochOf(string line)
+    {
+        if (Format == MetricsLogFormat.Csv)
+            return int.Parse(line.AsSpan(0, line.IndexOf(',') is var comma and >= 0 ? comma : line.Length), CultureInfo.InvariantCulture);
+        using var json = JsonDocument.Parse(line);
+        return json.RootElement.GetProperty("epoch").GetInt32();
     }
 
     /// <inheritdoc/>

@@ -92,7 +92,7 @@ public class AugmentationContractTests
             Assert.That(output.device_type, Is.EqualTo(DeviceType.CUDA));
             Assert.That(output.shape, Is.EqualTo(batch.shape));
             // Parameters (and noise) are drawn on the CPU: the same seed does the same on every device.
-            Assert.That(output.cpu().allclose(onCpu, rtol: 1e-4, atol: 1e-5), Is.True, "same result as on the CPU");
+            TensorAssert.AreClose(output.cpu(), onCpu, rtol: 1e-4, atol: 1e-5, what: "same result as on the CPU");
         });
     }
 

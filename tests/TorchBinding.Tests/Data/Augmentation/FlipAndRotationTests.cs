@@ -53,7 +53,7 @@ public class FlipAndRotationTests
         using var scope = NewDisposeScope();
         var batch = RandomBatch(h: 12, w: 20);
         var output = new RandomRotation(0, seed: 1).Apply(batch);
-        Assert.That(output.allclose(batch, rtol: 0, atol: 1e-5), Is.True);
+        TensorAssert.AreClose(output, batch, rtol: 0, atol: 1e-5);
     }
 
     [Test]
@@ -67,8 +67,8 @@ public class FlipAndRotationTests
         Assert.Multiple(() =>
         {
             // rot90(k = 1) over (H, W) turns the displayed image counter-clockwise.
-            Assert.That(counterClockwise[.., .., inner, inner].allclose(batch.rot90(1, (2, 3))[.., .., inner, inner], rtol: 0, atol: 1e-5), Is.True, "+90 = rot90(k=1)");
-            Assert.That(clockwise[.., .., inner, inner].allclose(batch.rot90(-1, (2, 3))[.., .., inner, inner], rtol: 0, atol: 1e-5), Is.True, "-90 = rot90(k=-1)");
+            TensorAssert.AreClose(counterClockwise[.., .., inner, inner], batch.rot90(1, (2, 3))[.., .., inner, inner], rtol: 0, atol: 1e-5, what: "+90 = rot90(k=1)");
+            TensorAssert.AreClose(clockwise[.., .., inner, inner], batch.rot90(-1, (2, 3))[.., .., inner, inner], rtol: 0, atol: 1e-5, what: "-90 = rot90(k=-1)");
         });
     }
 
@@ -79,7 +79,7 @@ public class FlipAndRotationTests
         using var scope = NewDisposeScope();
         var batch = RandomBatch(n: 2, h: 10, w: 24);
         var output = RandomRotation.Rotate(batch, [180, -180], GridSampleMode.Bilinear);
-        Assert.That(output.allclose(batch.flip(2, 3), rtol: 0, atol: 1e-5), Is.True);
+        TensorAssert.AreClose(output, batch.flip(2, 3), rtol: 0, atol: 1e-5);
     }
 
     [Test]
@@ -92,9 +92,9 @@ public class FlipAndRotationTests
         Assert.That(rotation.LastAngles, Has.Count.EqualTo(16).And.All.InRange(-30.0, 30.0));
         Assert.Multiple(() =>
         {
-            Assert.That(output.allclose(RandomRotation.Rotate(batch, rotation.LastAngles, GridSampleMode.Bilinear)), Is.True);
+            TensorAssert.AreClose(output, RandomRotation.Rotate(batch, rotation.LastAngles, GridSampleMode.Bilinear));
             // The centre stays; a corner of a turned image reads from outside: zero (or partly, at a small angle).
-            Assert.That(output[.., 0, 7, 7].allclose(ones(16)), Is.True, "centre");
+            TensorAssert.AreClose(output[.., 0, 7, 7], ones(16), what: "centre");
             for (var i = 0; i < 16; i++)
                 if (Math.Abs(rotation.LastAngles[i]) > 10)
                     Assert.That(output[i, 0, 0, 0].item<float>(), Is.LessThan(0.5f), $"corner of image {i}, turned {rotation.LastAngles[i]:F1}°");

@@ -22,9 +22,9 @@ public class MixupTests
             Assert.That(lambda, Is.InRange(0.0, 1.0));
             Assert.That(result.Permutation.Order(), Is.EqualTo(Enumerable.Range(0, 16).Select(i => (long)i)), "a permutation");
             Assert.That(result.Targets.shape, Is.EqualTo(new long[] { 16, 10 }));
-            Assert.That(result.Targets.sum(1).allclose(ones(16)), Is.True, "rows sum to 1");
-            Assert.That(result.Inputs.allclose(lambda * inputs + (1 - lambda) * inputs.index_select(0, perm), rtol: 1e-6, atol: 1e-6), Is.True);
-            Assert.That(result.Targets.allclose(lambda * oneHot + (1 - lambda) * oneHot.index_select(0, perm), rtol: 1e-6, atol: 1e-6), Is.True);
+            TensorAssert.AreClose(result.Targets.sum(1), ones(16), what: "rows sum to 1");
+            TensorAssert.AreClose(result.Inputs, lambda * inputs + (1 - lambda) * inputs.index_select(0, perm), rtol: 1e-6, atol: 1e-6);
+            TensorAssert.AreClose(result.Targets, lambda * oneHot + (1 - lambda) * oneHot.index_select(0, perm), rtol: 1e-6, atol: 1e-6);
         });
     }
 
@@ -39,8 +39,8 @@ public class MixupTests
         Assert.Multiple(() =>
         {
             Assert.That(result.Inputs.shape, Is.EqualTo(new long[] { 12, 64 }));
-            Assert.That(result.Targets.sum(1).allclose(ones(12)), Is.True);
-            Assert.That(result.Targets.allclose(result.Lambda * soft + (1 - result.Lambda) * soft.index_select(0, perm), rtol: 1e-6, atol: 1e-6), Is.True);
+            TensorAssert.AreClose(result.Targets.sum(1), ones(12));
+            TensorAssert.AreClose(result.Targets, result.Lambda * soft + (1 - result.Lambda) * soft.index_select(0, perm), rtol: 1e-6, atol: 1e-6);
         });
     }
 

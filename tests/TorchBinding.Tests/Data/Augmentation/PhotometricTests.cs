@@ -17,7 +17,7 @@ public class PhotometricTests
         var output = brightness.Apply(batch);
         Assert.That(brightness.LastFactors, Has.Count.EqualTo(16).And.All.InRange(0.5, 1.5));
         Assert.That(brightness.LastFactors.Max(), Is.GreaterThan(1.1), "some images brighter");
-        Assert.That(output.allclose((batch * Factors(brightness.LastFactors)).clamp(0, 1), rtol: 1e-6, atol: 1e-6), Is.True);
+        TensorAssert.AreClose(output, (batch * Factors(brightness.LastFactors)).clamp(0, 1), rtol: 1e-6, atol: 1e-6);
     }
 
     [Test]
@@ -29,7 +29,7 @@ public class PhotometricTests
         var output = brightness.Apply(batch);
         Assert.Multiple(() =>
         {
-            Assert.That(output.allclose(batch * Factors(brightness.LastFactors), rtol: 1e-6, atol: 1e-6), Is.True);
+            TensorAssert.AreClose(output, batch * Factors(brightness.LastFactors), rtol: 1e-6, atol: 1e-6);
             Assert.That(output.max().item<float>(), Is.GreaterThan(1f));
         });
     }
@@ -44,7 +44,7 @@ public class PhotometricTests
         var f = Factors(contrast.LastFactors);
         var mean = batch.mean([1, 2, 3], keepdim: true);
         Assert.That(contrast.LastFactors, Has.Count.EqualTo(16).And.All.InRange(0.2, 1.8));
-        Assert.That(output.allclose((f * batch + (1 - f) * mean).clamp(0, 1), rtol: 1e-5, atol: 1e-6), Is.True);
+        TensorAssert.AreClose(output, (f * batch + (1 - f) * mean).clamp(0, 1), rtol: 1e-5, atol: 1e-6);
     }
 
     [Test]
@@ -53,7 +53,7 @@ public class PhotometricTests
         using var scope = NewDisposeScope();
         var batch = RandomBatch(n: 4);
         var output = new RandomContrast(0, 0, seed: 4).Apply(batch);
-        Assert.That(output.allclose(batch.mean([1, 2, 3], keepdim: true).expand_as(batch), rtol: 1e-5, atol: 1e-6), Is.True);
+        TensorAssert.AreClose(output, batch.mean([1, 2, 3], keepdim: true).expand_as(batch), rtol: 1e-5, atol: 1e-6);
     }
 
     [Test]

@@ -119,7 +119,7 @@ public class ImageFileTests
         byte[] rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30];
         var grey = ImageFile.Decode(HandMadePng.Encode(4, 1, HandMadePng.Rgb, rgb), ImageColorMode.Grayscale);
         var expected = tensor(new[] { 0.299f, 0.587f, 0.114f, (0.299f * 10 + 0.587f * 20 + 0.114f * 30) / 255 }).view(1, 1, 4);
-        Assert.That(grey.allclose(expected, rtol: 1e-6, atol: 1e-6), Is.True, grey.ToString(TorchSharp.TensorStringStyle.Numpy));
+        TensorAssert.AreClose(grey, expected, rtol: 1e-6, atol: 1e-6, what: grey.ToString(TorchSharp.TensorStringStyle.Numpy));
     }
 
     [Test]
@@ -128,7 +128,7 @@ public class ImageFileTests
         using var scope = NewDisposeScope();
         byte[] samples = [0x00, 0x00, 0xAB, 0xCD, 0xFF, 0xFF]; // big-endian 16-bit grey
         var image = ImageFile.Decode(HandMadePng.Encode(3, 1, HandMadePng.Grey, samples, bitDepth: 16));
-        Assert.That(image.allclose(tensor(new[] { 0f, 0xABCD / 65535f, 1f }).view(1, 1, 3), rtol: 0, atol: 1 / 255f), Is.True);
+        TensorAssert.AreClose(image, tensor(new[] { 0f, 0xABCD / 65535f, 1f }).view(1, 1, 3), rtol: 0, atol: 1 / 255f);
     }
 
     [Test]
@@ -142,8 +142,19 @@ public class ImageFileTests
         Assert.Multiple(() =>
         {
             Assert.That(image.shape, Is.EqualTo(new long[] { 3, 8, 16 }));
-            Assert.That(image.allclose(tensor(new[] { 200f, 100f, 50f }).view(3, 1, 1).expand(3, 8, 16) / 255, rtol: 0, atol: 3 / 255f), Is.True, "lossy, but close for a flat colour");
+            TensorAssert.AreClose(image, tensor(new[] { 200f, 100f, 50f }).view(3, 1, 1).expand(3, 8, 16) / 255, rtol: 0, atol: 3 / 255f, what: "lossy, but close for a flat colour");
         });
+    }
+
+    [Test]
+    public void A_png_header_claiming_more_pixels_than_its_bytes_can_hold_is_refused_before_decoding()
+    {
+        // IHDR says 20000×20000 (400 million pixels, 1.6 GB as RGBA); the file is a few hundred bytes.
+        var bomb = HandMadePng.Encode(20000, 20000, HandMadePng.Grey, new byte[20000]);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        Assert.That(() => ImageFile.Decode(bomb, name: "bomb.png"), Throws.TypeOf<InvalidDataException>()
+            .With.Message.Contain("bomb.png").And.Message.Contain("claims 20000×20000 pixels").And.Message.Contain($"than {bomb.Length} bytes can encode"));
+        Assert.That(GC.GetTotalAllocatedBytes(precise: true) - allocated, Is.LessThan(16 << 20), "no pixel memory was allocated");
     }
 
     [Test]

@@ -1,0 +1,278 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.optim;
+
+namespace TorchBinding.Training;
+
+/// <summary>
+/// An optimizer whose parameters live in flat buffers (<see cref="FlatParameterBuffer"/>, one per parameter group, dtype
+/// and device): a step is a handful of whole-buffer kernels whatever the number of parameter tensors, and
+/// <see cref="zero_grad"/> is one fill per buffer — where TorchSharp's optimizers launch several kernels per tensor. The
+/// arithmetic is TorchSharp's (and PyTorch's) per element, so trajectories agree with theirs.
+/// </summary>
+/// <remarks>
+/// Parameters in bfloat16 or float16 (<see cref="MixedPrecision"/>) get fp32 master weights: the update runs on the fp32
+/// copy (state in fp32 too), and the result is copied back into the low-precision parameters in one kernel per buffer.
+/// As PyTorch, parameters that do not require gradients are left out (frozen layers). Unlike PyTorch's default
+/// <c>zero_grad(set_to_none=True)</c>, gradients stay allocated (zeros) between steps: that is what keeps them views
+/// into the buffer, so a trainable parameter that took no part in a step gets a zero gradient rather than being skipped.
+/// The state saves and loads through TorchSharp's optimizer format (and so through TorchBinding's checkpoints).
+/// </remarks>
+public abstract class FlatOptimizer : OptimizerHelper
+{
+    readonly List<(ParamGroup Group, List<FlatParameterBuffer> Buffers)> _layout = [];
+    readonly Dictionary<FlatParameterBuffer, BufferState> _states = [];
+    readonly Dictionary<(FlatParameterBuffer, int), Tensor> _scratch = [];
+    readonly Dictionary<(FlatParameterBuffer, double), Tensor> _constants = [];
+
+    /// <summary>Lays the groups' parameters out in flat buffers.</summary>
+    protected FlatOptimizer(IEnumerable<ParamGroup> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        _parameter_groups = [];
+        foreach (var group in groups)
+        {
+            var options = group.Options ?? throw new ArgumentException("A parameter group needs its options.", nameof(groups));
+            var rate = options.LearningRate ?? throw new ArgumentException("A parameter group needs a learning rate.", nameof(groups));
+            if (!double.IsFinite(rate) || rate < 0)
+                throw new ArgumentOutOfRangeException(nameof(groups), rate, "The learning rate must be a finite number ≥ 0.");
+            options.InitialLearningRate = rate;
+            _parameter_groups.Add(group);
+            var trainable = group.Parameters.Where(p => p.requires_grad).ToList();
+            var buffers = trainable.GroupBy(p => (p.dtype, p.device_type, p.device_index)).Select(g => new FlatParameterBuffer(g.ToList())).ToList();
+            _layout.Add((group, buffers));
+            foreach (var buffer in buffers)
+            {
+                var state = CreateState(buffer, options);
+                if (IsReducedPrecision(buffer.Dtype))
+                    state["master"] = buffer.Values.to(float32);
+                _states[buffer] = state;
+                for (var i = 0; i < buffer.Count; i++)
+                    _state[buffer.Parameters.ElementAt(i).Handle] = new SliceState(buffer.Parameters.ElementAt(i), buffer, i, state);
+            }
+        }
+        if (_layout.All(l => l.Buffers.Count == 0))
+            throw new ArgumentException("The optimizer was given no parameter that requires a gradient.", nameof(groups));
+    }
+
+    /// <summary>The flat buffers, over all groups.</summary>
+    public IEnumerable<FlatParameterBuffer> Buffers => _layout.SelectMany(l => l.Buffers);
+
+    /// <inheritdoc/>
+    public override Tensor step(Func<Tensor>? closure = null)
+    {
+        Tensor? loss = null;
+        if (closure is not null)
+        {
+            using (enable_grad())
+                loss = closure();
+        }
+        using (no_grad())
+        using (NewDisposeScope())
+        {
+            foreach (var (group, buffers) in _layout)
+            {
+                foreach (var buffer in buffers)
+                {
+                    buffer.EnsureViews();
+                    var state = _states[buffer];
+                    state.Step++;
+                    if (state["master"] is { } master)
+                    {
+                        Update(master, Scratch(buffer, 2).copy_(buffer.Gradients), buffer, group.Options, state);
+                        buffer.Values.copy_(master);
+                    }
+                    else
+                    {
+                        Update(buffer.Values, buffer.Gradients, buffer, group.Options, state);
+                    }
+                }
+            }
+        }
+        return loss!;
+    }
+
+    /// <summary>Zeroes every gradient: one fill per buffer.</summary>
+    public override void zero_grad()
+    {
+        foreach (var buffer in Buffers)
+            buffer.ZeroGradients();
+    }
+
+    /// <summary>
+    /// Rescales all gradients so that their global <paramref name="normType"/>-norm is at most <paramref name="maxNorm"/>,
+    /// computed over the buffers (one norm per buffer, not per tensor), as <c>clip_grad_norm_</c> does; returns the norm
+    /// before clipping.
+    /// </summary>
+    public double ClipGradientNorm(double maxNorm, double normType = 2)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var buffer in Buffers)
+            buffer.EnsureViews();
+        var norms = Buffers.Select(b => linalg.vector_norm(b.Gradients.to(UpdateType(b)), normType).to(float64).cpu()).ToList();
+        var total = double.IsPositiveInfinity(normType) ? stack(norms).max() : linalg.vector_norm(stack(norms), normType);
+        var norm = total.item<double>();
+        var coefficient = maxNorm / (norm + 1e-6);
+        if (coefficient < 1)
+        {
+            foreach (var buffer in Buffers)
+                buffer.Gradients.mul_(coefficient);
+        }
+        return norm;
+    }
+
+    /// <summary>Clamps every gradient entry to [−<paramref name="maxValue"/>, <paramref name="maxValue"/>]: one kernel per buffer.</summary>
+    public void ClipGradientValue(double maxValue)
+    {
+        using var noGrad = no_grad();
+        foreach (var buffer in Buffers)
+        {
+            buffer.EnsureViews();
+            buffer.Gradients.clamp_(-maxValue, maxValue);
+        }
+    }
+
+    static bool IsReducedPrecision(ScalarType dtype) => dtype is ScalarType.BFloat16 or ScalarType.Float16;
+
+    /// <summary>The dtype updates and state are computed in: the buffer's, or float32 for bfloat16/float16 parameters.</summary>
+    protected static ScalarType UpdateType(FlatParameterBuffer buffer) => IsReducedPrecision(buffer.Dtype) ? ScalarType.Float32 : buffer.Dtype;
+
+    /// <summary>Zeros laid out like the buffer, in the update dtype (for state tensors).</summary>
+    protected static Tensor StateZeros(FlatParameterBuffer buffer) => zeros(buffer.ElementCount, dtype: UpdateType(buffer), device: buffer.Device);
+
+    /// <summary>
+    /// A work tensor laid out like <paramref name="buffer"/> in the update dtype, made once and reused at every step: a step
+    /// allocates nothing (large allocations are fresh pages from the system each time, which costs more than the arithmetic).
+    /// </summary>
+    protected Tensor Scratch(FlatParameterBuffer buffer, int slot = 0)
+    {
+        if (!_scratch.TryGetValue((buffer, slot), out var scratch))
+            _scratch[(buffer, slot)] = scratch = empty(buffer.ElementCount, dtype: UpdateType(buffer), device: buffer.Device).DetachFromDisposeScope();
+        return scratch;
+    }
+
+    /// <summary>A 0-dimensional tensor of <paramref name="value"/> on the buffer's device in the update dtype, made once (for ops that take a tensor weight).</summary>
+    protected Tensor Constant(FlatParameterBuffer buffer, double value)
+    {
+        if (!_constants.TryGetValue((buffer, value), out var constant))
+            _constants[(buffer, value)] = constant = tensor(value, dtype: UpdateType(buffer), device: buffer.Device).DetachFromDisposeScope();
+        return constant;
+    }
+
+    /// <summary>The gradient with L2 weight decay added, <c>g + λθ</c>, in a scratch tensor (the gradients themselves stay as autograd left them).</summary>
+    protected Tensor WithWeightDecay(FlatParameterBuffer buffer, Tensor parameters, Tensor gradients, double weightDecay) =>
+        weightDecay == 0 ? gradients : Scratch(buffer, 1).copy_(gradients).add_(parameters, alpha: weightDecay);
+
+    /// <summary>The state of one buffer (its moments, momentum, ...), made before the first step.</summary>
+    protected abstract BufferState CreateState(FlatParameterBuffer buffer, OptimizerOptions options);
+
+    /// <summary>
+    /// One update of one buffer with its group's options: <paramref name="parameters"/> and <paramref name="gradients"/> are
+    /// the buffer's (or its fp32 master copy and the gradients in fp32); <see cref="BufferState.Step"/> already counts this step.
+    /// </summary>
+    protected abstract void Update(Tensor parameters, Tensor gradients, FlatParameterBuffer buffer, OptimizerOptions options, BufferState state);
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var state in _states.Values)
+                state.Dispose();
+            foreach (var scratch in _scratch.Values.Concat(_constants.Values))
+                scratch.Dispose();
+            foreach (var buffer in Buffers)
+                buffer.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// The per-buffer state of an algorithm: named flat tensors laid out like the buffer (moments, momentum), some made
+    /// only at the first step, and the step count.
+    /// </summary>
+    protected sealed class BufferState : IDisposable
+    {
+        readonly SortedDictionary<string, Tensor?> _tensors = new(StringComparer.Ordinal);
+
+        /// <summary>Steps taken.</summary>
+        public long Step { get; set; }
+
+        /// <summary>The named tensor (null until made).</summary>
+        public Tensor? this[string name]
+        {
+            get => _tensors.TryGetValue(name, out var t) ? t : null;
+            set
+            {
+                if (_tensors.TryGetValue(name, out var old) && old is not null && !ReferenceEquals(old, value))
+                    old.Dispose();
+                _tensors[name] = value?.DetachFromDisposeScope();
+            }
+        }
+
+        /// <summary>The names of the state's tensors (made or not).</summary>
+        public IEnumerable<string> Names => _tensors.Keys;
+
+        /// <summary>Declares a tensor that is made later (so checkpoints list it from the start).</summary>
+        public void Declare(string name) => _tensors.TryAdd(name, null);
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            foreach (var t in _tensors.Values)
+                t?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One parameter's share of a buffer's state, in TorchSharp's per-parameter state format: the step count and, for each
+    /// state tensor, the parameter's slice of it (or its absence). Saving writes the slices; loading copies them back in.
+    /// </summary>
+    sealed class SliceState(Parameter parameter, FlatParameterBuffer buffer, int index, BufferState state) : OptimizerState(parameter)
+    {
+        public override void SaveStateDict(BinaryWriter writer)
+        {
+            writer.Write(state.Step);
+            foreach (var name in state.Names)
+            {
+                using var slice = state[name] is { } flat ? buffer.SliceOf(flat, index).contiguous() : null;
+                SaveConditionalStateTensor(writer, slice!);
+            }
+        }
+
+        public override void LoadStateDict(BinaryReader reader)
+        {
+            state.Step = reader.ReadInt64();
+            foreach (var name in state.Names.ToList())
+            {
+                Tensor? loaded = null;
+                LoadConditionalStateTensor(reader, ref loaded!, buffer.Device);
+                using (loaded)
+                {
+                    if (loaded is null)
+                        continue;
+                    state[name] ??= StateZeros(buffer);
+                    using var noGrad = no_grad();
+                    using var slice = buffer.SliceOf(state[name]!, index);
+                    slice.copy_(loaded);
+                }
+            }
+        }
+
+        public override void LoadStateDict(OptimizerState source)
+        {
+            if (source is not SliceState other)
+                throw new ArgumentException($"A flat optimizer's state cannot be loaded from a {source.GetType().Name}.", nameof(source));
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+                other.SaveStateDict(writer);
+            stream.Position = 0;
+            using var reader = new BinaryReader(stream);
+            LoadStateDict(reader);
+        }
+
+        public override void Initialize(OptimizerOptions options) { }
+    }
+}

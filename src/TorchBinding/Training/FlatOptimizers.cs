@@ -1,0 +1,272 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.optim;
+
+namespace TorchBinding.Training;
+
+/// <summary>
+/// SGD on flat buffers, PyTorch's algorithm: with weight decay <c>g ← g + λθ</c>; with momentum <c>b ← μb + (1 − τ)g</c>
+/// (<c>b ← g</c> at the first step), then <c>g ← g + μb</c> (Nesterov) or <c>g ← b</c>; <c>θ ← θ − ηg</c>.
+/// </summary>
+public sealed class FlatSgd : FlatOptimizer
+{
+    /// <summary>SGD's hyperparameters of a parameter group.</summary>
+    public sealed class Options : OptimizerOptions
+    {
+        /// <summary>μ.</summary>
+        public double Momentum { get; set; }
+
+        /// <summary>τ.</summary>
+        public double Dampening { get; set; }
+
+        /// <summary>λ.</summary>
+        public double WeightDecay { get; set; }
+
+        /// <summary>Nesterov momentum.</summary>
+        public bool Nesterov { get; set; }
+
+        /// <inheritdoc/>
+        public override void SaveStateDict(BinaryWriter writer)
+        {
+            base.SaveStateDict(writer);
+            writer.Write(Momentum);
+            writer.Write(Dampening);
+            writer.Write(WeightDecay);
+            writer.Write(Nesterov);
+        }
+
+        /// <inheritdoc/>
+        public override void LoadStateDict(BinaryReader reader)
+        {
+            base.LoadStateDict(reader);
+            (Momentum, Dampening, WeightDecay, Nesterov) = (reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean());
+        }
+    }
+
+    /// <summary>SGD over <paramref name="parameters"/>.</summary>
+    public FlatSgd(IEnumerable<Parameter> parameters, double learningRate, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false)
+        : this([new ParamGroup<Options>(parameters, new Options { LearningRate = learningRate, Momentum = momentum, Dampening = dampening, WeightDecay = weightDecay, Nesterov = nesterov })])
+    {
+    }
+
+    /// <summary>SGD over parameter groups with their own hyperparameters.</summary>
+    public FlatSgd(IEnumerable<ParamGroup<Options>> groups) : base(Checked(groups))
+    {
+    }
+
+    static IEnumerable<ParamGroup> Checked(IEnumerable<ParamGroup<Options>> groups) => groups.Select(g =>
+    {
+        if (g.Options.Nesterov && (g.Options.Momentum <= 0 || g.Options.Dampening != 0))
+            throw new ArgumentException("Nesterov momentum needs a momentum > 0 and no dampening.", nameof(groups));
+        return (ParamGroup)g;
+    });
+
+    /// <inheritdoc/>
+    protected override BufferState CreateState(FlatParameterBuffer buffer, OptimizerOptions options)
+    {
+        var state = new BufferState();
+        if (((Options)options).Momentum != 0)
+            state.Declare("momentum_buffer");
+        return state;
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(Tensor parameters, Tensor gradients, FlatParameterBuffer buffer, OptimizerOptions options, BufferState state)
+    {
+        var o = (Options)options;
+        var g = WithWeightDecay(buffer, parameters, gradients, o.WeightDecay);
+        if (o.Momentum != 0)
+        {
+            if (state["momentum_buffer"] is not { } momentum)
+                state["momentum_buffer"] = momentum = g.clone();
+            else
+                momentum.mul_(o.Momentum).add_(g, alpha: 1 - o.Dampening);
+            g = o.Nesterov ? Scratch(buffer).copy_(g).add_(momentum, alpha: o.Momentum) : momentum;
+        }
+        parameters.add_(g, alpha: -o.LearningRate!.Value);
+    }
+}
+
+/// <summary>
+/// Adam (and AdamW) on flat buffers, PyTorch's algorithm: <c>m ← β₁m + (1 − β₁)g</c>, <c>v ← β₂v + (1 − β₂)g²</c>,
+/// <c>θ ← θ − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)</c>; weight decay as L2 in the gradient (Adam) or decoupled,
+/// <c>θ ← θ(1 − ηλ)</c> before the update (AdamW, Loshchilov &amp; Hutter).
+/// </summary>
+public sealed class FlatAdam : FlatOptimizer
+{
+    /// <summary>Adam's hyperparameters of a parameter group.</summary>
+    public sealed class Options : OptimizerOptions
+    {
+        /// <summary>β₁.</summary>
+        public double Beta1 { get; set; } = 0.9;
+
+        /// <summary>β₂.</summary>
+        public double Beta2 { get; set; } = 0.999;
+
+        /// <summary>ε.</summary>
+        public double Epsilon { get; set; } = 1e-8;
+
+        /// <summary>λ.</summary>
+        public double WeightDecay { get; set; }
+
+        /// <summary>Decoupled weight decay (AdamW) instead of L2 in the gradient (Adam).</summary>
+        public bool Decoupled { get; set; }
+
+        /// <inheritdoc/>
+        public override void SaveStateDict(BinaryWriter writer)
+        {
+            base.SaveStateDict(writer);
+            writer.Write(Beta1);
+            writer.Write(Beta2);
+            writer.Write(Epsilon);
+            writer.Write(WeightDecay);
+            writer.Write(Decoupled);
+        }
+
+        /// <inheritdoc/>
+        public override void LoadStateDict(BinaryReader reader)
+        {
+            base.LoadStateDict(reader);
+            (Beta1, Beta2, Epsilon, WeightDecay, Decoupled) = (reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean());
+        }
+    }
+
+    /// <summary>Adam (or, with <paramref name="decoupled"/>, AdamW) over <paramref name="parameters"/>.</summary>
+    public FlatAdam(IEnumerable<Parameter> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8,
+        double weightDecay = 0, bool decoupled = false)
+        : this([new ParamGroup<Options>(parameters, new Options { LearningRate = learningRate, Beta1 = beta1, Beta2 = beta2, Epsilon = epsilon, WeightDecay = weightDecay, Decoupled = decoupled })])
+    {
+    }
+
+    /// <summary>Adam over parameter groups with their own hyperparameters.</summary>
+    public FlatAdam(IEnumerable<ParamGroup<Options>> groups) : base(groups)
+    {
+    }
+
+    /// <summary>AdamW over <paramref name="parameters"/> (PyTorch's default weight decay 0.01).</summary>
+    public static FlatAdam AdamW(IEnumerable<Parameter> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0.01) =>
+        new(parameters, learningRate, beta1, beta2, epsilon, weightDecay, decoupled: true);
+
+    /// <inheritdoc/>
+    protected override BufferState CreateState(FlatParameterBuffer buffer, OptimizerOptions options) => new()
+    {
+        ["exp_avg"] = StateZeros(buffer),
+        ["exp_avg_sq"] = StateZeros(buffer),
+    };
+
+    /// <inheritdoc/>
+    protected override void Update(Tensor parameters, Tensor gradients, FlatParameterBuffer buffer, OptimizerOptions options, BufferState state)
+    {
+        var o = (Options)options;
+        var lr = o.LearningRate!.Value;
+        var theta = parameters;
+        var (m, v) = (state["exp_avg"]!, state["exp_avg_sq"]!);
+        if (o.Decoupled && o.WeightDecay != 0)
+            theta.mul_(1 - lr * o.WeightDecay);
+        var g = o.Decoupled ? gradients : WithWeightDecay(buffer, parameters, gradients, o.WeightDecay);
+        var biasCorrection1 = 1 - Math.Pow(o.Beta1, state.Step);
+        var biasCorrection2 = 1 - Math.Pow(o.Beta2, state.Step);
+        // m ← β₁m + (1 − β₁)g as one pass (PyTorch's own form: lerp towards g), where mul_ then add_ takes two.
+        m.lerp_(g, Constant(buffer, 1 - o.Beta1));
+        v.mul_(o.Beta2).addcmul_(g, g, value: 1 - o.Beta2);
+        var denominator = Scratch(buffer).copy_(v).sqrt_().div_(Math.Sqrt(biasCorrection2)).add_(o.Epsilon);
+        theta.addcdiv_(m, denominator, value: -lr / biasCorrection1);
+    }
+}
+
+/// <summary>
+/// RMSprop on flat buffers, PyTorch's algorithm: <c>s ← αs + (1 − α)g²</c>, centred with <c>ḡ ← αḡ + (1 − α)g</c> and
+/// <c>s − ḡ²</c>; <c>θ ← θ − ηg / (√s + ε)</c>, or with momentum <c>b ← μb + g / (√s + ε)</c>, <c>θ ← θ − ηb</c>.
+/// </summary>
+public sealed class FlatRmsProp : FlatOptimizer
+{
+    /// <summary>RMSprop's hyperparameters of a parameter group.</summary>
+    public sealed class Options : OptimizerOptions
+    {
+        /// <summary>α, the smoothing constant.</summary>
+        public double Alpha { get; set; } = 0.99;
+
+        /// <summary>ε.</summary>
+        public double Epsilon { get; set; } = 1e-8;
+
+        /// <summary>λ (L2 in the gradient).</summary>
+        public double WeightDecay { get; set; }
+
+        /// <summary>μ.</summary>
+        public double Momentum { get; set; }
+
+        /// <summary>Normalise by the estimated variance instead of the second moment.</summary>
+        public bool Centered { get; set; }
+
+        /// <inheritdoc/>
+        public override void SaveStateDict(BinaryWriter writer)
+        {
+            base.SaveStateDict(writer);
+            writer.Write(Alpha);
+            writer.Write(Epsilon);
+            writer.Write(WeightDecay);
+            writer.Write(Momentum);
+            writer.Write(Centered);
+        }
+
+        /// <inheritdoc/>
+        public override void LoadStateDict(BinaryReader reader)
+        {
+            base.LoadStateDict(reader);
+            (Alpha, Epsilon, WeightDecay, Momentum, Centered) = (reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean());
+        }
+    }
+
+    /// <summary>RMSprop over <paramref name="parameters"/>.</summary>
+    public FlatRmsProp(IEnumerable<Parameter> parameters, double learningRate = 1e-2, double alpha = 0.99, double epsilon = 1e-8, double weightDecay = 0,
+        double momentum = 0, bool centered = false)
+        : this([new ParamGroup<Options>(parameters, new Options { LearningRate = learningRate, Alpha = alpha, Epsilon = epsilon, WeightDecay = weightDecay, Momentum = momentum, Centered = centered })])
+    {
+    }
+
+    /// <summary>RMSprop over parameter groups with their own hyperparameters.</summary>
+    public FlatRmsProp(IEnumerable<ParamGroup<Options>> groups) : base(groups)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override BufferState CreateState(FlatParameterBuffer buffer, OptimizerOptions options)
+    {
+        var o = (Options)options;
+        var state = new BufferState { ["square_avg"] = StateZeros(buffer) };
+        if (o.Centered)
+            state["grad_avg"] = StateZeros(buffer);
+        if (o.Momentum > 0)
+            state["momentum_buffer"] = StateZeros(buffer);
+        return state;
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(Tensor parameters, Tensor gradients, FlatParameterBuffer buffer, OptimizerOptions options, BufferState state)
+    {
+        var o = (Options)options;
+        var lr = o.LearningRate!.Value;
+        var theta = parameters;
+        var g = WithWeightDecay(buffer, parameters, gradients, o.WeightDecay);
+        var square = state["square_avg"]!;
+        square.mul_(o.Alpha).addcmul_(g, g, value: 1 - o.Alpha);
+        var average = Scratch(buffer).copy_(square);
+        if (o.Centered)
+        {
+            var mean = state["grad_avg"]!;
+            mean.mul_(o.Alpha).add_(g, alpha: 1 - o.Alpha);
+            average.addcmul_(mean, mean, value: -1);
+        }
+        average.sqrt_().add_(o.Epsilon);
+        if (o.Momentum > 0)
+        {
+            var momentum = state["momentum_buffer"]!;
+            momentum.mul_(o.Momentum).addcdiv_(g, average);
+            theta.add_(momentum, alpha: -lr);
+        }
+        else
+        {
+            theta.addcdiv_(g, average, value: -lr);
+        }
+    }
+}

@@ -1,0 +1,227 @@
+using TorchBinding.Runtime;
+using TorchBinding.Training;
+using TorchBinding.Training.Callbacks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchBinding.Tests.Training.TrainingFixtures;
+using static TorchSharp.torch;
+
+namespace TorchBinding.Tests.Training;
+
+/// <summary>Flat-buffer optimizers: the same trajectories as TorchSharp's per-tensor ones, gradients that stay views, state that resumes.</summary>
+public class FlatOptimizerTests
+{
+    /// <summary>A 6-16-16-3 tanh network: 6 parameter tensors, and inputs/targets fixed by a seed.</summary>
+    static (Sequential Model, Tensor X, Tensor Y) Problem(int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        var model = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3));
+        using (no_grad())
+        {
+            foreach (var p in model.parameters())
+                p.copy_(randn(p.shape, generator: generator) * 0.5);
+        }
+        return (model, randn([32, 6], generator: generator), randn([32, 3], generator: generator));
+    }
+
+    static List<float[]> Train(Sequential model, optim.Optimizer optimizer, Tensor x, Tensor y, int steps)
+    {
+        for (var i = 0; i < steps; i++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            nn.functional.mse_loss(model.call(x), y).backward();
+            optimizer.step();
+        }
+        return model.parameters().Select(p => p.detach().cpu().data<float>().ToArray()).ToList();
+    }
+
+    public static IEnumerable<TestCaseData> Pairs()
+    {
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.SGD(p, 0.05)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatSgd(p, 0.05))).SetArgDisplayNames("sgd");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.SGD(p, 0.05, 0.9, 0, 1e-3, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatSgd(p, 0.05, 0.9, weightDecay: 1e-3))).SetArgDisplayNames("momentum + weight decay");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.SGD(p, 0.05, 0.9, 0, 0, true)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatSgd(p, 0.05, 0.9, nesterov: true))).SetArgDisplayNames("nesterov");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.SGD(p, 0.05, 0.9, 0.1, 0, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatSgd(p, 0.05, 0.9, dampening: 0.1))).SetArgDisplayNames("dampening");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.Adam(p, 1e-2, 0.9, 0.999, 1e-8, 0, false, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatAdam(p, 1e-2))).SetArgDisplayNames("adam");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.Adam(p, 1e-2, 0.8, 0.99, 1e-6, 1e-2, false, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatAdam(p, 1e-2, 0.8, 0.99, 1e-6, 1e-2))).SetArgDisplayNames("adam + L2");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.AdamW(p, 1e-2, 0.9, 0.999, 1e-8, 0.05, false, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => FlatAdam.AdamW(p, 1e-2, weightDecay: 0.05))).SetArgDisplayNames("adamw");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.RMSProp(p, 1e-3, 0.99, 1e-8, 0, 0, false, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatRmsProp(p, 1e-3))).SetArgDisplayNames("rmsprop");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.RMSProp(p, 1e-3, 0.9, 1e-6, 1e-3, 0.5, true, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatRmsProp(p, 1e-3, 0.9, 1e-6, 1e-3, 0.5, centered: true))).SetArgDisplayNames("rmsprop centred + momentum + L2");
+    }
+
+    [TestCaseSource(nameof(Pairs))]
+    public void Trajectory_equals_torchsharps_optimizer_over_100_steps(Func<IEnumerable<Parameter>, optim.Optimizer> torchSharp, Func<IEnumerable<Parameter>, optim.Optimizer> flat)
+    {
+        var (a, x, y) = Problem(7);
+        var (b, _, _) = Problem(7);
+        var expected = Train(a, torchSharp(a.parameters()), x, y, 100);
+        var actual = Train(b, flat(b.parameters()), x, y, 100);
+        for (var i = 0; i < expected.Count; i++)
+            TensorAssert.AreClose(tensor(actual[i]), tensor(expected[i]), rtol: 0, atol: 1e-6, what: $"parameter {i} after 100 steps");
+    }
+
+    [Test]
+    public void After_backward_every_gradient_is_still_a_view_into_the_buffer()
+    {
+        var (model, x, y) = Problem(1);
+        var optimizer = new FlatAdam(model.parameters());
+        var buffer = optimizer.Buffers.Single();
+        for (var step = 0; step < 3; step++)
+        {
+            optimizer.zero_grad();
+            nn.functional.mse_loss(model.call(x), y).backward();
+            var i = 0;
+            foreach (var p in model.parameters())
+            {
+                using var grad = p.grad!;
+                using var slice = buffer.SliceOf(buffer.Gradients, i);
+                Assert.That(TensorMemory.DataPointer(grad), Is.EqualTo(TensorMemory.DataPointer(slice)), $"step {step}: parameter {i}'s gradient is in the buffer");
+                Assert.That(TensorMemory.DataPointer(p), Is.EqualTo(TensorMemory.DataPointer(buffer.SliceOf(buffer.Values, i))), "and its values too");
+                i++;
+            }
+            // The buffer holds exactly the gradients autograd computed.
+            var total = model.parameters().Sum(p => { using var g = p.grad!; return g.abs().sum().item<float>(); });
+            Assert.That(buffer.Gradients.abs().sum().item<float>(), Is.EqualTo(total).Within(1e-4));
+            optimizer.step();
+        }
+    }
+
+    [Test]
+    public void A_gradient_replaced_by_user_code_is_used_and_made_a_view_again()
+    {
+        var (model, x, y) = Problem(2);
+        var optimizer = new FlatSgd(model.parameters(), 1.0);
+        optimizer.zero_grad();
+        var first = model.parameters().First();
+        var before = first.detach().clone();
+        first.grad = full_like(first, 0.25f);            // not a view of the buffer
+        model.parameters().Skip(1).First().grad = null;    // removed: counts as zero
+        optimizer.step();
+        TensorAssert.AreClose(first, before - 0.25f, what: "θ − η·g with the replaced gradient");
+        using var grad = first.grad!;
+        Assert.That(TensorMemory.DataPointer(grad), Is.EqualTo(TensorMemory.DataPointer(optimizer.Buffers.Single().SliceOf(optimizer.Buffers.Single().Gradients, 0))));
+    }
+
+    [Test]
+    public void Parameters_of_two_dtypes_get_one_buffer_each_and_frozen_ones_are_left_alone()
+    {
+        var single = nn.Linear(3, 2);
+        var wide = nn.Linear(2, 1).to(float64);
+        var frozen = nn.Linear(3, 3);
+        foreach (var p in frozen.parameters())
+            p.requires_grad = false;
+        var frozenBefore = frozen.weight!.detach().clone();
+        var optimizer = new FlatAdam(single.parameters().Concat(wide.parameters()).Concat(frozen.parameters()), 0.1);
+        Assert.That(optimizer.Buffers.Select(b => (b.Dtype, b.Count)), Is.EquivalentTo(new[] { (ScalarType.Float32, 2), (ScalarType.Float64, 2) }));
+        optimizer.zero_grad();
+        var input = randn(4, 3);
+        wide.call(single.call(frozen.call(input)).to(float64)).sum().backward();
+        optimizer.step();
+        TensorAssert.AreClose(frozen.weight!, frozenBefore, rtol: 0, atol: 0, what: "a parameter without gradients is not touched");
+    }
+
+    [Test]
+    public void Clipping_the_global_norm_over_the_buffer_equals_clip_grad_norm()
+    {
+        var (a, x, y) = Problem(3);
+        var (b, _, _) = Problem(3);
+        nn.functional.mse_loss(a.call(x), y).backward();
+        var expectedNorm = nn.utils.clip_grad_norm_(a.parameters(), 0.1);
+        var optimizer = new FlatSgd(b.parameters(), 0.1);
+        optimizer.zero_grad();
+        nn.functional.mse_loss(b.call(x), y).backward();
+        var norm = optimizer.ClipGradientNorm(0.1);
+        Assert.That(norm, Is.EqualTo(expectedNorm).Within(1e-5 * expectedNorm));
+        foreach (var (pa, pb) in a.parameters().Zip(b.parameters()))
+        {
+            using var ga = pa.grad!;
+            using var gb = pb.grad!;
+            TensorAssert.AreClose(gb, ga, rtol: 1e-5, atol: 1e-7);
+        }
+    }
+
+    [Test]
+    public void Moving_the_model_after_making_the_optimizer_is_refused_with_the_fix()
+    {
+        var (model, x, y) = Problem(4);
+        var optimizer = new FlatAdam(model.parameters());
+        model.to(float64);
+        Assert.That(() => optimizer.step(), Throws.InvalidOperationException.With.Message.Contain("no longer lives in its buffer").And.Message.Contain("Create the optimizer after moving the model"));
+    }
+
+    [Test]
+    public void A_run_with_a_flat_optimizer_resumes_bit_for_bit_from_a_checkpoint()
+    {
+        var (train, test) = Digits();
+        using var folder = TestSupport.TemporaryFolder();
+        using (train)
+        using (test)
+        {
+            TrainerOptions Options(string path, CancellationTokenSource? cancel = null, string? resume = null) => new()
+            {
+                Epochs = 3, BatchSize = 32, Seed = 5, Progress = false, ResumeFrom = resume,
+                Callbacks = [new ModelCheckpoint(path, monitor: null), new OnBatch(c => { if (cancel is not null && c.GlobalStep == 60) cancel.Cancel(); })],
+            };
+            Seeding.SeedEverything(1);
+            var a = Mlp();
+            new Trainer(a, CrossEntropy, new FlatAdam(a.parameters(), 1e-2), Options(Path.Combine(folder.Path, "a"))).Fit(train, test);
+
+            Seeding.SeedEverything(1);
+            var b = Mlp();
+            using var cancel = new CancellationTokenSource();
+            var checkpoints = Path.Combine(folder.Path, "b");
+            Assert.That(() => new Trainer(b, CrossEntropy, new FlatAdam(b.parameters(), 1e-2), Options(checkpoints, cancel)).Fit(train, test, cancel.Token),
+                Throws.InstanceOf<OperationCanceledException>());
+            Seeding.SeedEverything(999);
+            var c = Mlp();
+            new Trainer(c, CrossEntropy, new FlatAdam(c.parameters(), 1e-2), Options(checkpoints, resume: Path.Combine(checkpoints, "last.ckpt"))).Fit(train, test);
+
+            var (wa, wc) = (Weights(a), Weights(c));
+            Assert.Multiple(() =>
+            {
+                foreach (var name in wa.Keys)
+                    Assert.That(wc[name], Is.EqualTo(wa[name]), $"{name} bit for bit");
+            });
+        }
+    }
+
+    [Test]
+    public void Bf16_mixed_precision_trains_the_digits_mlp_to_95_percent_with_fp32_master_weights()
+    {
+        Seeding.SeedEverything(3);
+        var (train, test) = Digits();
+        using (train)
+        using (test)
+        {
+            var model = MixedPrecision.ToBf16(nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.LayerNorm(128), nn.Linear(128, 10)));
+            var optimizer = new FlatAdam(model.parameters(), 3e-3);
+            var trainer = new Trainer(model, CrossEntropy, optimizer, new TrainerOptions
+            {
+                Epochs = 25, BatchSize = 32, Precision = Precision.Bf16Mixed, Metrics = [() => new TorchBinding.Metrics.Accuracy()], Progress = false,
+            });
+            trainer.Fit(train);
+            Assert.Multiple(() =>
+            {
+                Assert.That(trainer.Evaluate(test)["accuracy"], Is.GreaterThanOrEqualTo(0.95), "held-out accuracy in bf16");
+                Assert.That(model.parameters().Select(p => p.dtype).Distinct(), Is.EquivalentTo(new[] { ScalarType.BFloat16, ScalarType.Float32 }), "linear layers bf16, the layer norm fp32");
+                Assert.That(optimizer.Buffers.Select(b => b.Dtype), Is.EquivalentTo(new[] { ScalarType.BFloat16, ScalarType.Float32 }));
+                Assert.That(trainer.Predict(test).dtype, Is.EqualTo(ScalarType.Float32), "outputs come back in float32");
+            });
+        }
+    }
+
+    [Test]
+    public void Bf16_mixed_precision_needs_a_prepared_model_and_a_flat_optimizer()
+    {
+        var plain = nn.Sequential(nn.Linear(4, 2));
+        var prepared = MixedPrecision.ToBf16(nn.Sequential(nn.Linear(4, 2)));
+        var options = new TrainerOptions { Precision = Precision.Bf16Mixed };
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => new Trainer(plain, CrossEntropy, new FlatAdam(plain.parameters()), options),
+                Throws.ArgumentException.With.Message.Contain("call MixedPrecision.ToBf16(model) before making its optimizer"));
+            Assert.That(() => new Trainer(prepared, CrossEntropy, optim.Adam(prepared.parameters()), options),
+                Throws.ArgumentException.With.Message.Contain("needs flat optimizers").And.Message.Contain("Adam"));
+        });
+    }
+}
