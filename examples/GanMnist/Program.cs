@@ -22,8 +22,8 @@ if (run is null)
 
 using var mnist = Mnist.Load(DatasetPart.Train);
 using var test = Mnist.Load(DatasetPart.Test);
-// The fast mode trains on the first 6000 images, one or two epochs per model: too short for digits, long enough to
-// move each generator's FID far below an untrained one's (see GenerativeExampleTests).
+// The fast mode trains on the first 6000 images, one or two epochs per model: too short for digits, long enough for the
+// discriminator to tell real from fake and to move the DCGAN's FID well below an untrained one's (see GenerativeExampleTests).
 using var subset = run.Fast ? mnist.Take(6000) : null;
 using var train = (subset ?? mnist).WithInputs((subset ?? mnist).Inputs * 2 - 1, "MNIST in [-1, 1]");
 var sampleCount = run.Fast ? 1000 : run.Options.GetInt("samples");
@@ -128,5 +128,8 @@ new MultiPanelFigure(columns: 3) { Title = "GAN losses (epoch means)" }
 
 run.Metric("mlp_gan_epochs", mlpHistory.Epochs.Count);
 run.Metric("dcgan_epochs", dcganHistory.Epochs.Count);
+// The discriminator's mean verdicts in the DCGAN's last epoch (at equilibrium both are 1/2).
+run.Metric("dcgan_last_epoch_d_real", dcganHistory.Epochs[^1]["train_d_real"] ?? double.NaN);
+run.Metric("dcgan_last_epoch_d_fake", dcganHistory.Epochs[^1]["train_d_fake"] ?? double.NaN);
 run.Metric("conditional_dcgan_epochs", conditionalHistory.Epochs.Count);
 run.Finish($"GanMnist: classifier FID MLP GAN {mlpFid:F2}, DCGAN {dcganFid:F2} (real {realFid:F2}); conditional DCGAN samples read as the requested digit {labelAccuracy:P1}");
