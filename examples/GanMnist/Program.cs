@@ -114,7 +114,7 @@ using (var byClass = conditionalSamples.narrow(0, 0, 100).reshape(10, 10, 1, 28,
     Grid(byClass, "Conditional DCGAN: column k asked for digit k").Save(run.PathFor("samples_conditional_dcgan.png"));
 
 var digits = Enumerable.Range(0, 10).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-new BarChart(digits) { Title = $"Classes of {sampleCount} unconditional samples, as the MNIST classifier reads them", XLabel = "digit", YLabel = "fraction" }
+new BarChart(digits) { Title = $"{sampleCount} unconditional samples by class (MNIST classifier)", XLabel = "digit", YLabel = "fraction" }
     .Add("MLP GAN", mlpCounts.Select(c => c / (double)sampleCount).ToArray())
     .Add("DCGAN", dcganCounts.Select(c => c / (double)sampleCount).ToArray())
     .Save(run.PathFor("class_histogram.png"));
