@@ -62,4 +62,21 @@ static class InputChecks
         if (training && input.shape[0] == 1 && input.numel() / Math.Max(1, input.shape[1]) <= 1)
             throw new ArgumentException($"{model} uses batch norm and cannot train on a batch of one sample: input {Shapes.Format(input)}; use larger batches, or call model.eval() to predict.", nameof(input));
     }
+
+    /// <summary>Class indices: an integer tensor with every value in <c>0..classes−1</c> (the message names the first one outside).</summary>
+    public static void ClassLabels(Tensor labels, string model, long classes)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.is_floating_point() || labels.dtype == ScalarType.Bool)
+            throw new ArgumentException($"{model} expects integer class labels, got {labels.dtype}: labels {Shapes.Format(labels)}; convert them with labels.to(int64).", nameof(labels));
+        if (labels.numel() == 0)
+            return;
+        using var scope = NewDisposeScope();
+        var outside = labels.lt(0).logical_or(labels.ge(classes));
+        if (outside.any().item<bool>())
+        {
+            var label = labels.masked_select(outside)[0].to(int64).item<long>();
+            throw new ArgumentException($"{model}: label {label} is out of range for {classes} classes (expected 0..{classes - 1}).", nameof(labels));
+        }
+    }
 }

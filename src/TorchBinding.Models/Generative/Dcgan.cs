@@ -1,0 +1,140 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TorchBinding.Models.Generative;
+
+/// <summary>Options of a <see cref="DcganGenerator"/> and <see cref="DcganDiscriminator"/> pair.</summary>
+public sealed record DcganOptions
+{
+    /// <summary>The length of a latent code (default 64).</summary>
+    public int LatentSize { get; init; } = 64;
+
+    /// <summary>Image channels (default 1).</summary>
+    public int Channels { get; init; } = 1;
+
+    /// <summary>The image side, divisible by 4 (default 28: MNIST). The networks work at side/4 and side/2.</summary>
+    public int ImageSize { get; init; } = 28;
+
+    /// <summary>
+    /// Feature maps at half resolution; quarter resolution has twice as many (default 32: the generator goes
+    /// 64 → 64·7·7 → 32·14·14 → 1·28·28).
+    /// </summary>
+    public int Width { get; init; } = 32;
+
+    /// <summary>Class conditioning (null, the default: unconditional).</summary>
+    public LabelConditioning? Conditioning { get; init; }
+
+    internal int Quarter => ImageSize / 4;
+
+    internal void Validate(string model)
+    {
+        if (LatentSize < 1 || Channels < 1 || Width < 1)
+            throw new ArgumentException($"{model}: LatentSize, Channels and Width must be positive, got {LatentSize}, {Channels}, {Width}.");
+        if (ImageSize < 4 || ImageSize % 4 != 0)
+            throw new ArgumentException($"{model}: ImageSize must be a positive multiple of 4 (two 2x upsamplings), got {ImageSize}.");
+    }
+}
+
+/// <summary>
+/// The DCGAN generator (Radford et al., 2016) for small images: [z, label vector] → a linear projection to
+/// 2·Width maps at side/4 → batch norm, ReLU → a 4x4 transposed convolution with stride 2 to Width maps at side/2
+/// → batch norm, ReLU → a transposed convolution to the image → tanh. Outputs lie in [-1, 1]: scale the data
+/// there. Layers: <c>labels</c> (conditional only), <c>project</c>, <c>bn0</c>, <c>up1</c>, <c>bn1</c>, <c>up2</c>.
+/// </summary>
+public sealed class DcganGenerator : GanGenerator
+{
+    readonly LabelEncoder? labels;
+    readonly Linear project;
+    readonly BatchNorm2d bn0;
+    readonly ConvTranspose2d up1;
+    readonly BatchNorm2d bn1;
+    readonly ConvTranspose2d up2;
+
+    /// <summary>A generator built from <paramref name="options"/> (default: MNIST, 28x28, width 32).</summary>
+    public DcganGenerator(DcganOptions? options = null) : this(options ?? new DcganOptions(), "dcgan_generator")
+    {
+    }
+
+    DcganGenerator(DcganOptions options, string name) : base(name, options.LatentSize, [options.Channels, options.ImageSize, options.ImageSize], options.Conditioning)
+    {
+        options.Validate(name);
+        Options = options;
+        if (options.Conditioning is { } conditioning)
+            labels = new LabelEncoder(conditioning, name);
+        var (w, q) = ((long)options.Width, (long)options.Quarter);
+        project = nn.Linear(options.LatentSize + (options.Conditioning?.Size ?? 0), 2 * w * q * q, hasBias: false);
+        bn0 = nn.BatchNorm2d(2 * w);
+        up1 = nn.ConvTranspose2d(2 * w, w, 4, stride: 2, padding: 1, bias: false);
+        bn1 = nn.BatchNorm2d(w);
+        up2 = nn.ConvTranspose2d(w, options.Channels, 4, stride: 2, padding: 1);
+        RegisterComponents();
+    }
+
+    /// <summary>The options the generator was built from.</summary>
+    public DcganOptions Options { get; }
+
+    /// <summary>Images <c>[N, Channels, ImageSize, ImageSize]</c> in [-1, 1] from latent codes <c>[N, LatentSize]</c> (and labels <c>[N]</c> if conditional).</summary>
+    public override Tensor forward(Tensor z, Tensor? classLabels)
+    {
+        CheckLatent(z, classLabels, project.weight!, labels);
+        var input = labels is null ? z : torch.cat([z, labels.call(classLabels!).to(z.dtype)], 1);
+        var q = Options.Quarter;
+        var x = project.call(input).reshape(z.shape[0], 2L * Options.Width, q, q);
+        x = nn.functional.relu(bn0.call(x));
+        x = nn.functional.relu(bn1.call(up1.call(x)));
+        return torch.tanh(up2.call(x));
+    }
+}
+
+/// <summary>
+/// The DCGAN discriminator for small images: a 4x4 convolution with stride 2 to Width maps at side/2 → leaky
+/// ReLU (0.2) → a 4x4 convolution with stride 2 to 2·Width maps at side/4 → batch norm, leaky ReLU → a linear
+/// layer to one logit. A conditional one sees the label's vector as extra constant input channels. Layers:
+/// <c>labels</c> (conditional only), <c>conv1</c>, <c>conv2</c>, <c>bn2</c>, <c>head</c>.
+/// </summary>
+public sealed class DcganDiscriminator : GanDiscriminator
+{
+    readonly LabelEncoder? labels;
+    readonly Conv2d conv1;
+    readonly Conv2d conv2;
+    readonly BatchNorm2d bn2;
+    readonly Linear head;
+
+    /// <summary>A discriminator built from <paramref name="options"/> (default: MNIST, 28x28, width 32).</summary>
+    public DcganDiscriminator(DcganOptions? options = null) : this(options ?? new DcganOptions(), "dcgan_discriminator")
+    {
+    }
+
+    DcganDiscriminator(DcganOptions options, string name) : base(name, [options.Channels, options.ImageSize, options.ImageSize], options.Conditioning)
+    {
+        options.Validate(name);
+        Options = options;
+        if (options.Conditioning is { } conditioning)
+            labels = new LabelEncoder(conditioning, name);
+        var (w, q) = ((long)options.Width, (long)options.Quarter);
+        conv1 = nn.Conv2d(options.Channels + (options.Conditioning?.Size ?? 0), w, 4, stride: 2, padding: 1);
+        conv2 = nn.Conv2d(w, 2 * w, 4, stride: 2, padding: 1, bias: false);
+        bn2 = nn.BatchNorm2d(2 * w);
+        head = nn.Linear(2 * w * q * q, 1);
+        RegisterComponents();
+    }
+
+    /// <summary>The options the discriminator was built from.</summary>
+    public DcganOptions Options { get; }
+
+    /// <summary>Logits <c>[N]</c> of images <c>[N, Channels, ImageSize, ImageSize]</c> (and labels <c>[N]</c> if conditional).</summary>
+    public override Tensor forward(Tensor input, Tensor? classLabels)
+    {
+        CheckSamples(input, classLabels, conv1.weight!, labels);
+        var x = input;
+        if (labels is not null)
+        {
+            var vector = labels.call(classLabels!).to(x.dtype);
+            x = torch.cat([x, vector[.., .., TensorIndex.None, TensorIndex.None].expand(-1, -1, x.shape[2], x.shape[3])], 1);
+        }
+        x = nn.functional.leaky_relu(conv1.call(x), 0.2);
+        x = nn.functional.leaky_relu(bn2.call(conv2.call(x)), 0.2);
+        return head.call(x.flatten(1)).squeeze(1);
+    }
+}

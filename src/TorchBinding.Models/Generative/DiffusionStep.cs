@@ -1,0 +1,58 @@
+using TorchBinding.Data;
+using TorchBinding.Training;
+using static TorchSharp.torch;
+
+namespace TorchBinding.Models.Generative;
+
+/// <summary>
+/// One step of diffusion training as an <see cref="ITrainingStep"/>: <see cref="Ddpm.Loss"/> on the batch
+/// (random steps, random noise, MSE of the predicted noise), backward, the trainer's optimizer. The batch's
+/// targets are the class labels of a conditional model (ignored by an unconditional one); with a label dropout
+/// above 0 the model also learns "no class", for classifier-free guidance.
+/// </summary>
+public sealed class DiffusionStep : ITrainingStep
+{
+    readonly Ddpm _ddpm;
+    readonly INoisePredictor _model;
+
+    /// <summary>Creates the step.</summary>
+    /// <param name="ddpm">The schedule.</param>
+    /// <param name="model">The noise predictor (the trainer's model).</param>
+    /// <param name="labelDropout">The probability of training a sample as "no class" (conditional models only; 0.1–0.2 is usual).</param>
+    public DiffusionStep(Ddpm ddpm, INoisePredictor model, double labelDropout = 0)
+    {
+        _ddpm = ddpm ?? throw new ArgumentNullException(nameof(ddpm));
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        if (labelDropout is < 0 or > 1 || double.IsNaN(labelDropout))
+            throw new ArgumentOutOfRangeException(nameof(labelDropout), labelDropout, "The label dropout probability must be in [0, 1].");
+        if (labelDropout > 0 && model.Classes == 0)
+            throw new ArgumentException("Label dropout (for classifier-free guidance) needs a class-conditional model; this one is unconditional.", nameof(labelDropout));
+        LabelDropout = labelDropout;
+    }
+
+    /// <summary>The probability of training a sample as "no class".</summary>
+    public double LabelDropout { get; }
+
+    /// <inheritdoc/>
+    public StepResult TrainStep(Batch batch, TrainingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(context);
+        var optimizer = context.Optimizer;
+        optimizer.zero_grad();
+        var loss = _ddpm.Loss(_model, batch.Inputs, Labels(batch), LabelDropout);
+        loss.backward();
+        if (context.AfterBackward(loss))
+            optimizer.step();
+        return new StepResult(loss);
+    }
+
+    /// <inheritdoc/>
+    public StepResult EvaluationStep(Batch batch, TrainingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return new StepResult(_ddpm.Loss(_model, batch.Inputs, Labels(batch)));
+    }
+
+    Tensor? Labels(Batch batch) => _model.Classes > 0 ? batch.Targets : null;
+}
