@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.optim;
@@ -154,10 +155,31 @@ public sealed class FlatAdam : FlatOptimizer
         ["exp_avg_sq"] = StateZeros(buffer),
     };
 
+    /// <summary>
+    /// Whether steps use libtorch's fused Adam kernel (<c>_fused_adam_</c> / <c>_fused_adamw_</c>, one pass over the buffer
+    /// instead of about eight) where it is available; on by default. TorchSharp has no binding for it, so it is reached
+    /// through a TorchScript function compiled once per process; if that fails (an older libtorch), steps use tensor operations.
+    /// </summary>
+    public static bool UseFusedKernel { get; set; } = true;
+
+    /// <summary>Whether this libtorch compiled the fused kernel (libtorch ≥ 2.4 has it on the CPU and CUDA).</summary>
+    public static bool FusedKernelAvailable => FusedAdamKernel.Instance is not null;
+
+    readonly Dictionary<FlatParameterBuffer, Tensor> _stepTensors = [];
+
     /// <inheritdoc/>
     protected override void Update(Tensor parameters, Tensor gradients, FlatParameterBuffer buffer, OptimizerOptions options, BufferState state)
     {
         var o = (Options)options;
+        if (UseFusedKernel && FusedAdamKernel.Instance is { } kernel && parameters.dtype is ScalarType.Float32 or ScalarType.Float64)
+        {
+            // The kernel reads the step from a tensor (PyTorch increments it before the call); the count itself stays in the state.
+            if (!_stepTensors.TryGetValue(buffer, out var step))
+                _stepTensors[buffer] = step = zeros(1, dtype: ScalarType.Float32, device: buffer.Device).DetachFromDisposeScope();
+            step.fill_(state.Step);
+            kernel.Step(parameters, gradients, state["exp_avg"]!, state["exp_avg_sq"]!, step, o);
+            return;
+        }
         var lr = o.LearningRate!.Value;
         var theta = parameters;
         var (m, v) = (state["exp_avg"]!, state["exp_avg_sq"]!);
@@ -171,6 +193,65 @@ public sealed class FlatAdam : FlatOptimizer
         v.mul_(o.Beta2).addcmul_(g, g, value: 1 - o.Beta2);
         var denominator = Scratch(buffer).copy_(v).sqrt_().div_(Math.Sqrt(biasCorrection2)).add_(o.Epsilon);
         theta.addcdiv_(m, denominator, value: -lr / biasCorrection1);
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var step in _stepTensors.Values)
+                step.Dispose();
+            _stepTensors.Clear();
+        }
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// libtorch's fused Adam and AdamW kernels (the ones behind PyTorch's <c>Adam(fused=True)</c>), called through a TorchScript
+/// function because TorchSharp exposes no binding: one read of parameters, gradients and both moments and one write of
+/// the three, instead of a pass per operation.
+/// </summary>
+sealed class FusedAdamKernel
+{
+    const string Script = """
+        def adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: Tensor, lr: float, beta1: float, beta2: float, weight_decay: float, eps: float, decoupled: bool) -> Tensor:
+            ps = [p]
+            if decoupled:
+                torch._fused_adamw_(ps, [g], [m], [v], [], [step], lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay, eps=eps, amsgrad=False, maximize=False)
+            else:
+                torch._fused_adam_(ps, [g], [m], [v], [], [step], lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay, eps=eps, amsgrad=False, maximize=False)
+            return ps[0]
+        """;
+
+    static readonly Lazy<FusedAdamKernel?> Compiled = new(Compile);
+    readonly jit.CompilationUnit _unit;
+
+    FusedAdamKernel(jit.CompilationUnit unit) => _unit = unit;
+
+    /// <summary>The compiled kernel, or null where this libtorch cannot compile it.</summary>
+    public static FusedAdamKernel? Instance => Compiled.Value;
+
+    static FusedAdamKernel? Compile()
+    {
+        try
+        {
+            // The function returns its (mutated) parameter list's tensor: without a use of the list, TorchScript's dead-code
+            // elimination may drop the call.
+            return new FusedAdamKernel(jit.compile(Script + "\n"));   // TorchScript wants the last line ended
+        }
+        catch (Exception e) when (e is ExternalException or InvalidOperationException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One Adam (or AdamW) step on flat tensors; <paramref name="step"/> holds the step number t ≥ 1.</summary>
+    public void Step(Tensor parameters, Tensor gradients, Tensor expAvg, Tensor expAvgSq, Tensor step, FlatAdam.Options o)
+    {
+        using var result = (Tensor)_unit.invoke("adam", parameters, gradients, expAvg, expAvgSq, step,
+            o.LearningRate!.Value, o.Beta1, o.Beta2, o.WeightDecay, o.Epsilon, o.Decoupled);
     }
 }
 

@@ -60,6 +60,30 @@ public class FlatOptimizerTests
             TensorAssert.AreClose(tensor(actual[i]), tensor(expected[i]), rtol: 0, atol: 1e-6, what: $"parameter {i} after 100 steps");
     }
 
+    [TestCase(0.0, false, TestName = "Fused Adam kernel equals Adam by tensor operations")]
+    [TestCase(1e-2, false, TestName = "Fused Adam kernel equals Adam by tensor operations, with L2")]
+    [TestCase(5e-2, true, TestName = "Fused AdamW kernel equals AdamW by tensor operations")]
+    public void Fused_kernel_equals_the_tensor_operations_over_100_steps(double weightDecay, bool decoupled)
+    {
+        // libtorch 2.10 has the fused kernel, so the default path is the fused one; the other is the fallback for older ones.
+        Assert.That(FlatAdam.FusedKernelAvailable, Is.True, "libtorch's _fused_adam_ should compile through TorchScript");
+        var (a, x, y) = Problem(11);
+        var (b, _, _) = Problem(11);
+        var fused = Train(a, new FlatAdam(a.parameters(), 1e-2, 0.8, 0.99, 1e-6, weightDecay, decoupled), x, y, 100);
+        FlatAdam.UseFusedKernel = false;
+        try
+        {
+            var operations = Train(b, new FlatAdam(b.parameters(), 1e-2, 0.8, 0.99, 1e-6, weightDecay, decoupled), x, y, 100);
+            for (var i = 0; i < fused.Count; i++)
+                TensorAssert.AreClose(tensor(fused[i]), tensor(operations[i]), rtol: 0, atol: 1e-6, what: $"parameter {i} after 100 steps");
+            Assert.That(fused[0], Is.Not.EqualTo(Problem(11).Model.parameters().First().detach().data<float>().ToArray()), "the weights moved");
+        }
+        finally
+        {
+            FlatAdam.UseFusedKernel = true;
+        }
+    }
+
     [Test]
     public void After_backward_every_gradient_is_still_a_view_into_the_buffer()
     {
