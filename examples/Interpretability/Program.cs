@@ -1,5 +1,5 @@
 // Why did it say that? Attribution methods on two trained CNNs: the course CNN on MNIST (the course's recipe:
-// Adam 1e-3, batch 100, 5 epochs, 98.82 % in the course) and the small CNN (60,986 parameters) on Fashion-MNIST.
+// Adam 1e-3, batch 100, 5 epochs, 98.82 % in the course) and the small CNN (93,482 parameters) on Fashion-MNIST.
 // The course has no notebook on interpretability, so the methods follow their papers: the vanilla gradient
 // (Simonyan et al., 2014), gradient × input (Shrikumar et al., 2016), SmoothGrad (Smilkov et al., 2017: 50 copies,
 // noise 15 % of the range), Integrated Gradients (Sundararajan et al., 2017: black baseline; its attributions must

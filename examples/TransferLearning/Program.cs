@@ -1,7 +1,7 @@
 // Transfer learning: features learned on one task help another that has few labels — if the tasks are related.
 // The course's example is fastai's cnn_learner with an ImageNet ResNet-18, whose pretrained body is frozen and
 // whose new head is trained (on colorectal histology tiles; the notebook kept no numbers); that needs ImageNet
-// weights. Here the same moves on data this machine has. Pretrain the small CNN (60,986 parameters) on
+// weights. Here the same moves on data this machine has. Pretrain the small CNN (93,482 parameters) on
 // Fashion-MNIST, then learn MNIST digits from 10, 100 and 1,000 labelled images (balanced), three ways:
 //   scratch   — the same network, randomly initialised, all layers trained;
 //   frozen    — the pretrained convolutional body frozen (its batch norms too), a new head (both fully

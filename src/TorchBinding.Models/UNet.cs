@@ -206,18 +206,21 @@ public sealed class UNet : nn.Module<Tensor, Tensor>
         var x = input;
         foreach (var encoder in encoders)
         {
-            x = encoder.Apply(x, condition);
+            x = Block(encoder, x, condition);
             skips.Add(x);
             x = pool.call(x);
         }
-        x = bottleneck.Apply(x, condition);
+        x = Block(bottleneck, x, condition);
         for (var i = 0; i < decoders.Count; i++)
         {
             x = ups[i].call(x);
-            x = decoders[i].Apply(torch.cat([skips[^(i + 1)], x], 1), condition);
+            x = Block(decoders[i], torch.cat([skips[^(i + 1)], x], 1), condition);
         }
         return head.call(x);
     }
+
+    // Unconditioned blocks go through call so that forward hooks fire on them (Grad-CAM on enc1, bottleneck, ...).
+    static Tensor Block(DoubleConv block, Tensor x, Tensor? condition) => condition is null ? block.call(x) : block.Apply(x, condition);
 }
 
 /// <summary>

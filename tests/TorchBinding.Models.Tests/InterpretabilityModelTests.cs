@@ -78,7 +78,7 @@ public class InterpretabilityModelTests
             Assert.That(model.Head, Is.SameAs(head));
             Assert.That(model.named_parameters().Select(p => p.name), Does.Contain("fc2.weight"));
             Assert.That(model.named_parameters().Single(p => p.name == "fc2.weight").parameter.shape, Is.EqualTo(new long[] { 3, 64 }));
-            Assert.That(model.ParameterCount(), Is.EqualTo(60_986 - 650 + 64 * 3 + 3));
+            Assert.That(model.ParameterCount(), Is.EqualTo(93_482 - 650 + 64 * 3 + 3));
             Assert.That(model.Layer<TorchSharp.Modules.Conv2d>("conv1").weight!.equal(conv1).all().item<bool>(), Is.True, "the body is kept");
         });
         var frozen = TransferLearning.Freeze(model, except: [model.HeadName]);
