@@ -57,14 +57,15 @@ using var xor = LogicGates.Xor();
 (int Epochs, IReadOnlyList<double> Losses) TrainOnce(XorNet model, Strategy strategy, int seed)
 {
     var tricks = strategy.Tricks;
-    // OneCycle's peak is the optimizer's rate: the notebook's OneCycleLR(max_lr = 0.1) over 500 one-step epochs.
+    // OneCycle's peak is the optimizer's rate: the notebook's OneCycleLR(max_lr = 0.1) over 500 one-step epochs (the
+    // scheduler plans it over the run: epochs × one full batch).
     var optimizer = Optimizers.Create(strategy.Optimizer, model.parameters(), new OptimizerSettings { LearningRate = tricks.OneCycle ? 0.1 : 0.01 });
     var converged = new ConvergenceStop(Threshold);
     List<TrainingCallback> callbacks = [converged];
     if (tricks.Clipping)
         callbacks.Add(GradientClipping.ByNorm(1.0));
     if (tricks.OneCycle)
-        callbacks.Add(new LearningRateScheduler(new OneCycle(cap), ScheduleInterval.Step));
+        callbacks.Add(new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step));
     var history = new Trainer(model, (o, y) => nn.functional.binary_cross_entropy(o, y), optimizer,
         new TrainerOptions { Epochs = cap, BatchSize = 4, Seed = seed, Progress = false, Callbacks = callbacks }).Fit(xor);
     return (converged.EpochsToConverge(cap), history.StepLosses);
