@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using TorchBinding.Runtime.Compatibility;
+using TorchBinding.Runtime.Kernels;
 
 namespace TorchBinding.Runtime;
 
@@ -124,6 +125,7 @@ static class NativeStartup
         {
             ExternalLibTorch.CheckVersion(external, options);
             RefuseApplicationLibTorch(external);
+            KernelSelfCheck.BeforeLoad(options, Path.Combine(external.Directory, NativeNames.FileName("torch_cpu")));
             foreach (var (name, required) in NativeNames.LibTorchLoadOrder)
             {
                 var path = Path.Combine(external.Directory, NativeNames.FileName(name));
@@ -143,6 +145,7 @@ static class NativeStartup
                 $"Reference the libtorch-cpu {ExternalLibTorch.BuiltFor}.0 package (dotnet add package libtorch-cpu --version {ExternalLibTorch.BuiltFor}.0), " +
                 $"or set {RuntimeOptions.LibTorchVariable} to a libtorch lib folder or to 'python' for a PyTorch install.");
             var folder = Path.GetDirectoryName(torchCpu)!;
+            KernelSelfCheck.BeforeLoad(options, torchCpu);
             foreach (var (name, required) in NativeNames.LibTorchLoadOrder)
             {
                 var path = Path.Combine(folder, NativeNames.FileName(name));

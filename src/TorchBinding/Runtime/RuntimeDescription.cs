@@ -27,6 +27,9 @@ public sealed record RuntimeDescription(
     int InterOpThreads,
     string Host)
 {
+    /// <summary>The convolution gradient self-check's verdict and workaround (null where the runtime did not run it).</summary>
+    public Kernels.KernelCheckReport? KernelCheck { get; init; }
+
     /// <summary>Whether the GLIBCXX compatibility fix was applied.</summary>
     public bool CompatibilityFixApplied => CompatibilityFix is not null;
 
@@ -41,6 +44,11 @@ public sealed record RuntimeDescription(
         if (LibTorchSharpPath is not null)
             text.AppendLine($"  LibTorchSharp    {LibTorchSharpPath}");
         text.AppendLine($"  GLIBCXX fix      {(CompatibilityFix is null ? "not needed" : "applied: " + CompatibilityFix)}");
+        if (KernelCheck is not null)
+        {
+            text.AppendLine($"  conv gradients   {KernelCheck}");
+            text.AppendLine($"  oneDNN ISA       {KernelCheck.Isa}");
+        }
         text.AppendLine(CudaAvailable
             ? $"  CUDA             available, {CudaDevices.Count} device(s): {string.Join(", ", CudaDevices.Select((n, i) => $"cuda:{i} {n}"))}"
             : "  CUDA             not available");

@@ -1,4 +1,5 @@
 using TorchBinding.IO;
+using TorchBinding.Runtime.Kernels;
 
 namespace TorchBinding.Runtime;
 
@@ -40,6 +41,18 @@ public sealed record RuntimeOptions
     /// <summary>"1" prints what the start-up does to standard error.</summary>
     public const string VerboseVariable = "TORCHBINDING_VERBOSE";
 
+    /// <summary>on | warn | off: the start-up's convolution gradient self-check (<see cref="KernelCheckMode"/>).</summary>
+    public const string KernelCheckVariable = "TORCHBINDING_KERNEL_CHECK";
+
+    /// <summary>auto | none | sse41 | onednn-off: the workaround for wrong convolution kernels (<see cref="Kernels.KernelWorkaround"/>).</summary>
+    public const string KernelWorkaroundVariable = "TORCHBINDING_KERNEL_WORKAROUND";
+
+    /// <summary>
+    /// Test seam: default-kernels | always makes the self-check see a fault (float32 gradients a third off) with libtorch's
+    /// default kernels, or with every route, so that the workaround and the failure can be shown on any machine.
+    /// </summary>
+    public const string KernelFaultVariable = "TORCHBINDING_KERNEL_CHECK_FAULT";
+
     /// <summary>
     /// Folder of an external libtorch (the <c>lib</c> folder of a libtorch distribution or of a PyTorch
     /// install) to run on instead of the libtorch-cpu package natives, e.g. a CUDA build. The application
@@ -70,6 +83,18 @@ public sealed record RuntimeOptions
     /// threads than processors only slow a run down, and a huge count (say 100000) makes the process appear to hang.
     /// </summary>
     public static int MaxThreads => 4 * Environment.ProcessorCount;
+
+    /// <summary>The convolution gradient self-check at start-up (default: on, stop if no workaround helps).</summary>
+    public KernelCheckMode KernelCheck { get; init; } = KernelCheckMode.On;
+
+    /// <summary>A workaround to apply whatever the check finds; null (default) lets the check choose.</summary>
+    public KernelWorkaround? KernelWorkaround { get; init; }
+
+    /// <summary>Where the self-check keeps what it learned about this machine (default: the TorchBinding cache's <c>kernels</c> folder).</summary>
+    public string KernelCheckCacheDirectory { get; init; } = CacheDirectory.Sub("kernels");
+
+    /// <summary>The test seam of <see cref="KernelFaultVariable"/>.</summary>
+    internal KernelSelfCheck.InjectedFault InjectedKernelFault { get; init; }
 
     /// <summary>Report each start-up decision through <see cref="Log"/> (or standard error).</summary>
     public bool Verbose { get; init; }
@@ -111,6 +136,36 @@ public sealed record RuntimeOptions
                         $"(4 per processor of this machine's {Environment.ProcessorCount}; more only make libtorch's threads wait for each other)."),
             };
         }
+        if (Environment.GetEnvironmentVariable(KernelCheckVariable) is { Length: > 0 } kernelCheck)
+        {
+            options = options with
+            {
+                KernelCheck = Enum.TryParse<KernelCheckMode>(kernelCheck.Trim(), ignoreCase: true, out var mode) && Enum.IsDefined(mode)
+                    ? mode
+                    : throw new RuntimeInitializationException($"{KernelCheckVariable}='{kernelCheck}' is not one of on, warn, off."),
+            };
+        }
+        if (Environment.GetEnvironmentVariable(KernelWorkaroundVariable) is { Length: > 0 } workaround)
+        {
+            options = options with
+            {
+                KernelWorkaround = KernelWorkarounds.TryParse(workaround, out var chosen)
+                    ? chosen
+                    : throw new RuntimeInitializationException($"{KernelWorkaroundVariable}='{workaround}' is not one of auto, none, sse41, onednn-off."),
+            };
+        }
+        if (Environment.GetEnvironmentVariable(KernelFaultVariable) is { Length: > 0 } fault)
+        {
+            options = options with
+            {
+                InjectedKernelFault = fault.Trim() switch
+                {
+                    "default-kernels" => KernelSelfCheck.InjectedFault.DefaultKernels,
+                    "always" => KernelSelfCheck.InjectedFault.Always,
+                    _ => throw new RuntimeInitializationException($"{KernelFaultVariable}='{fault}' is not one of default-kernels, always."),
+                },
+            };
+        }
         if (Environment.GetEnvironmentVariable(VerboseVariable) is { Length: > 0 } verbose)
             options = options with { Verbose = !IsOff(verbose) };
         return options;
@@ -138,7 +193,7 @@ public sealed record RuntimeOptions
 }
 
 /// <summary>The native runtime could not start; the message says what was missing and how to fix it.</summary>
-public sealed class RuntimeInitializationException : Exception
+public class RuntimeInitializationException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public RuntimeInitializationException(string message, Exception? inner = null) : base(message, inner) { }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
+using TorchBinding.Runtime.Kernels;
 using TorchSharp;
 
 namespace TorchBinding.Runtime;
@@ -16,6 +17,7 @@ public static class TorchRuntime
     static readonly Lock Gate = new();
     static RuntimeOptions? _options;
     static NativeLoadReport? _natives;
+    static KernelCheckReport? _kernels;
     static int _resolverInstalled;
 
     /// <summary>Whether the runtime has started.</summary>
@@ -58,6 +60,8 @@ public static class TorchRuntime
             }
             if (_options.Threads is { } threads)
                 torch.set_num_threads(threads);
+            // Before any user computation: libtorch's own kernels may be wrong on this CPU (DESIGN.md).
+            _kernels = KernelSelfCheck.AfterStart(_options);
             IsInitialized = true;
         }
     }
@@ -125,7 +129,10 @@ public static class TorchRuntime
         return NativeStartup.Resolve(name, _options);
     }
 
-    /// <summary>Describes the running runtime: libtorch version and origin, the fix, CUDA devices, threads.</summary>
+    /// <summary>What the start-up's convolution gradient self-check found and did (null before the runtime starts).</summary>
+    public static KernelCheckReport? KernelCheck => _kernels;
+
+    /// <summary>Describes the running runtime: libtorch version and origin, the fix, the gradient self-check, CUDA devices, threads.</summary>
     public static RuntimeDescription Describe()
     {
         EnsureInitialized();
@@ -144,6 +151,9 @@ public static class TorchRuntime
             CudaDevices: names,
             IntraOpThreads: torch.get_num_threads(),
             InterOpThreads: torch.get_num_interop_threads(),
-            Host: $"{RuntimeInformation.OSDescription} {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
+            Host: $"{RuntimeInformation.OSDescription} {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}")
+        {
+            KernelCheck = _kernels,
+        };
     }
 }
