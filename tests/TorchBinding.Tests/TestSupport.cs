@@ -32,7 +32,7 @@ static class TestSupport
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var name in new[] { "TORCHBINDING_LIBTORCH", "TORCHBINDING_COMPAT_FIX", "TORCHBINDING_VERBOSE", "TORCHBINDING_LIBTORCH_VERSION_CHECK" })
+        foreach (var name in new[] { "TORCHBINDING_LIBTORCH", "TORCHBINDING_COMPAT_FIX", "TORCHBINDING_VERBOSE", "TORCHBINDING_LIBTORCH_VERSION_CHECK", "TORCHBINDING_KERNEL_CHECK", "TORCHBINDING_KERNEL_WORKAROUND", "TORCHBINDING_KERNEL_CHECK_FAULT", "ONEDNN_MAX_CPU_ISA" })
             start.Environment.Remove(name);
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
