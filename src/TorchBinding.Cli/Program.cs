@@ -6,6 +6,7 @@ using TorchBinding.Cli.Commands;
 
 var root = new RootCommand("torchbinding: train, evaluate and compare the course's models from the command line (TorchBinding over TorchSharp/libtorch).");
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(DataCommand.Create());

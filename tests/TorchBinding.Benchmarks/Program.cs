@@ -7,6 +7,8 @@ using TorchBinding.Benchmarks;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args is ["child-startup-step", var mode, var natives, var libTorchSharp])
     return StartupStepBenchmark.Child(mode, natives, libTorchSharp);
+if (args is ["child-kernel-step", var length])
+    return KernelWorkaroundBenchmark.Child(length == "quick");
 
 var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
 {
@@ -17,6 +19,7 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
     ["optimizers"] = OptimizerBenchmark.Run,
     ["graphs"] = GraphBenchmark.Run,
     ["vit"] = AttentionBenchmark.Run,
+    ["kernels"] = KernelWorkaroundBenchmark.Run,
 };
 var quick = args.Contains("--quick");
 var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();

@@ -157,7 +157,7 @@ public static class ConvolutionGradientCheck
     }
 
     /// <summary>max |a − b| / max |b|, or infinity where <paramref name="actual"/> holds a NaN or an infinity.</summary>
-    internal static double RelativeError(Tensor actual, Tensor expected)
+    public static double RelativeError(Tensor actual, Tensor expected)
     {
         using var scope = NewDisposeScope();
         var a = actual.to(float64);

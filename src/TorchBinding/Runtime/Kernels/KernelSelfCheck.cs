@@ -10,12 +10,13 @@ namespace TorchBinding.Runtime.Kernels;
 /// <param name="Forced">Whether the workaround was chosen by setting rather than by the check.</param>
 /// <param name="Fault">The fault seen on this machine (now or in an earlier run), or null.</param>
 /// <param name="LastCheck">The last check run (after the workaround, if any); null when off.</param>
+/// <param name="Cpu">The processor's model.</param>
 /// <param name="Isa">The instruction set oneDNN's kernels use.</param>
 /// <param name="Steps">What was done, in order, for the record.</param>
 /// <param name="CacheFile">Where the verdict is kept between runs.</param>
 public sealed record KernelCheckReport(
     KernelCheckMode Mode, bool Passed, KernelWorkaround Workaround, bool Forced, string? Fault,
-    ConvolutionCheckResult? LastCheck, string Isa, IReadOnlyList<string> Steps, string? CacheFile)
+    ConvolutionCheckResult? LastCheck, string Cpu, string Isa, IReadOnlyList<string> Steps, string? CacheFile)
 {
     /// <summary>One line: the verdict, the workaround, the cost of the check.</summary>
     public string Verdict
@@ -102,7 +103,7 @@ static class KernelSelfCheck
             steps.Add($"the forced SSE4.1 cap was not applied: {OneDnn.MaxCpuIsaVariable} was already set to {OneDnn.MaxCpuIsa}");
         var fault = cache?.Fault;
         if (options.KernelCheck == KernelCheckMode.Off)
-            return new KernelCheckReport(options.KernelCheck, true, workaround, forced, fault, null, OneDnn.EffectiveIsa(), steps, cache?.Path);
+            return new KernelCheckReport(options.KernelCheck, true, workaround, forced, fault, null, CpuFlags.Model, OneDnn.EffectiveIsa(), steps, cache?.Path);
 
         var tried = new List<KernelWorkaround>();
         if (workaround != KernelWorkaround.None)
@@ -139,7 +140,7 @@ static class KernelSelfCheck
         else if (workaround != KernelWorkaround.None && !forced)
             cache?.RecordOutcome(workaround, passed: true);
 
-        var report = new KernelCheckReport(options.KernelCheck, check.Passed, workaround, forced, fault, check, OneDnn.EffectiveIsa(), steps, cache?.Path);
+        var report = new KernelCheckReport(options.KernelCheck, check.Passed, workaround, forced, fault, check, CpuFlags.Model, OneDnn.EffectiveIsa(), steps, cache?.Path);
         options.Info($"convolution gradient self-check: {report.Verdict}.");
         if (!check.Passed)
         {
