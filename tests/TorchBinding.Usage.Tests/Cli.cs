@@ -11,6 +11,9 @@ sealed class Cli : IDisposable
 
     public static string Assembly => TestSupport.ProjectOutput("src/TorchBinding.Cli", "TorchBinding.Cli");
 
+    /// <summary>Extra environment variables for the command.</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     /// <summary>The working folder (relative --out paths land here).</summary>
     public string Folder => _folder.Path;
 
@@ -72,9 +75,11 @@ sealed class Cli : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Folder,
         };
-        foreach (var name in new[] { "TORCHBINDING_LIBTORCH", "TORCHBINDING_COMPAT_FIX", "TORCHBINDING_VERBOSE" })
+        foreach (var name in new[] { "TORCHBINDING_LIBTORCH", "TORCHBINDING_COMPAT_FIX", "TORCHBINDING_VERBOSE", "TORCHBINDING_KERNEL_CHECK", "TORCHBINDING_KERNEL_WORKAROUND", "TORCHBINDING_KERNEL_CHECK_FAULT", "ONEDNN_MAX_CPU_ISA" })
             start.Environment.Remove(name);
         start.Environment["TORCHBINDING_THREADS"] = "1";
+        foreach (var (key, value) in Environment)
+            start.Environment[key] = value;
         return start;
     }
 

@@ -55,11 +55,11 @@ static class DoctorCommand
     static Row ConvolutionGradients(KernelCheckReport startup)
     {
         // Checked again now, as the process runs, with whatever the start-up applied.
-        var now = ConvolutionGradientCheck.Run();
+        var now = TorchRuntime.RecheckConvolutionGradients();
         var finding = $"start-up: {startup.Verdict}; now: {(now.Passed ? "right" : "WRONG")}, worst {now.Worst} ({now.Milliseconds:F0} ms)";
         if (startup.Fault is not null)
             finding += $"; fault seen on this CPU: {startup.Fault}";
-        if (!now.Passed)
+        if (!now.Passed || !startup.Passed)
             return new("conv gradients", Verdict.Wrong, finding, $"Training CNNs here uses wrong gradients. Try TORCHBINDING_KERNEL_WORKAROUND=sse41 or onednn-off; verdict file: {startup.CacheFile}.");
         return new("conv gradients", startup.Workaround == KernelWorkaround.None ? Verdict.Ok : Verdict.Note, finding,
             startup.Workaround == KernelWorkaround.None ? null : "Worked around (slower convolutions); README: 'Kernels checked where they run'.");
@@ -102,12 +102,12 @@ static class DoctorCommand
     static (bool Ok, string Finding) CheckCudaDevice(int index)
     {
         using var scope = NewDisposeScope();
-        var device = new Device(DeviceType.CUDA, index);
+        var device = new Device(TorchSharp.DeviceType.CUDA, index);
         var generator = new Generator(7);
         var a = randn([256, 256], float64, generator: generator);
         var b = randn([256, 256], float64, generator: generator);
         var product = a.to(float32).to(device).matmul(b.to(float32).to(device)).cpu().to(float64);
-        var matmulError = ConvolutionGradientCheck.RelativeError(product, a.matmul(b));
+        var matmulError = OpGradientSuite.RelativeError(product, a.matmul(b));
         var x = randn([3, 4, 8, 8], float64, generator: generator);
         var w = randn([8, 4, 3, 3], float64, generator: generator) / 6;
         Tensor Gradient(Device on, ScalarType dtype)
@@ -116,7 +116,7 @@ static class DoctorCommand
             nn.functional.conv2d(input, w.to(dtype).to(on), padding: [1, 1]).square().sum().backward();
             return input.grad!.cpu().to(float64);
         }
-        var convolutionError = ConvolutionGradientCheck.RelativeError(Gradient(device, float32), Gradient(CPU, float64));
+        var convolutionError = OpGradientSuite.RelativeError(Gradient(device, float32), Gradient(CPU, float64));
         // TF32 may serve float32 matmuls on recent GPUs: about 1e-3 relative.
         var ok = matmulError < 5e-3 && convolutionError < 5e-3;
         return (ok, $"matmul off by {matmulError:G2}, conv2d input gradient off by {convolutionError:G2} (float32 on the device against float64 on the CPU)");

@@ -132,6 +132,16 @@ public static class TorchRuntime
     /// <summary>What the start-up's convolution gradient self-check found and did (null before the runtime starts).</summary>
     public static KernelCheckReport? KernelCheck => _kernels;
 
+    /// <summary>
+    /// Checks libtorch's float32 convolution gradients against float64 again, as the process now runs (with the workaround
+    /// the start-up applied); <c>torchbinding doctor</c> shows it.
+    /// </summary>
+    public static ConvolutionCheckResult RecheckConvolutionGradients()
+    {
+        EnsureInitialized();
+        return KernelSelfCheck.Recheck(_options!, _kernels!);
+    }
+
     /// <summary>Describes the running runtime: libtorch version and origin, the fix, the gradient self-check, CUDA devices, threads.</summary>
     public static RuntimeDescription Describe()
     {

@@ -138,8 +138,8 @@ public static class ConvolutionGradientCheck
         var (inputGradient, weightGradient) = fault is null ? single : (fault(convolution, single.Input), fault(convolution, single.Weight));
         return
         [
-            new(convolution, convolution.Op == "two conv2d" ? "first layer's input" : "input", RelativeError(inputGradient, exact.Input), threads),
-            new(convolution, convolution.Op == "two conv2d" ? "first layer's weight" : "weight", RelativeError(weightGradient, exact.Weight), threads),
+            new(convolution, convolution.Op == "two conv2d" ? "first layer's input" : "input", OpGradientSuite.RelativeError(inputGradient, exact.Input), threads),
+            new(convolution, convolution.Op == "two conv2d" ? "first layer's weight" : "weight", OpGradientSuite.RelativeError(weightGradient, exact.Weight), threads),
         ];
     }
 
@@ -154,16 +154,5 @@ public static class ConvolutionGradientCheck
             "two conv2d" => nn.functional.conv2d(nn.functional.conv2d(x, w, padding: [padding, padding]).tanh(), second, padding: [1, 1]),
             _ => throw new InvalidOperationException($"Unknown convolution '{c.Op}'."),
         };
-    }
-
-    /// <summary>max |a − b| / max |b|, or infinity where <paramref name="actual"/> holds a NaN or an infinity.</summary>
-    public static double RelativeError(Tensor actual, Tensor expected)
-    {
-        using var scope = NewDisposeScope();
-        var a = actual.to(float64);
-        if (!a.isfinite().all().item<bool>())
-            return double.PositiveInfinity;
-        var scale = expected.abs().max().item<double>();
-        return (a - expected).abs().max().item<double>() / Math.Max(scale, 1e-30);
     }
 }

@@ -167,6 +167,9 @@ static class KernelSelfCheck
         return workaround;
     }
 
+    /// <summary>The check as the start-up runs it (with the test seam), for a re-check of the running process.</summary>
+    public static ConvolutionCheckResult Recheck(RuntimeOptions options, KernelCheckReport report) => Check(options, report.Workaround);
+
     static ConvolutionCheckResult Check(RuntimeOptions options, KernelWorkaround workaround)
     {
         Func<ConvolutionCase, torch.Tensor, torch.Tensor>? fault = options.InjectedKernelFault switch
