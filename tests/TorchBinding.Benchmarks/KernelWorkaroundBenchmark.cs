@@ -20,6 +20,7 @@ static class KernelWorkaroundBenchmark
     static readonly (string Name, string Workaround, string? IsaCap)[] Settings =
     [
         ("libtorch as it is", "none", null),
+        ("AVX cap", "avx", null),
         ("SSE4.1 cap", "sse41", null),
         ("oneDNN convolutions off", "onednn-off", null),
         ("AVX2 cap (still wrong on the affected CPU)", "none", "AVX2"),

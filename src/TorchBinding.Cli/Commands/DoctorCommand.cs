@@ -60,7 +60,7 @@ static class DoctorCommand
         if (startup.Fault is not null)
             finding += $"; fault seen on this CPU: {startup.Fault}";
         if (!now.Passed || !startup.Passed)
-            return new("conv gradients", Verdict.Wrong, finding, $"Training CNNs here uses wrong gradients. Try TORCHBINDING_KERNEL_WORKAROUND=sse41 or onednn-off; verdict file: {startup.CacheFile}.");
+            return new("conv gradients", Verdict.Wrong, finding, $"Training CNNs here uses wrong gradients. Try TORCHBINDING_KERNEL_WORKAROUND=avx, sse41 or onednn-off; verdict file: {startup.CacheFile}.");
         return new("conv gradients", startup.Workaround == KernelWorkaround.None ? Verdict.Ok : Verdict.Note, finding,
             startup.Workaround == KernelWorkaround.None ? null : "Worked around (slower convolutions); README: 'Kernels checked where they run'.");
     }

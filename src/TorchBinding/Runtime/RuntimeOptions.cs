@@ -44,12 +44,13 @@ public sealed record RuntimeOptions
     /// <summary>on | warn | off: the start-up's convolution gradient self-check (<see cref="KernelCheckMode"/>).</summary>
     public const string KernelCheckVariable = "TORCHBINDING_KERNEL_CHECK";
 
-    /// <summary>auto | none | sse41 | onednn-off: the workaround for wrong convolution kernels (<see cref="Kernels.KernelWorkaround"/>).</summary>
+    /// <summary>auto | none | avx | sse41 | onednn-off: the workaround for wrong convolution kernels (<see cref="Kernels.KernelWorkaround"/>).</summary>
     public const string KernelWorkaroundVariable = "TORCHBINDING_KERNEL_WORKAROUND";
 
     /// <summary>
-    /// Test seam: default-kernels | always makes the self-check see a fault (float32 gradients a third off) with libtorch's
-    /// default kernels, or with every route, so that the workaround and the failure can be shown on any machine.
+    /// Test seam: makes the self-check see a fault (float32 gradients a third off) on the routes listed (default-kernels,
+    /// avx, sse41, onednn-off, comma-separated) or on every route (always), so that the workarounds and the failure can
+    /// be shown on any machine.
     /// </summary>
     public const string KernelFaultVariable = "TORCHBINDING_KERNEL_CHECK_FAULT";
 
@@ -93,8 +94,26 @@ public sealed record RuntimeOptions
     /// <summary>Where the self-check keeps what it learned about this machine (default: the TorchBinding cache's <c>kernels</c> folder).</summary>
     public string KernelCheckCacheDirectory { get; init; } = CacheDirectory.Sub("kernels");
 
-    /// <summary>The test seam of <see cref="KernelFaultVariable"/>.</summary>
-    internal KernelSelfCheck.InjectedFault InjectedKernelFault { get; init; }
+    /// <summary>The test seam of <see cref="KernelFaultVariable"/>: the routes on which the self-check sees a fault.</summary>
+    internal IReadOnlySet<KernelWorkaround> InjectedKernelFaults { get; init; } = new HashSet<KernelWorkaround>();
+
+    /// <summary>"always", or a comma-separated list of routes (none or default-kernels, avx, sse41, onednn-off).</summary>
+    static HashSet<KernelWorkaround> ParseFaultRoutes(string text)
+    {
+        if (text.Trim() == "always")
+            return [.. Enum.GetValues<KernelWorkaround>()];
+        var routes = new HashSet<KernelWorkaround>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "default-kernels")
+                routes.Add(Kernels.KernelWorkaround.None);
+            else if (KernelWorkarounds.TryParse(part, out var route) && route is { } known)
+                routes.Add(known);
+            else
+                throw new RuntimeInitializationException($"{KernelFaultVariable}='{text}' is not 'always' or a list of routes from default-kernels (or none), avx, sse41, onednn-off.");
+        }
+        return routes;
+    }
 
     /// <summary>Report each start-up decision through <see cref="Log"/> (or standard error).</summary>
     public bool Verbose { get; init; }
@@ -151,21 +170,11 @@ public sealed record RuntimeOptions
             {
                 KernelWorkaround = KernelWorkarounds.TryParse(workaround, out var chosen)
                     ? chosen
-                    : throw new RuntimeInitializationException($"{KernelWorkaroundVariable}='{workaround}' is not one of auto, none, sse41, onednn-off."),
+                    : throw new RuntimeInitializationException($"{KernelWorkaroundVariable}='{workaround}' is not one of auto, none, avx, sse41, onednn-off."),
             };
         }
         if (Environment.GetEnvironmentVariable(KernelFaultVariable) is { Length: > 0 } fault)
-        {
-            options = options with
-            {
-                InjectedKernelFault = fault.Trim() switch
-                {
-                    "default-kernels" => KernelSelfCheck.InjectedFault.DefaultKernels,
-                    "always" => KernelSelfCheck.InjectedFault.Always,
-                    _ => throw new RuntimeInitializationException($"{KernelFaultVariable}='{fault}' is not one of default-kernels, always."),
-                },
-            };
-        }
+            options = options with { InjectedKernelFaults = ParseFaultRoutes(fault) };
         if (Environment.GetEnvironmentVariable(VerboseVariable) is { Length: > 0 } verbose)
             options = options with { Verbose = !IsOff(verbose) };
         return options;

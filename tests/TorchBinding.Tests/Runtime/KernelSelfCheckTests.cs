@@ -7,7 +7,7 @@ namespace TorchBinding.Tests.Runtime;
 /// <summary>
 /// The start-up's convolution gradient self-check. This machine's kernels are right, so the fault is injected: in-process
 /// into the check's float32 gradients, and in child processes through TORCHBINDING_KERNEL_CHECK_FAULT, which makes the
-/// whole start-up see the fault (default-kernels: libtorch as it is; always: every route).
+/// whole start-up see the fault on the routes it lists (default-kernels: libtorch as it is; avx, sse41, onednn-off; always).
 /// </summary>
 public class KernelSelfCheckTests
 {
@@ -100,7 +100,7 @@ public class KernelSelfCheckTests
     [Test]
     public void Settings_with_unknown_values_are_refused_with_the_accepted_ones()
     {
-        foreach (var (variable, accepted) in new[] { ("TORCHBINDING_KERNEL_CHECK", "on, warn, off"), ("TORCHBINDING_KERNEL_WORKAROUND", "auto, none, sse41, onednn-off") })
+        foreach (var (variable, accepted) in new[] { ("TORCHBINDING_KERNEL_CHECK", "on, warn, off"), ("TORCHBINDING_KERNEL_WORKAROUND", "auto, none, avx, sse41, onednn-off") })
         {
             Environment.SetEnvironmentVariable(variable, "sometimes");
             try
@@ -143,16 +143,37 @@ public class KernelSelfCheckTests
             Assert.That(first.Output, Does.Contain("conv gradients   right with workaround: oneDNN convolutions off"), "the route a running process can take");
             Assert.That(first.Output, Does.Contain("e=6 de/da=2 de/db=5"));
         });
-        // The next start takes the cheaper route, which must be in place before libtorch starts, and checks it again.
+        // The next start takes the cheapest route, which must be in place before libtorch starts, and checks it again.
         var second = Start(cache.Path, ("TORCHBINDING_KERNEL_CHECK_FAULT", "default-kernels"));
         Assert.Multiple(() =>
         {
             Assert.That(second.ExitCode, Is.Zero, second.ToString());
-            Assert.That(second.Output, Does.Contain("conv gradients   right with workaround: oneDNN capped at SSE4.1"));
+            Assert.That(second.Output, Does.Contain("conv gradients   right with workaround: oneDNN capped at AVX (ONEDNN_MAX_CPU_ISA=AVX)"));
             Assert.That(second.Output, Does.Contain("fault on this CPU: conv2d [3,4,8,8]"));
-            Assert.That(second.Output, Does.Contain("oneDNN ISA       sse41 (capped by ONEDNN_MAX_CPU_ISA=SSE41"));
+            Assert.That(second.Output, Does.Contain("oneDNN ISA       avx (capped by ONEDNN_MAX_CPU_ISA=AVX"));
             Assert.That(second.Error, Does.Not.Contain("warning"), "a known fault, worked around, is not news");
         });
+    }
+
+    [Test]
+    public void A_route_that_fails_its_recheck_is_dropped_for_good_and_the_next_one_is_taken()
+    {
+        using var cache = TestSupport.TemporaryFolder();
+        // libtorch as it is and the AVX cap are "wrong" here; the SSE4.1 cap and oneDNN off are right.
+        (string, string) fault = ("TORCHBINDING_KERNEL_CHECK_FAULT", "default-kernels,avx");
+        var first = Start(cache.Path, fault);
+        var second = Start(cache.Path, fault);
+        var third = Start(cache.Path, fault);
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Output, Does.Contain("right with workaround: oneDNN convolutions off"), first.ToString());
+            Assert.That(second.ExitCode, Is.Zero, second.ToString());
+            Assert.That(second.Output, Does.Contain("oneDNN ISA       avx (capped").And.Contain("right with workaround: oneDNN convolutions off"),
+                "the AVX cap failed its re-check, so the process fell back to the route it can still take");
+            Assert.That(third.Output, Does.Contain("right with workaround: oneDNN capped at SSE4.1"), third.ToString());
+        });
+        var verdict = File.ReadAllText(Directory.GetFiles(Path.Combine(cache.Path, "kernels")).Single());
+        Assert.That(verdict, Does.Contain("\"avx\": \"failed\"").And.Contain("\"sse41\": \"passed\"").And.Contain("\"onednn-off\": \"passed\""));
     }
 
     [Test]
@@ -166,7 +187,7 @@ public class KernelSelfCheckTests
             Assert.That(result.Error, Does.Contain("KernelFaultException: libtorch computes wrong float32 convolution gradients on this machine"));
             Assert.That(result.Error, Does.Contain("conv2d [3,4,8,8] -> 8 channels, kernel 3, stride 1, padding 1: input gradient off by 0.3"));
             Assert.That(result.Error, Does.Contain("with oneDNN convolutions off"));
-            Assert.That(result.Error, Does.Contain("TORCHBINDING_KERNEL_CHECK=warn").And.Contain("TORCHBINDING_KERNEL_WORKAROUND=sse41"));
+            Assert.That(result.Error, Does.Contain("TORCHBINDING_KERNEL_CHECK=warn").And.Contain("TORCHBINDING_KERNEL_WORKAROUND=avx, sse41 or onednn-off"));
         });
         var warned = Start(cache.Path, ("TORCHBINDING_KERNEL_CHECK_FAULT", "always"), ("TORCHBINDING_KERNEL_CHECK", "warn"));
         Assert.Multiple(() =>

@@ -56,9 +56,6 @@ public sealed record KernelCheckReport(
 /// </summary>
 static class KernelSelfCheck
 {
-    /// <summary>Test seam (<c>TORCHBINDING_KERNEL_CHECK_FAULT</c>): pretend libtorch's default kernels, or every route, are wrong.</summary>
-    internal enum InjectedFault { None, DefaultKernels, Always }
-
     static KernelVerdictCache? _cache;
     static KernelWorkaround _atLoad = KernelWorkaround.None;
 
@@ -70,16 +67,16 @@ static class KernelSelfCheck
     {
         _cache = KernelVerdictCache.For(options.KernelCheckCacheDirectory, libTorchFile);
         var planned = options.KernelWorkaround ?? (options.KernelCheck == KernelCheckMode.Off ? KernelWorkaround.None : Planned(_cache));
-        if (planned != KernelWorkaround.IsaSse41)
+        if (planned.IsaCap() is not { } cap)
             return;
         if (OneDnn.MaxCpuIsa is { } userCap)
         {
             options.Info($"{OneDnn.MaxCpuIsaVariable}={userCap} is already set; left as it is.");
             return;
         }
-        OneDnn.CapIsa("SSE41");
-        _atLoad = KernelWorkaround.IsaSse41;
-        options.Info($"capped oneDNN at SSE4.1 before libtorch starts ({(options.KernelWorkaround is null ? "the route that fixed this CPU's convolution gradients before" : "forced by setting")}).");
+        OneDnn.CapIsa(cap);
+        _atLoad = planned;
+        options.Info($"capped oneDNN at {cap} before libtorch starts ({(options.KernelWorkaround is null ? "the cheapest route not known to fail on this CPU" : "forced by setting")}).");
     }
 
     /// <summary>The cheapest workaround not known to fail here, if a fault was ever seen; else none.</summary>
@@ -97,10 +94,10 @@ static class KernelSelfCheck
             workaround = Apply(KernelWorkaround.OneDnnOff, steps);
         else if (!forced && options.KernelCheck != KernelCheckMode.Off && workaround == KernelWorkaround.None && cache is not null && Planned(cache) == KernelWorkaround.OneDnnOff)
             workaround = Apply(KernelWorkaround.OneDnnOff, steps);
-        if (workaround == KernelWorkaround.IsaSse41)
-            steps.Add("capped oneDNN at SSE4.1 before libtorch started");
-        if (forced && options.KernelWorkaround == KernelWorkaround.IsaSse41 && workaround != KernelWorkaround.IsaSse41)
-            steps.Add($"the forced SSE4.1 cap was not applied: {OneDnn.MaxCpuIsaVariable} was already set to {OneDnn.MaxCpuIsa}");
+        if (workaround.IsaCap() is { } cap)
+            steps.Add($"capped oneDNN at {cap} before libtorch started");
+        if (forced && options.KernelWorkaround?.IsaCap() is { } forcedCap && workaround != options.KernelWorkaround)
+            steps.Add($"the forced {forcedCap} cap was not applied: {OneDnn.MaxCpuIsaVariable} was already set to {OneDnn.MaxCpuIsa}");
         var fault = cache?.Fault;
         if (options.KernelCheck == KernelCheckMode.Off)
             return new KernelCheckReport(options.KernelCheck, true, workaround, forced, fault, null, CpuFlags.Model, OneDnn.EffectiveIsa(), steps, cache?.Path);
@@ -149,7 +146,7 @@ static class KernelSelfCheck
                 (forced ? $" (chosen by {RuntimeOptions.KernelWorkaroundVariable})" : "") + ". Training or explaining a CNN here would use wrong gradients. ";
             if (options.KernelCheck == KernelCheckMode.On)
             {
-                throw new KernelFaultException(message + $"Set {RuntimeOptions.KernelWorkaroundVariable}=sse41 or onednn-off to choose a workaround, " +
+                throw new KernelFaultException(message + $"Set {RuntimeOptions.KernelWorkaroundVariable}=avx, sse41 or onednn-off to choose a workaround, " +
                     $"or {RuntimeOptions.KernelCheckVariable}=warn to go on anyway (results may be wrong). `torchbinding doctor` shows the details.", check.Worst);
             }
             options.Warn(message + $"Going on anyway ({RuntimeOptions.KernelCheckVariable}=warn).");
@@ -172,13 +169,8 @@ static class KernelSelfCheck
 
     static ConvolutionCheckResult Check(RuntimeOptions options, KernelWorkaround workaround)
     {
-        Func<ConvolutionCase, torch.Tensor, torch.Tensor>? fault = options.InjectedKernelFault switch
-        {
-            InjectedFault.Always => Corrupt,
-            InjectedFault.DefaultKernels when workaround == KernelWorkaround.None && OneDnn.MaxCpuIsa is null => Corrupt,
-            _ => null,
-        };
-        return ConvolutionGradientCheck.Run(fault: fault);
+        // The seam (TORCHBINDING_KERNEL_CHECK_FAULT) names the routes that are "wrong".
+        return ConvolutionGradientCheck.Run(fault: options.InjectedKernelFaults.Contains(workaround) ? Corrupt : null);
     }
 
     /// <summary>The injected fault: what the measured one looks like, a third off.</summary>

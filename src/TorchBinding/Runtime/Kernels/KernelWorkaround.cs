@@ -15,12 +15,19 @@ public enum KernelCheckMode
 
 /// <summary>
 /// A route around wrong oneDNN convolution kernels, cheapest first as measured by <c>scripts/bench.sh kernels</c>
-/// (<c>TORCHBINDING_KERNEL_WORKAROUND</c>: auto, none, sse41, onednn-off).
+/// (<c>TORCHBINDING_KERNEL_WORKAROUND</c>: auto, none, avx, sse41, onednn-off).
 /// </summary>
 public enum KernelWorkaround
 {
     /// <summary>libtorch as it is.</summary>
     None,
+
+    /// <summary>
+    /// oneDNN's JIT kernels capped at AVX (<c>ONEDNN_MAX_CPU_ISA=AVX</c>): forward convolutions keep a JIT kernel (jit:avx),
+    /// both backward passes take oneDNN's im2col + GEMM route (gemm:jit), not the direct AVX2/AVX-512 kernels measured
+    /// wrong. Applied at start-up only, like every cap.
+    /// </summary>
+    IsaAvx,
 
     /// <summary>
     /// oneDNN's JIT kernels capped at SSE4.1 (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>): every case right on the affected CPU, 2.5-2.7x
@@ -39,12 +46,21 @@ public enum KernelWorkaround
 public static class KernelWorkarounds
 {
     /// <summary>The automatic ladder, cheapest first.</summary>
-    public static IReadOnlyList<KernelWorkaround> Ladder { get; } = [KernelWorkaround.IsaSse41, KernelWorkaround.OneDnnOff];
+    public static IReadOnlyList<KernelWorkaround> Ladder { get; } = [KernelWorkaround.IsaAvx, KernelWorkaround.IsaSse41, KernelWorkaround.OneDnnOff];
+
+    /// <summary>The <c>ONEDNN_MAX_CPU_ISA</c> value of a cap, or null for a workaround that is not one.</summary>
+    public static string? IsaCap(this KernelWorkaround workaround) => workaround switch
+    {
+        KernelWorkaround.IsaAvx => "AVX",
+        KernelWorkaround.IsaSse41 => "SSE41",
+        _ => null,
+    };
 
     /// <summary>The setting's spelling: none, sse41, onednn-off.</summary>
     public static string Name(this KernelWorkaround workaround) => workaround switch
     {
         KernelWorkaround.None => "none",
+        KernelWorkaround.IsaAvx => "avx",
         KernelWorkaround.IsaSse41 => "sse41",
         KernelWorkaround.OneDnnOff => "onednn-off",
         _ => throw new ArgumentOutOfRangeException(nameof(workaround), workaround, null),
@@ -54,6 +70,7 @@ public static class KernelWorkarounds
     public static string Describe(this KernelWorkaround workaround) => workaround switch
     {
         KernelWorkaround.None => "none",
+        KernelWorkaround.IsaAvx => $"oneDNN capped at AVX ({OneDnn.MaxCpuIsaVariable}=AVX)",
         KernelWorkaround.IsaSse41 => $"oneDNN capped at SSE4.1 ({OneDnn.MaxCpuIsaVariable}=SSE41)",
         KernelWorkaround.OneDnnOff => "oneDNN convolutions off (libtorch's own kernels)",
         _ => throw new ArgumentOutOfRangeException(nameof(workaround), workaround, null),
