@@ -25,19 +25,19 @@ public enum KernelWorkaround
     /// <summary>
     /// oneDNN's JIT kernels capped at AVX (<c>ONEDNN_MAX_CPU_ISA=AVX</c>): forward convolutions keep a JIT kernel (jit:avx),
     /// both backward passes take oneDNN's im2col + GEMM route (gemm:jit), not the direct AVX2/AVX-512 kernels measured
-    /// wrong. Applied at start-up only, like every cap.
+    /// wrong. Applied at start-up only, like every cap. 1.6-1.7x slower training steps (course CNN and ResNet, 2-core EPYC).
     /// </summary>
     IsaAvx,
 
     /// <summary>
-    /// oneDNN's JIT kernels capped at SSE4.1 (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>): every case right on the affected CPU, 2.5-2.7x
-    /// slower training steps. oneDNN reads the cap once, before its first kernel, so it is applied at start-up only.
+    /// oneDNN's JIT kernels capped at SSE4.1 (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>): every case right on the affected CPU, 2.3x
+    /// slower training steps here (2.7x measured on the affected CPU). oneDNN reads the cap once, before its first kernel, so it is applied at start-up only.
     /// </summary>
     IsaSse41,
 
     /// <summary>
     /// oneDNN off for convolutions (<c>at::Context::setUserEnabledMkldnn(false)</c>): libtorch's own kernels, those float64
-    /// takes. Can be applied to a running process, about 5x slower training steps.
+    /// takes. Can be applied to a running process; 4-6x slower training steps.
     /// </summary>
     OneDnnOff,
 }
