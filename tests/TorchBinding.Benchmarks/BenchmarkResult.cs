@@ -1,4 +1,6 @@
 using System.Globalization;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace TorchBinding.Benchmarks;
 
@@ -35,6 +37,32 @@ public static class SideBySide
         if (sorted.Length == 0)
             throw new ArgumentException("No values to take the median of.", nameof(values));
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>
+    /// One classification training step (cross-entropy, zero_grad, backward, optimizer step) timed as a process reports it:
+    /// <paramref name="warmup"/> steps, then the median over <paramref name="blocks"/> blocks of the mean µs per step.
+    /// </summary>
+    public static double TrainingStepMicroseconds(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor x, Tensor y, int warmup, int blocks, int stepsPerBlock)
+    {
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(model.call(x), y).backward();
+            optimizer.step();
+        }
+        for (var i = 0; i < warmup; i++)
+            Step();
+        var times = new List<double>();
+        for (var b = 0; b < blocks; b++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = 0; i < stepsPerBlock; i++)
+                Step();
+            times.Add(clock.Elapsed.TotalMicroseconds / stepsPerBlock);
+        }
+        return Median(times);
     }
 
     /// <summary>Runs baseline and candidate alternately <paramref name="rounds"/> times each and returns both medians.</summary>

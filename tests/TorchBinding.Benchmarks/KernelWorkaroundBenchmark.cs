@@ -84,24 +84,8 @@ static class KernelWorkaroundBenchmark
             var optimizer = optim.Adam(model.parameters(), 1e-3);
             using var x = randn(64, 1, 28, 28);
             using var y = randint(0, 10, [64], dtype: int64);
-            void Step()
-            {
-                using var scope = NewDisposeScope();
-                optimizer.zero_grad();
-                nn.functional.cross_entropy(model.call(x), y).backward();
-                optimizer.step();
-            }
-            for (var i = 0; i < Warmup; i++)
-                Step();
-            var blocks = new List<double>();
-            for (var b = 0; b < Blocks; b++)
-            {
-                var clock = Stopwatch.StartNew();
-                for (var i = 0; i < stepsPerBlock; i++)
-                    Step();
-                blocks.Add(clock.Elapsed.TotalMilliseconds / stepsPerBlock);
-            }
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}={SideBySide.Median(blocks)}"));
+            var milliseconds = SideBySide.TrainingStepMicroseconds(model, optimizer, x, y, Warmup, Blocks, stepsPerBlock) / 1000;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}={milliseconds}"));
         }
         return 0;
     }

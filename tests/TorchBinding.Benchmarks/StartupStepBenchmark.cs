@@ -62,24 +62,8 @@ static class StartupStepBenchmark
         var optimizer = optim.Adam(model.parameters(), 1e-3);
         using var x = rand(64, 64);
         using var y = randint(0, 10, [64], dtype: int64);
-        void Step()
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            nn.functional.cross_entropy(model.call(x), y).backward();
-            optimizer.step();
-        }
-        for (var i = 0; i < Warmup; i++)
-            Step();
-        var blocks = new List<double>();
-        for (var b = 0; b < Blocks; b++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < StepsPerBlock; i++)
-                Step();
-            blocks.Add(clock.Elapsed.TotalMicroseconds / StepsPerBlock);
-        }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step_us={SideBySide.Median(blocks)}"));
+        var stepMicroseconds = SideBySide.TrainingStepMicroseconds(model, optimizer, x, y, Warmup, Blocks, StepsPerBlock);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step_us={stepMicroseconds}"));
         return 0;
     }
 }
