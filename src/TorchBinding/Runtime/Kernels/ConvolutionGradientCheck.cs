@@ -48,13 +48,16 @@ public static class ConvolutionGradientCheck
     /// <summary>The largest relative error accepted: float32 rounding gives about 1e-6 here; the fault gives 0.25 to NaN.</summary>
     public const double Tolerance = 1e-3;
 
-    /// <summary>The convolutions checked: the shapes measured wrong, and a two-layer chain.</summary>
+    /// <summary>The convolutions checked: the shapes measured wrong, 1x1 and strided ones, a transposed one and a two-layer chain.</summary>
     public static IReadOnlyList<ConvolutionCase> Cases { get; } =
     [
         new("conv2d", [3, 4, 8, 8], 8, 3, Padding: 1),
         new("conv2d", [3, 1, 16, 16], 4, 3, Padding: 1),
         new("conv1d", [4, 3, 20], 5, 5),
         new("conv2d", [2, 8, 9, 9], 6, 3, Stride: 2, Padding: 1),
+        // 1x1 convolutions take kernels of their own (a residual block's shortcut where the width changes).
+        new("conv2d", [2, 4, 6, 6], 8, 1, Stride: 2),
+        new("conv2d", [3, 6, 5, 5], 3, 1),
         new("conv_transpose2d", [2, 4, 5, 5], 3, 3, Stride: 2, Padding: 1),
         new("two conv2d", [4, 1, 12, 12], 4, 3, Padding: 1),
     ];
