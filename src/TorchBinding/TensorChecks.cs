@@ -1,3 +1,4 @@
+using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,6 +17,39 @@ static class TensorChecks
     /// <summary>Whether the dtype is an integer type (class indices).</summary>
     public static bool IsInteger(ScalarType dtype) =>
         dtype is ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte;
+
+    /// <summary>
+    /// Checks that every value of a floating-point tensor is finite; the message names the argument, the first NaN or
+    /// infinity and its element (flat index). A NaN would otherwise pass every range check (all comparisons are false).
+    /// </summary>
+    public static void RequireFinite(string function, Tensor values, string argument)
+    {
+        if (values.numel() == 0 || !IsFloating(values.dtype))
+            return;
+        using var scope = NewDisposeScope();
+        var bad = values.isfinite().logical_not();
+        if (!bad.any().item<bool>())
+            return;
+        var index = bad.flatten().nonzero()[0, 0].item<long>();
+        var value = values.flatten()[index].to(float64).item<double>();
+        throw new ArgumentException($"{function}: {argument} must be finite; got {NonFinite(value)} at element {index} of {argument} {Shapes.Format(values)}.", argument);
+    }
+
+    /// <summary>Checks that every number of an array is finite, also in float32 (where tensors are built): the message names the array and the index.</summary>
+    public static void RequireFinite(string function, ReadOnlySpan<double> values, string argument)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+                throw new ArgumentException($"{function}: {argument} must be finite; got {NonFinite(values[i])} at index {i}.", argument);
+            if (!float.IsFinite((float)values[i]))
+                throw new ArgumentException($"{function}: {argument} must be finite in float32; {values[i].ToString("G6", CultureInfo.InvariantCulture)} at index {i} overflows it to infinity.", argument);
+        }
+    }
+
+    /// <summary>A NaN or infinity in words, the same in every culture.</summary>
+    public static string NonFinite(double value) =>
+        double.IsNaN(value) ? "NaN" : double.IsPositiveInfinity(value) ? "+infinity" : double.IsNegativeInfinity(value) ? "-infinity" : value.ToString("G6", CultureInfo.InvariantCulture);
 
     /// <summary>Checks that every label lies in <c>0..K−1</c>; the message names the first one that does not.</summary>
     public static void RequireLabelsInRange(string function, Tensor labels, long numClasses, string role)

@@ -72,10 +72,11 @@ public sealed record DqnOptions
     {
         if (!(Gamma >= 0 && Gamma <= 1))
             throw new ArgumentException($"DqnOptions.Gamma must be in [0, 1], got {Gamma}.");
-        if (!(LearningRate > 0))
-            throw new ArgumentException($"DqnOptions.LearningRate must be positive, got {LearningRate}.");
-        if (!(WeightDecay >= 0))
-            throw new ArgumentException($"DqnOptions.WeightDecay must be >= 0, got {WeightDecay}.");
+        // An infinite rate passes "> 0" and turns the first update's weights into NaN.
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
+            throw new ArgumentException($"DqnOptions.LearningRate must be a finite number > 0, got {TensorChecks.NonFinite(LearningRate)}.");
+        if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay))
+            throw new ArgumentException($"DqnOptions.WeightDecay must be a finite number >= 0, got {TensorChecks.NonFinite(WeightDecay)}.");
         if (BatchSize < 1 || ReplayCapacity < BatchSize)
             throw new ArgumentException($"DqnOptions: need 1 <= BatchSize <= ReplayCapacity, got BatchSize {BatchSize} and ReplayCapacity {ReplayCapacity}.");
         if (LearningStarts < 0 || TrainEvery < 1)
@@ -173,15 +174,20 @@ public sealed class DqnAgent : IDisposable
     public double Epsilon => Options.Epsilon.At(StepsDone);
 
     /// <summary>An ε-greedy action: random with probability ε, else the greedy one; counts a step of the ε schedule.</summary>
+    /// <exception cref="ArgumentException">The observation has the wrong length or a NaN or infinite number (checked before the step is counted).</exception>
     public int Act(double[] observation)
     {
+        // Checked also when the action is random: the observation goes on into the replay memory.
+        AgentNetworks.CheckObservation(observation, ObservationSize, "DqnAgent");
         var epsilon = Epsilon;
         StepsDone++;
         return _random.NextDouble() > epsilon ? GreedyAction(observation) : _random.Next(ActionCount);
     }
 
     /// <summary>The action with the largest Q-value (the first on ties).</summary>
-    public int GreedyAction(double[] observation) => AgentNetworks.ArgMax(QValues(observation));
+    /// <exception cref="ArgumentException">The observation has the wrong length or a NaN or infinite number.</exception>
+    /// <exception cref="InvalidOperationException">The network's Q-values are not finite (argmax over NaN would say action 0).</exception>
+    public int GreedyAction(double[] observation) => AgentNetworks.ArgMax(AgentNetworks.Finite(QValues(observation), "DqnAgent", "Q-network"));
 
     /// <summary>The Q-values of one observation.</summary>
     public double[] QValues(double[] observation)
@@ -199,6 +205,11 @@ public sealed class DqnAgent : IDisposable
         ArgumentNullException.ThrowIfNull(observations);
         if (observations.GetLength(1) != ObservationSize)
             throw new ArgumentException($"DqnAgent: observations must be [N, {ObservationSize}], got [{observations.GetLength(0)}, {observations.GetLength(1)}].", nameof(observations));
+        foreach (var (value, index) in observations.Cast<float>().Select((v, i) => (v, i)))
+        {
+            if (!float.IsFinite(value))
+                throw new ArgumentException($"DqnAgent: observations must be finite; got {TensorChecks.NonFinite(value)} at [{index / ObservationSize}, {index % ObservationSize}].", nameof(observations));
+        }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var q = _online.call(tensor(observations, device: _device)).cpu().data<float>().ToArray();
@@ -208,10 +219,14 @@ public sealed class DqnAgent : IDisposable
     }
 
     /// <summary>Stores a transition in the replay memory.</summary>
+    /// <exception cref="ArgumentException">An action outside 0..A−1, or a NaN or infinite state, next state or reward (the memory is left as it was).</exception>
     public void Remember(Transition transition)
     {
         if (transition.Action >= ActionCount)
             throw new ArgumentOutOfRangeException(nameof(transition), transition.Action, $"DqnAgent: action {transition.Action} is outside 0..{ActionCount - 1}.");
+        // One NaN in the memory would be replayed into every batch that draws it and make the whole network NaN.
+        AgentNetworks.CheckObservation(transition.State, ObservationSize, "DqnAgent", "transition.State");
+        AgentNetworks.CheckObservation(transition.NextState, ObservationSize, "DqnAgent", "transition.NextState");
         Replay.Add(transition);
     }
 
@@ -220,6 +235,7 @@ public sealed class DqnAgent : IDisposable
     /// <see cref="DqnOptions"/> for which network gives Q_target and whether terminals are masked). Returns the loss,
     /// or null while the memory holds fewer than a batch (or <see cref="DqnOptions.LearningStarts"/>).
     /// </summary>
+    /// <exception cref="InvalidOperationException">Q(s, a) or the TD target of the replayed batch is not finite (the network has diverged); nothing was updated.</exception>
     public double? Learn()
     {
         if (Replay.Count < Math.Max(Options.BatchSize, Options.LearningStarts))
@@ -244,6 +260,10 @@ public sealed class DqnAgent : IDisposable
                 next = next.mul(batch.Terminated.neg().add_(1));
             target = batch.Rewards.add(next, alpha: Options.Gamma);
         }
+        // The memory holds finite numbers only; a non-finite Q or target here comes from the network itself, and
+        // one such update would make every weight NaN: stop before it.
+        AgentNetworks.RequireFinite(q, "DqnAgent.Learn", "Q(s, a) of the replayed states");
+        AgentNetworks.RequireFinite(target, "DqnAgent.Learn", "the TD targets r + γ·Q(s′)");
         var loss = Options.Loss == TemporalDifferenceLoss.SmoothL1 ? nn.functional.smooth_l1_loss(q, target) : nn.functional.mse_loss(q, target);
         _optimizer.zero_grad();
         loss.backward();
@@ -325,11 +345,36 @@ internal static class AgentNetworks
         return network;
     }
 
-    public static void CheckObservation(double[] observation, int size, string agent)
+    /// <summary>An observation of <paramref name="size"/> numbers, each finite also as float32 (the message names the argument and the index).</summary>
+    public static void CheckObservation(double[] observation, int size, string agent, string argument = "observation")
     {
-        ArgumentNullException.ThrowIfNull(observation);
+        ArgumentNullException.ThrowIfNull(observation, argument);
         if (observation.Length != size)
-            throw new ArgumentException($"{agent}: an observation must have {size} numbers, got {observation.Length}.", nameof(observation));
+            throw new ArgumentException($"{agent}: an observation must have {size} numbers, got {observation.Length} in {argument}.", argument);
+        TensorChecks.RequireFinite(agent, observation, argument);
+    }
+
+    /// <summary>Values the network computed from finite inputs, refused when NaN or infinite (the network has diverged).</summary>
+    public static void RequireFinite(Tensor values, string agent, string what)
+    {
+        using var scope = NewDisposeScope();
+        var bad = values.isfinite().logical_not();
+        if (!bad.any().item<bool>())
+            return;
+        var index = bad.flatten().nonzero()[0, 0].item<long>();
+        var value = values.flatten()[index].to(float64).item<double>();
+        throw new InvalidOperationException($"{agent}: {what} hold {TensorChecks.NonFinite(value)} at element {index} although the replayed numbers are finite: the network has diverged (lower the learning rate, or set MaxGradientNorm). Nothing was updated.");
+    }
+
+    /// <summary>The network's outputs for one finite observation, refused when NaN or infinite.</summary>
+    public static double[] Finite(double[] values, string agent, string network)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+                throw new InvalidOperationException($"{agent}: the {network} gives {TensorChecks.NonFinite(values[i])} for action {i} of a finite observation: its weights are no longer finite (the network has diverged).");
+        }
+        return values;
     }
 
     public static void CheckEnvironment(IEnvironment environment, int observationSize, int actionCount, string agent)

@@ -29,12 +29,16 @@ public sealed record ReinforceOptions
     {
         if (!(Gamma >= 0 && Gamma <= 1))
             throw new ArgumentException($"ReinforceOptions.Gamma must be in [0, 1], got {Gamma}.");
-        if (!(LearningRate > 0) || !(BaselineLearningRate > 0))
-            throw new ArgumentException($"ReinforceOptions: learning rates must be positive, got {LearningRate} and {BaselineLearningRate}.");
+        // An infinite rate passes "> 0" and turns the first update's weights into NaN.
+        foreach (var (name, rate) in new[] { (nameof(LearningRate), LearningRate), (nameof(BaselineLearningRate), BaselineLearningRate) })
+        {
+            if (!(rate > 0) || !double.IsFinite(rate))
+                throw new ArgumentException($"ReinforceOptions.{name} must be a finite number > 0, got {TensorChecks.NonFinite(rate)}.");
+        }
         if (EpisodesPerUpdate < 1)
             throw new ArgumentException($"ReinforceOptions.EpisodesPerUpdate must be at least 1, got {EpisodesPerUpdate}.");
-        if (!(EntropyCoefficient >= 0))
-            throw new ArgumentException($"ReinforceOptions.EntropyCoefficient must be >= 0, got {EntropyCoefficient}.");
+        if (!(EntropyCoefficient >= 0) || !double.IsFinite(EntropyCoefficient))
+            throw new ArgumentException($"ReinforceOptions.EntropyCoefficient must be a finite number >= 0, got {TensorChecks.NonFinite(EntropyCoefficient)}.");
     }
 }
 
@@ -107,12 +111,15 @@ public sealed class ReinforceAgent : IDisposable
     public long Updates { get; private set; }
 
     /// <summary>The action probabilities π(· | observation).</summary>
+    /// <exception cref="ArgumentException">The observation has the wrong length or a NaN or infinite number.</exception>
+    /// <exception cref="InvalidOperationException">The policy gives NaN probabilities (its weights are no longer finite).</exception>
     public double[] Probabilities(double[] observation)
     {
         AgentNetworks.CheckObservation(observation, ObservationSize, "ReinforceAgent");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        return nn.functional.softmax(_policy.call(AgentNetworks.Batch(observation, _device)), 1).to(float64).cpu().data<double>().ToArray();
+        var p = nn.functional.softmax(_policy.call(AgentNetworks.Batch(observation, _device)), 1).to(float64).cpu().data<double>().ToArray();
+        return AgentNetworks.Finite(p, "ReinforceAgent", "policy network");
     }
 
     /// <summary>An action sampled from π(· | observation).</summary>
@@ -144,6 +151,9 @@ public sealed class ReinforceAgent : IDisposable
         var (states, actions, rewards) = (new List<float>(), new List<long>(), new List<double>());
         var result = Episodes.Run(environment, Act, options, transition =>
         {
+            // A NaN reward would make every return before it NaN, and the update the whole policy.
+            if (!double.IsFinite(transition.Reward))
+                throw new ArgumentException($"ReinforceAgent: {environment.Name} gave a reward of {TensorChecks.NonFinite(transition.Reward)} at step {actions.Count}; rewards must be finite. The episode was not learned from.", nameof(environment));
             foreach (var x in transition.State)
                 states.Add((float)x);
             actions.Add(transition.Action);

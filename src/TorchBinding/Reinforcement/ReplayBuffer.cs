@@ -111,6 +111,9 @@ public sealed class ReplayBuffer
             throw new ArgumentOutOfRangeException(nameof(action), action, "ReplayBuffer: actions are numbered from 0.");
         if (!double.IsFinite(reward))
             throw new ArgumentException($"ReplayBuffer: the reward must be finite, got {reward}.", nameof(reward));
+        // Checked before anything is written: a refused transition leaves the memory as it was.
+        TensorChecks.RequireFinite("ReplayBuffer", state, nameof(state));
+        TensorChecks.RequireFinite("ReplayBuffer", nextState, nameof(nextState));
         var offset = _next * ObservationSize;
         for (var i = 0; i < ObservationSize; i++)
         {

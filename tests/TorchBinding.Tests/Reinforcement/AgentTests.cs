@@ -223,6 +223,108 @@ public class AgentTests
         });
     }
 
+    static float[] Flat(nn.Module<Tensor, Tensor> network) =>
+        [.. network.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray())];
+
+    /// <summary>A one-step task whose first observation holds a NaN (a broken sensor).</summary>
+    sealed class BrokenSensor() : DiscreteEnvironment("BrokenSensor", ["a", "b"], 2, maxEpisodeSteps: null)
+    {
+        protected override void ResetState(Random random) { }
+
+        protected override (double Reward, bool Terminated) Advance(int action) => (1, true);
+
+        protected override double[] Observe() => [1, double.NaN];
+    }
+
+    [Test]
+    public void Dqn_refuses_non_finite_observations_at_every_entry_point_and_changes_nothing()
+    {
+        using var agent = new DqnAgent(HandNetwork, 2, 2, new DqnOptions { BatchSize = 2, ReplayCapacity = 4 }, seed: 1);
+        var weights = Flat(agent.Network);
+        Assert.Multiple(() =>
+        {
+            // Unchecked, a NaN observation made a greedy action of 0 and, once learned from, a NaN Q-network.
+            Assert.That(() => agent.Act([double.NaN, 0]), Throws.ArgumentException.With.Message.StartWith("DqnAgent: observation must be finite; got NaN at index 0."));
+            Assert.That(() => agent.Act([0, double.PositiveInfinity]), Throws.ArgumentException.With.Message.StartWith("DqnAgent: observation must be finite; got +infinity at index 1."));
+            Assert.That(() => agent.Act([1e300, 0]), Throws.ArgumentException.With.Message.StartWith("DqnAgent: observation must be finite in float32; 1E+300 at index 0 overflows it to infinity."));
+            Assert.That(agent.StepsDone, Is.Zero, "a refused observation is not counted as a step");
+            Assert.That(() => agent.GreedyAction([0, double.NaN]), Throws.ArgumentException.With.Message.Contain("got NaN at index 1"));
+            Assert.That(() => agent.QValues([double.NegativeInfinity, 0]), Throws.ArgumentException.With.Message.Contain("got -infinity at index 0"));
+            Assert.That(() => agent.QValues(new float[,] { { 0, 1 }, { float.NaN, 2 } }), Throws.ArgumentException.With.Message.StartWith("DqnAgent: observations must be finite; got NaN at [1, 0]."));
+            Assert.That(() => agent.Remember(new Transition([0, 1], 0, 1, [1, double.NaN], false)),
+                Throws.ArgumentException.With.Message.StartWith("DqnAgent: transition.NextState must be finite; got NaN at index 1."));
+            Assert.That(() => agent.Remember(new Transition([double.NaN, 1], 0, 1, [1, 1], false)), Throws.ArgumentException.With.Message.StartWith("DqnAgent: transition.State must be finite; got NaN at index 0."));
+            Assert.That(() => agent.Replay.Add([0.0, 1], 0, 1, [double.NaN, 1], false), Throws.ArgumentException.With.Message.StartWith("ReplayBuffer: nextState must be finite; got NaN at index 0."));
+            Assert.That(agent.Replay.Count, Is.Zero, "nothing reached the replay memory");
+            Assert.That(() => agent.RunEpisode(new BrokenSensor()), Throws.ArgumentException.With.Message.StartWith("DqnAgent: observation must be finite; got NaN at index 1."));
+            Assert.That((agent.Replay.Count, agent.Updates, agent.StepsDone), Is.EqualTo((0, 0L, 0L)));
+            Assert.That(Flat(agent.Network), Is.EqualTo(weights), "no weight changed");
+        });
+    }
+
+    [Test]
+    public void Dqn_stops_before_an_update_from_non_finite_q_values_and_leaves_the_weights()
+    {
+        using var agent = new DqnAgent(HandNetwork, 2, 2, new DqnOptions { BatchSize = 2, ReplayCapacity = 2 }, seed: 1);
+        agent.Remember(new Transition([0.5, 1], 1, 2.0, [1, -1], false));
+        agent.Remember(new Transition([1, 0], 0, 0.5, [0, 1], true));
+        // A diverged network: one weight is NaN. Adam's update would spread it to every weight (and move the bias).
+        using (no_grad())
+            ((Linear)agent.Network).weight![0, 0] = tensor(float.NaN);
+        var weights = Flat(agent.Network);
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => agent.Learn(), Throws.InvalidOperationException.With.Message.StartWith("DqnAgent.Learn: Q(s, a) of the replayed states hold NaN at element"));
+            Assert.That(Flat(agent.Network), Is.EqualTo(weights), "nothing was updated");
+            Assert.That(agent.Updates, Is.Zero);
+            Assert.That(() => agent.GreedyAction([1.0, 0]), Throws.InvalidOperationException.With.Message.StartWith("DqnAgent: the Q-network gives NaN for action 0 of a finite observation"));
+        });
+    }
+
+    [TestCase(double.PositiveInfinity, "+infinity")]
+    [TestCase(double.NaN, "NaN")]
+    [TestCase(0.0, "0")]
+    public void Agents_refuse_learning_rates_that_are_not_finite_and_positive_at_construction(double rate, string named)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => new DqnAgent(() => nn.Linear(2, 2), 2, 2, new DqnOptions { LearningRate = rate }),
+                Throws.ArgumentException.With.Message.EqualTo($"DqnOptions.LearningRate must be a finite number > 0, got {named}."));
+            Assert.That(() => new DqnAgent(() => nn.Linear(2, 2), 2, 2, new DqnOptions { WeightDecay = double.PositiveInfinity }),
+                Throws.ArgumentException.With.Message.EqualTo("DqnOptions.WeightDecay must be a finite number >= 0, got +infinity."));
+            Assert.That(() => new ReinforceAgent(nn.Linear(2, 2), null, 2, 2, new ReinforceOptions { LearningRate = rate }),
+                Throws.ArgumentException.With.Message.EqualTo($"ReinforceOptions.LearningRate must be a finite number > 0, got {named}."));
+            Assert.That(() => new ReinforceAgent(nn.Linear(2, 2), nn.Linear(2, 1), 2, 2, new ReinforceOptions { BaselineLearningRate = rate }),
+                Throws.ArgumentException.With.Message.EqualTo($"ReinforceOptions.BaselineLearningRate must be a finite number > 0, got {named}."));
+        });
+    }
+
+    /// <summary>A one-step task that pays NaN (a broken reward).</summary>
+    sealed class BrokenReward() : DiscreteEnvironment("BrokenReward", ["a", "b"], 2, maxEpisodeSteps: null)
+    {
+        protected override void ResetState(Random random) { }
+
+        protected override (double Reward, bool Terminated) Advance(int action) => (double.NaN, true);
+
+        protected override double[] Observe() => [1, 0];
+    }
+
+    [Test]
+    public void Reinforce_refuses_non_finite_observations_and_rewards_before_it_learns()
+    {
+        using var agent = new ReinforceAgent(nn.Linear(2, 2), nn.Linear(2, 1), 2, 2, new ReinforceOptions(), seed: 1);
+        var (policy, baseline) = (Flat(agent.Policy), Flat(agent.Baseline!));
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => agent.Act([double.NaN, 0]), Throws.ArgumentException.With.Message.StartWith("ReinforceAgent: observation must be finite; got NaN at index 0."));
+            Assert.That(() => agent.RunEpisode(new BrokenSensor()), Throws.ArgumentException.With.Message.StartWith("ReinforceAgent: observation must be finite; got NaN at index 1."));
+            Assert.That(() => agent.RunEpisode(new BrokenReward()),
+                Throws.ArgumentException.With.Message.StartWith("ReinforceAgent: BrokenReward gave a reward of NaN at step 0; rewards must be finite. The episode was not learned from."));
+            Assert.That(agent.Updates, Is.Zero);
+            Assert.That((Flat(agent.Policy), Flat(agent.Baseline!)), Is.EqualTo((policy, baseline)), "no weight changed");
+        });
+    }
+
     [Test]
     public void Episodes_run_to_the_end_or_on_through_termination_when_asked()
     {
