@@ -110,6 +110,7 @@ public sealed class AdversarialTrainingStep : ITrainingStep
     public void CheckData(InMemoryDataset data, Device device, ScalarType? inputType)
     {
         _clean.CheckData(data, device, inputType);
+        TensorChecks.RequireFinite($"AdversarialTrainingStep ({data.Name})", data.Inputs, "inputs");
         var (min, max) = (data.Inputs.min().item<float>(), data.Inputs.max().item<float>());
         if (min < _options.ValidRange.Min - 1e-6 || max > _options.ValidRange.Max + 1e-6)
             throw new ArgumentException($"AdversarialTrainingStep: {data.Name}'s inputs range from {min:G4} to {max:G4}, outside the valid range [{_options.ValidRange.Min}, {_options.ValidRange.Max}]; train on unnormalised pixels, or set ValidRange.", nameof(data));

@@ -74,7 +74,7 @@ public static class Attacks
     /// <param name="targets">True classes <c>[N]</c> (the classes to reach, when targeted).</param>
     /// <param name="epsilon">The step, ≥ 0 (0 returns the inputs).</param>
     /// <param name="options">Loss, valid range, targeted.</param>
-    /// <exception cref="ArgumentException">ε is negative or not finite, the inputs leave the valid range, or inputs and targets do not match.</exception>
+    /// <exception cref="ArgumentException">ε is negative or not finite, an input is NaN or infinite or leaves the valid range, or inputs and targets do not match.</exception>
     public static Tensor Fgsm(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, double epsilon, AttackOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -98,7 +98,7 @@ public static class Attacks
     /// <param name="inputs">Clean inputs <c>[N, ...]</c> in the valid range.</param>
     /// <param name="targets">True classes <c>[N]</c> (the classes to reach, when targeted).</param>
     /// <param name="options">ε, step size, steps, norm, random start.</param>
-    /// <exception cref="ArgumentException">ε &lt; 0, Steps &lt; 1, a step size ≤ 0, inputs outside the valid range, or inputs and targets do not match.</exception>
+    /// <exception cref="ArgumentException">ε &lt; 0, Steps &lt; 1, a step size ≤ 0, NaN or infinite inputs, inputs outside the valid range, or inputs and targets do not match.</exception>
     public static Tensor Pgd(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, PgdOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -190,6 +190,8 @@ public static class Attacks
         var (min, max) = options.ValidRange;
         if (!double.IsFinite(min) || !double.IsFinite(max) || !(min < max))
             throw new ArgumentException($"{who}: ValidRange must be finite with Min < Max; got [{min}, {max}].", nameof(options));
+        // NaN passes the range check below (every comparison with NaN is false), and its gradient sign is 0.
+        TensorChecks.RequireFinite(who, inputs, nameof(inputs));
         using var scope = NewDisposeScope();
         var (lo, hi) = (inputs.min().to(float64).item<double>(), inputs.max().to(float64).item<double>());
         const double tolerance = 1e-6;

@@ -17,6 +17,7 @@ public static class RobustAccuracy
     /// <param name="device">Where batches go (default: the model's device).</param>
     /// <param name="batchSize">Samples per batch (default 500).</param>
     /// <param name="limit">Evaluate only the first this many samples (null: all).</param>
+    /// <exception cref="ArgumentException">An input (or an attacked input) is NaN or infinite: its prediction would be meaningless, and all-NaN images would score 100 %.</exception>
     public static double Evaluate(nn.Module<Tensor, Tensor> model, InMemoryDataset data, Func<Tensor, Tensor, Tensor>? attack = null,
         Device? device = null, int batchSize = 500, int? limit = null)
     {
@@ -27,6 +28,9 @@ public static class RobustAccuracy
         var count = Math.Min(data.Count, limit ?? data.Count);
         if (count <= 0)
             throw new ArgumentException($"RobustAccuracy: {data.Name} has no samples to evaluate.", nameof(data));
+        // NaN images give NaN scores, whose argmax is an arbitrary class that can match the labels: refuse them.
+        using (var inputs = data.Inputs.narrow(0, 0, count))
+            TensorChecks.RequireFinite($"RobustAccuracy ({data.Name})", inputs, "inputs");
         using var eval = new EvalMode(model);
         long correct = 0;
         for (var start = 0; start < count; start += batchSize)
@@ -36,7 +40,10 @@ public static class RobustAccuracy
             var x = data.Inputs.narrow(0, start, n).to(device);
             var y = data.Targets.narrow(0, start, n).to(device);
             if (attack is not null)
+            {
                 x = attack(x, y);
+                TensorChecks.RequireFinite($"RobustAccuracy (the attack on samples {start}..{start + n - 1})", x, "attacked inputs");
+            }
             using (no_grad())
                 correct += model.call(x).argmax(1).eq(y).sum().item<long>();
         }

@@ -131,4 +131,34 @@ public class AttackTests
         Assert.That(adversarial.equal(plain).all().item<bool>(), Is.True, "ε = 0: the same weights");
         Assert.That(attacked.equal(plain).all().item<bool>(), Is.False, "ε = 0.1: trained on other inputs");
     }
+
+    [Test]
+    public void Nan_images_are_refused_by_the_attacks_and_by_robust_accuracy()
+    {
+        using var scope = NewDisposeScope();
+        var model = TestModels.SmallCnn();
+        var images = TestModels.Images(4, 16, 16, seed: 8);
+        images[2, 0, 3, 5] = tensor(float.NaN);
+        var labels = tensor(new long[] { 0, 1, 2, 0 });
+        var allNan = full_like(images, float.NaN);
+        using var nanData = new InMemoryDataset(allNan, labels, "all-NaN images");
+        using var cleanData = new InMemoryDataset(TestModels.Images(4, 16, 16, seed: 9), labels, "clean images");
+        // The element of [2, 0, 3, 5] in [4, 1, 16, 16]: 2·256 + 3·16 + 5.
+        const string named = "inputs must be finite; got NaN at element 565 of inputs [4, 1, 16, 16].";
+        Assert.Multiple(() =>
+        {
+            // Unchecked, NaN passed the valid-range check (every comparison with NaN is false).
+            Assert.That(() => Attacks.Fgsm(model, images, labels, 0.1), Throws.ArgumentException.With.Message.StartWith("Fgsm: " + named));
+            Assert.That(() => Attacks.Pgd(model, images, labels, new PgdOptions { Epsilon = 0.1 }), Throws.ArgumentException.With.Message.StartWith("Pgd: " + named));
+            Assert.That(() => Attacks.Fgsm(model, images * float.PositiveInfinity, labels, 0.1), Throws.ArgumentException.With.Message.Contain("inputs must be finite; got"));
+            Assert.That(() => OnePixelAttack.Attack(model, images[2], 2), Throws.ArgumentException.With.Message.StartWith("OnePixelAttack: inputs must be finite; got NaN at element 53 of inputs [1, 1, 16, 16]."));
+            // Unchecked, all-NaN images scored 100 % robust accuracy.
+            Assert.That(() => RobustAccuracy.Evaluate(model, nanData), Throws.ArgumentException.With.Message.StartWith("RobustAccuracy (all-NaN images): inputs must be finite; got NaN at element 0 of inputs [4, 1, 16, 16]."));
+            Assert.That(() => RobustAccuracy.Evaluate(model, cleanData, (x, y) => full_like(x, float.NaN)),
+                Throws.ArgumentException.With.Message.StartWith("RobustAccuracy (the attack on samples 0..3): attacked inputs must be finite; got NaN at element 0"));
+            Assert.That(() => new AdversarialTrainingStep(model, new() { Epsilon = 0.1 }).CheckData(nanData, CPU, null),
+                Throws.ArgumentException.With.Message.StartWith("AdversarialTrainingStep (all-NaN images): inputs must be finite; got NaN at element 0"));
+            Assert.That(RobustAccuracy.Evaluate(model, cleanData), Is.InRange(0.0, 1.0), "finite images are evaluated as before");
+        });
+    }
 }
