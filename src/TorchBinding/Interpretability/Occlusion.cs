@@ -9,7 +9,7 @@ public sealed record OcclusionOptions : AttributionOptions
     /// <summary>The side of the square patch, in pixels (default 4).</summary>
     public int PatchSize { get; init; } = 4;
 
-    /// <summary>The step between patch positions, in pixels (default 2).</summary>
+    /// <summary>The step between patch positions, in pixels (default 2; at most <see cref="PatchSize"/>, so that every pixel is covered).</summary>
     public int Stride { get; init; } = 2;
 
     /// <summary>The value the patch is filled with, in every channel (default 0: black on MNIST).</summary>
@@ -31,7 +31,7 @@ public static class Occlusion
     /// <param name="inputs">Images <c>[N, C, H, W]</c>.</param>
     /// <param name="targets">The class to explain for each image, <c>[N]</c>.</param>
     /// <param name="options">Patch size, stride, fill value.</param>
-    /// <exception cref="ArgumentException">Inputs are not images, the patch is larger than the image, or a size is &lt; 1.</exception>
+    /// <exception cref="ArgumentException">Inputs are not images, the patch is larger than the image, the stride is larger than the patch, or a size is &lt; 1.</exception>
     public static Tensor Map(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, OcclusionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -43,6 +43,9 @@ public static class Occlusion
         AttributionChecks.Positive(options.BatchSize, nameof(options.BatchSize), "Occlusion");
         var (height, width) = (inputs.shape[2], inputs.shape[3]);
         var patch = options.PatchSize;
+        // A stride past the patch skips pixels: no position covers them, and their mean drop would be 0/0 = NaN.
+        if (options.Stride > patch)
+            throw new ArgumentException($"Occlusion: Stride {options.Stride} is larger than PatchSize {patch}, which leaves pixels no patch covers (NaN holes in the map); use a Stride of at most {patch}.", nameof(options));
         if (patch > height || patch > width)
             throw new ArgumentException($"Occlusion: the {patch}x{patch} patch is larger than the {height}x{width} images.", nameof(options));
         var rows = Positions(height, patch, options.Stride);

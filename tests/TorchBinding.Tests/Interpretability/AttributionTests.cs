@@ -184,4 +184,21 @@ public class AttributionTests
                 Does.Contain("NoiseLevel must be a finite number ≥ 0"));
         });
     }
+
+    [Test]
+    public void Occlusion_refuses_a_stride_larger_than_its_patch_and_covers_every_pixel_up_to_it()
+    {
+        // Refused, not handled: a stride past the patch skips pixels that no position covers, and their mean drop
+        // was 0/0 (NaN holes in the map).
+        using var scope = NewDisposeScope();
+        var model = TestModels.SmallCnn();
+        var images = TestModels.Images(2, 16, 16, seed: 10);
+        var targets = tensor(new long[] { 0, 1 });
+        Assert.That(() => Occlusion.Map(model, images, targets, new() { PatchSize = 3, Stride = 5 }),
+            Throws.ArgumentException.With.Message.StartWith("Occlusion: Stride 5 is larger than PatchSize 3, which leaves pixels no patch covers (NaN holes in the map); use a Stride of at most 3."));
+        // A stride equal to the patch tiles the image (the last row and column moved in to end at the border): no holes.
+        var map = Occlusion.Map(model, images, targets, new() { PatchSize = 3, Stride = 3 });
+        Assert.That(map.shape, Is.EqualTo(new long[] { 2, 16, 16 }));
+        Assert.That(map.isfinite().all().item<bool>(), Is.True, "every pixel is covered");
+    }
 }
