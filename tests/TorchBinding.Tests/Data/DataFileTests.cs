@@ -204,6 +204,19 @@ public class DataFileTests
     }
 
     [Test]
+    public void Idx_dimensions_that_multiply_past_two_to_the_64_are_refused_not_wrapped_to_zero()
+    {
+        // 65536⁴ = 2⁶⁴ wraps to 0 in unchecked 64-bit arithmetic: the 20 bytes of header alone then looked like a
+        // valid, empty file.
+        byte[] header = [0, 0, 8, 4, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0];
+        Assert.That(() => IdxFile.Parse(header, "huge-idx4-ubyte"), Throws.TypeOf<InvalidDataException>().With.Message.EqualTo(
+            $"huge-idx4-ubyte: IDX dimensions [65536, 65536, 65536, 65536] multiply to more than {long.MaxValue} values: a corrupt header (the file has 20 bytes)."));
+        // A product that fits but disagrees with the length is the usual length error.
+        byte[] large = [0, 0, 8, 2, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF];
+        Assert.That(() => IdxFile.Parse(large, "large-idx2-ubyte"), Throws.TypeOf<InvalidDataException>().With.Message.Contain("wrong length for an IDX file of shape [2147483647, 2147483647]"));
+    }
+
+    [Test]
     public void Real_mnist_labels_download_from_a_local_mirror_and_pass_the_real_checksum()
     {
         // The real file, served gzipped by a local "mirror": the download path with MNIST's own checksum.

@@ -5,7 +5,7 @@ namespace TorchBinding.Data.Files;
 /// <summary>
 /// The IDX format of MNIST and Fashion-MNIST: two zero bytes, a type code (0x08 = unsigned byte), the
 /// number of dimensions, each dimension as a big-endian 32-bit integer, then the values. A wrong magic, an
-/// unsupported type or a length that disagrees with the dimensions is an <see cref="InvalidDataException"/>.
+/// unsupported type, dimensions whose product overflows, or a length that disagrees with the dimensions is an <see cref="InvalidDataException"/>.
 /// </summary>
 public static class IdxFile
 {
@@ -30,7 +30,16 @@ public static class IdxFile
             dimensions[d] = BinaryPrimitives.ReadInt32BigEndian(content.AsSpan(4 + 4 * d, 4));
             if (dimensions[d] < 0)
                 throw new InvalidDataException($"{source}: IDX dimension {d} is negative ({dimensions[d]}).");
-            count *= dimensions[d];
+        }
+        // Four 32-bit dimensions can multiply past 2^64 and wrap (to 0, say), which would make a corrupt header "valid".
+        try
+        {
+            foreach (var dimension in dimensions)
+                count = checked(count * dimension);
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException($"{source}: IDX dimensions [{string.Join(", ", dimensions)}] multiply to more than {long.MaxValue} values: a corrupt header (the file has {content.Length} bytes).");
         }
         if (content.Length - header != count)
             throw new InvalidDataException($"{source}: wrong length for an IDX file of shape [{string.Join(", ", dimensions)}]: expected {header + count} bytes, the file has {content.Length}.");
