@@ -63,6 +63,44 @@ static class InputChecks
             throw new ArgumentException($"{model} uses batch norm and cannot train on a batch of one sample: input {Shapes.Format(input)}; use larger batches, or call model.eval() to predict.", nameof(input));
     }
 
+    /// <summary>
+    /// Every value finite: the message names the model, the argument, the first NaN or infinity and its element (flat
+    /// index), and <paramref name="consequence"/> (why it matters here).
+    /// </summary>
+    public static void Finite(Tensor values, string model, string argument, string consequence)
+    {
+        if (values.numel() == 0 || !values.is_floating_point())
+            return;
+        using var scope = NewDisposeScope();
+        var bad = values.isfinite().logical_not();
+        if (!bad.any().item<bool>())
+            return;
+        var index = bad.flatten().nonzero()[0, 0].item<long>();
+        var value = values.flatten()[index].to(float64).item<double>();
+        var described = double.IsNaN(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity";
+        throw new ArgumentException($"{model}: {argument} must be finite; got {described} at element {index} of {argument} {Shapes.Format(values)}. {consequence}", argument);
+    }
+
+    /// <summary>
+    /// Diffusion steps: integers <c>[N]</c> in <c>0..T−1</c> (with <paramref name="steps"/> null only non-negative); the
+    /// message names the first step outside, T and where T comes from (<paramref name="stepsSource"/>).
+    /// </summary>
+    public static void DiffusionSteps(Tensor t, string model, int? steps, string stepsSource)
+    {
+        if (t.is_floating_point() || t.dtype == ScalarType.Bool)
+            throw new ArgumentException($"{model} expects integer steps, got {t.dtype}: t {Shapes.Format(t)}.", nameof(t));
+        if (t.numel() == 0)
+            return;
+        using var scope = NewDisposeScope();
+        var outside = steps is { } T ? t.lt(0).logical_or(t.ge(T)) : t.lt(0);
+        if (!outside.any().item<bool>())
+            return;
+        var step = t.masked_select(outside)[0].to(int64).item<long>();
+        throw new ArgumentException(steps is { } count
+            ? $"{model}: step {step} is outside 0..T−1 = 0..{count - 1} (T = {count}, {stepsSource}); sample and train it with a Ddpm of the same T."
+            : $"{model}: step {step} is negative; steps count from 0.", nameof(t));
+    }
+
     /// <summary>Class indices: an integer tensor with every value in <c>0..classes−1</c> (the message names the first one outside).</summary>
     public static void ClassLabels(Tensor labels, string model, long classes)
     {

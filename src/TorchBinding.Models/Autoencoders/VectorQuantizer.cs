@@ -104,7 +104,7 @@ public sealed class VectorQuantizer : nn.Module<Tensor, Quantization>
     public Tensor Lookup(Tensor codes) => codebook[codes];
 
     /// <summary>Quantizes encoder outputs <c>[N, D]</c> or <c>[N, D, H, W]</c>.</summary>
-    /// <exception cref="ArgumentException">The input's code dimension is not <see cref="CodeSize"/>.</exception>
+    /// <exception cref="ArgumentException">The input's code dimension is not <see cref="CodeSize"/>, or (in training) it holds a NaN or infinity.</exception>
     public override Quantization forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -120,7 +120,11 @@ public sealed class VectorQuantizer : nn.Module<Tensor, Quantization>
         var quantized = codebook.index_select(0, codes);
 
         if (training)
+        {
+            // The EMA update and the restarts write the encoder outputs into the codebook: check them first.
+            InputChecks.Finite(flat, "vector_quantizer", "input", "The encoder outputs must be finite to update the codebook; it was not changed.");
             UpdateCodebook(flat.detach(), codes);
+        }
         if (training && Options.EmaDecay is not null)
             quantized = codebook.index_select(0, codes); // the codes just moved
 

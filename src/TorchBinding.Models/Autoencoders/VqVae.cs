@@ -93,8 +93,13 @@ public sealed class VqVae : nn.Module<Tensor, Tensor>, IAutoencoder
     }
 
     /// <summary>Encoder, quantizer and decoder on a batch, with everything they produced.</summary>
+    /// <exception cref="ArgumentException">The input holds a NaN or infinity (refused before the encoder runs, so no codebook or buffer changes).</exception>
     public VqVaeOutput Run(Tensor input)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        // In training a NaN would reach the codebook's EMA update in the forward pass, before any loss is seen,
+        // and every later input would map to the NaN code; in evaluation it would silently map to code 0.
+        InputChecks.Finite(input, "vq_vae", "input", "A non-finite input would poison the codebook; nothing was changed.");
         var encoded = Encode(input);
         var quantization = quantizer.call(encoded);
         var reconstruction = Decode(quantization.Quantized);
@@ -143,6 +148,15 @@ public sealed class VqVaeStep : ITrainingStep
     {
         var (total, output, values) = Losses(batch.Inputs);
         return new StepResult(total, output, values);
+    }
+
+    /// <summary>Refuses a data set with a NaN or infinite input before the first step, naming the data set and the element.</summary>
+    public void CheckData(InMemoryDataset data, Device device, ScalarType? inputType)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0)
+            throw new ArgumentException($"{data.Name} has no samples to train or evaluate on.", nameof(data));
+        InputChecks.Finite(data.Inputs, $"vq_vae ({data.Name})", "input", "A non-finite input would poison the codebook in its EMA update.");
     }
 
     (Tensor Total, Tensor Output, Dictionary<string, Tensor> Values) Losses(Tensor input)

@@ -1,4 +1,7 @@
+using TorchBinding.Data;
 using TorchBinding.Models.Autoencoders;
+using TorchBinding.Training;
+using TorchBinding.Training.Callbacks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -168,5 +171,96 @@ public class VqVaeTests
             Assert.That(() => new VectorQuantizer(4, 0), Throws.ArgumentException.With.Message.Contain("code size"));
             Assert.That(() => course.Quantizer.call(randn(3, 5)), Throws.ArgumentException.With.Message.Contain("[N, 2]").And.Message.Contain("[3, 5]"));
         });
+    }
+
+    static Dictionary<string, Tensor> State(nn.Module module) =>
+        module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(module.named_buffers().Select(b => (b.name, b.buffer)))
+            .ToDictionary(e => e.Item1, e => e.Item2.detach().clone());
+
+    [Test]
+    public void A_nan_input_is_refused_before_the_ema_update_and_the_codebook_stays_as_it_was()
+    {
+        using var model = VqVae.Mlp(options: new VectorQuantizerOptions { EmaDecay = 0.9, DeadCodeThreshold = 0.5 });
+        model.train();
+        var before = State(model);
+        using var batch = randn(8, 2);
+        batch[3, 1] = tensor(float.NaN);
+        Assert.Multiple(() =>
+        {
+            // Unchecked, the EMA update in the forward pass made a NaN code that every later input mapped to.
+            Assert.That(() => model.call(batch), Throws.ArgumentException.With.Message.StartWith(
+                "vq_vae: input must be finite; got NaN at element 7 of input [8, 2]. A non-finite input would poison the codebook; nothing was changed."));
+            Assert.That(() => model.Run(batch * float.PositiveInfinity), Throws.ArgumentException.With.Message.StartWith("vq_vae: input must be finite; got"));
+            var after = State(model);
+            foreach (var (name, value) in before)
+                Assert.That(after[name].equal(value).all().item<bool>(), Is.True, $"{name} unchanged");
+            Assert.That(model.Quantizer.Restarts, Is.Zero);
+            // The quantizer called on its own checks the encoder outputs it would write into the codebook.
+            Assert.That(() => model.Quantizer.call(batch), Throws.ArgumentException.With.Message.StartWith("vector_quantizer: input must be finite; got NaN at element 7 of input [8, 2]."));
+            Assert.That(model.Quantizer.Codebook.isfinite().all().item<bool>(), Is.True);
+            // A finite batch still trains as before.
+            Assert.That(model.call(randn(8, 2)).isfinite().all().item<bool>(), Is.True);
+        });
+    }
+
+    sealed class Folder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("torchbinding-vqvae-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+
+    sealed class AtEpochEnd(Action<EpochRecord> action) : TrainingCallback
+    {
+        public override void OnEpochEnd(TrainingContext context, EpochRecord epoch) => action(epoch);
+    }
+
+    /// <summary>Poisons one value of the <paramref name="poisoned"/>-th training batch (counted from 1).</summary>
+    sealed class PoisonBatch(int poisoned) : Data.Augmentation.IBatchTransform
+    {
+        int _calls;
+
+        public Tensor Apply(Tensor batch)
+        {
+            var copy = batch.clone();
+            if (++_calls == poisoned)
+                copy[0, 0] = tensor(float.NaN);
+            return copy;
+        }
+    }
+
+    [Test]
+    public void A_run_that_meets_a_nan_batch_stops_with_its_last_good_checkpoint_and_codebook_intact()
+    {
+        using var folder = new Folder();
+        using var data = new InMemoryDataset(randn(64, 2), zeros(64, dtype: int64), "points");
+        using var model = VqVae.Mlp(options: new VectorQuantizerOptions { EmaDecay = 0.9 });
+        Dictionary<string, Tensor>? afterEpoch1 = null;
+        TrainerOptions Options(int epochs, Data.Augmentation.IBatchTransform? poison, string? resume = null) => new()
+        {
+            Epochs = epochs, BatchSize = 32, Seed = 1, Progress = false, Augmentation = poison, ResumeFrom = resume,
+            Callbacks = [new ModelCheckpoint(folder.Path, monitor: null), new AtEpochEnd(e => afterEpoch1 ??= State(model))],
+        };
+        // The data set itself is checked before the first step.
+        using var nanData = new InMemoryDataset(data.Inputs.clone().index_put_(tensor(float.NaN), tensor(5L), tensor(1L)), data.Targets, "points with a NaN");
+        Assert.That(() => new Trainer(model, new VqVaeStep(model), [optim.Adam(model.parameters(), 1e-2)], Options(2, null)).Fit(nanData),
+            Throws.ArgumentException.With.Message.StartWith("vq_vae (points with a NaN): input must be finite; got NaN at element 11 of input [64, 2]."));
+        // Two batches per epoch: the third batch (the first of epoch 2) turns NaN on its way to the model.
+        var last = Path.Combine(folder.Path, "last.ckpt");
+        Assert.That(() => new Trainer(model, new VqVaeStep(model), [optim.Adam(model.parameters(), 1e-2)], Options(2, new PoisonBatch(3))).Fit(data),
+            Throws.ArgumentException.With.Message.StartWith("vq_vae: input must be finite; got NaN at element 0 of input [32, 2]."));
+        var now = State(model);
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, value) in afterEpoch1!)
+                Assert.That(now[name].equal(value).all().item<bool>(), Is.True, $"{name} as after epoch 1: the refused batch changed nothing");
+            Assert.That(now["quantizer.codebook"].isfinite().all().item<bool>(), Is.True);
+        });
+        // The checkpoint of epoch 1 is intact: the run resumes from it and finishes.
+        using var resumed = VqVae.Mlp(options: new VectorQuantizerOptions { EmaDecay = 0.9 });
+        var history = new Trainer(resumed, new VqVaeStep(resumed), [optim.Adam(resumed.parameters(), 1e-2)],
+            new TrainerOptions { Epochs = 2, BatchSize = 32, Seed = 1, Progress = false, ResumeFrom = last }).Fit(data);
+        Assert.That(history.Epochs.Count, Is.EqualTo(2));
+        Assert.That(resumed.Quantizer.Codebook.isfinite().all().item<bool>(), Is.True);
     }
 }
