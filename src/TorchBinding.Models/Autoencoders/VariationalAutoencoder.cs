@@ -182,6 +182,23 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
         return input.dim() > 2 ? output.reshape(input.shape) : output;
     }
 
+    /// <summary>
+    /// The decoder's targets (the inputs) must be finite, and in [0, 1] for a Bernoulli decoder: its cross-entropy with
+    /// logits is linear in a target outside [0, 1] and has no minimum, so 0–255 pixels give an NLL near 1e14 instead of
+    /// an error.
+    /// </summary>
+    void CheckTargets(Tensor input, string method)
+    {
+        InputChecks.Finite(input, $"vae.{method}", "input", "The input is also the decoder's target.");
+        if (Options.Likelihood != DecoderLikelihood.Bernoulli || input.numel() == 0 || !input.is_floating_point())
+            return;
+        using var scope = NewDisposeScope();
+        var (lo, hi) = (input.min().to(float64).item<double>(), input.max().to(float64).item<double>());
+        if (lo < 0 || hi > 1)
+            throw new ArgumentException(
+                $"vae.{method}: the Bernoulli likelihood needs targets in [0, 1], but the input ranges from {lo:G6} to {hi:G6}; scale it to [0, 1] (bytes: divide by 255), or use DecoderLikelihood.Gaussian.", nameof(input));
+    }
+
     /// <summary>−log p(x | z) per sample <c>[N]</c> for the decoder output of z and the inputs flattened to <c>[N, InputSize]</c>.</summary>
     Tensor NegativeLogLikelihood(Tensor decoderOutput, Tensor target)
     {
@@ -197,8 +214,11 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
     /// </summary>
     /// <param name="input">The batch, <c>[N, ...]</c> of InputSize values per sample (targets of the decoder too).</param>
     /// <param name="generator">A CPU generator for ε (null: libtorch's global generator).</param>
+    /// <exception cref="ArgumentException">The input is not a batch of InputSize values, or (Bernoulli decoder) holds values outside [0, 1].</exception>
     public VaeLoss Loss(Tensor input, Generator? generator = null)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckTargets(input, "Loss");
         var (mu, logVariance) = EncodeDistribution(input);
         var z = Reparameterize(mu, logVariance, generator);
         var target = input.reshape(input.shape[0], Options.InputSize);
@@ -212,9 +232,11 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
     /// log-likelihood), with β = 1 whatever the training β, <paramref name="samples"/> draws of z per input, in eval
     /// mode and without gradients, in batches of 1000.
     /// </summary>
+    /// <exception cref="ArgumentException">Fewer than one sample of z, or (Bernoulli decoder) inputs outside [0, 1].</exception>
     public double EvidenceLowerBound(Tensor inputs, int samples = 1, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        CheckTargets(inputs, "EvidenceLowerBound");
         if (samples < 1)
             throw new ArgumentOutOfRangeException(nameof(samples), samples, "VariationalAutoencoder.EvidenceLowerBound needs at least one sample of z.");
         var wasTraining = training;

@@ -117,4 +117,26 @@ public class VariationalAutoencoderTests
             Assert.That(-elbo, Is.EqualTo(draws).Within(0.02 * Math.Abs(draws)));
         });
     }
+
+    [Test]
+    public void A_bernoulli_decoder_refuses_targets_outside_zero_to_one_naming_the_range()
+    {
+        using var bernoulli = new VariationalAutoencoder(new VariationalAutoencoderOptions { InputSize = 6, Hidden = [5], LatentSize = 2 });
+        using var gaussian = new VariationalAutoencoder(new VariationalAutoencoderOptions { InputSize = 6, Hidden = [5], LatentSize = 2, Likelihood = DecoderLikelihood.Gaussian });
+        using var bytes = tensor(new float[] { 0, 17, 255, 3, 128, 64, 9, 0, 1, 2, 250, 30 }, [2, 6]);
+        using var nan = tensor(new[] { 0.5f, float.NaN, 0, 1, 0.2f, 0.3f }, [1, 6]);
+        Assert.Multiple(() =>
+        {
+            // Unchecked, 0–255 pixels gave a reconstruction NLL near 1e14 (the cross-entropy is linear in such targets).
+            Assert.That(() => bernoulli.Loss(bytes),
+                Throws.ArgumentException.With.Message.StartWith("vae.Loss: the Bernoulli likelihood needs targets in [0, 1], but the input ranges from 0 to 255; scale it to [0, 1] (bytes: divide by 255), or use DecoderLikelihood.Gaussian."));
+            Assert.That(() => bernoulli.EvidenceLowerBound(bytes), Throws.ArgumentException.With.Message.StartWith("vae.EvidenceLowerBound: the Bernoulli likelihood needs targets in [0, 1], but the input ranges from 0 to 255"));
+            Assert.That(() => bernoulli.Loss(bytes / 255 - 1), Throws.ArgumentException.With.Message.Contain("ranges from -1 to 0"));
+            Assert.That(() => bernoulli.Loss(nan), Throws.ArgumentException.With.Message.StartWith("vae.Loss: input must be finite; got NaN at element 1 of input [1, 6]."));
+            Assert.That(() => gaussian.Loss(nan), Throws.ArgumentException.With.Message.StartWith("vae.Loss: input must be finite; got NaN at element 1"));
+            // [0, 1] is fine for Bernoulli, and a Gaussian decoder takes any real targets.
+            Assert.That(double.IsFinite(bernoulli.Loss(bytes / 255).Loss.item<float>()), Is.True);
+            Assert.That(double.IsFinite(gaussian.Loss(bytes).Loss.item<float>()), Is.True);
+        });
+    }
 }
