@@ -224,6 +224,7 @@ public sealed class Ddpm
     /// replaced by "no class" with that probability, so one model learns conditional and unconditional noise
     /// (classifier-free guidance).
     /// </summary>
+    /// <exception cref="ArgumentException">Samples of another shape than the model's, a bad label dropout, or a model whose noise has another shape than its input.</exception>
     public Tensor Loss(INoisePredictor model, Tensor x0, Tensor? labels = null, double labelDropout = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -242,7 +243,20 @@ public sealed class Ddpm
             var drop = rand(n, device: labels.device).lt(labelDropout);
             labels = where(drop, full_like(labels, model.Classes), labels);
         }
-        return nn.functional.mse_loss(model.PredictNoise(xt, t, labels), noise);
+        return nn.functional.mse_loss(PredictNoise(model, xt, t, labels, "Loss"), noise);
+    }
+
+    /// <summary>
+    /// ε̂(x, t) checked to have the shape of x: a wrong shape would broadcast silently (noise [4, 4, 1] against
+    /// samples [4, 1] makes samples [4, 4, 1]).
+    /// </summary>
+    static Tensor PredictNoise(INoisePredictor model, Tensor x, Tensor t, Tensor? labels, string method)
+    {
+        var noise = model.PredictNoise(x, t, labels);
+        if (noise is null || !noise.shape.SequenceEqual(x.shape))
+            throw new ArgumentException(
+                $"ddpm.{method}: the noise predictor ({model.GetType().Name}) returned noise {(noise is null ? "null" : Shapes.Format(noise))} for its input {Shapes.Format(x)}; it must return the shape of its input.", nameof(model));
+        return noise;
     }
 
     /// <summary>
@@ -251,6 +265,7 @@ public sealed class Ddpm
     /// evaluation mode (a module's mode is restored afterwards).
     /// </summary>
     /// <returns>Samples <c>[count, ...SampleShape]</c>.</returns>
+    /// <exception cref="ArgumentException">A NaN or infinite guidance scale, labels that do not fit the model, or a model whose noise has another shape than its input.</exception>
     public Tensor Sample(INoisePredictor model, long count, SamplingOptions? options = null)
     {
         options ??= new SamplingOptions();
@@ -283,6 +298,7 @@ public sealed class Ddpm
     /// </summary>
     /// <returns>Samples <c>[count, ...SampleShape]</c>.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is not in 1..T, or η is negative.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Sample"/>.</exception>
     public Tensor SampleDdim(INoisePredictor model, long count, int steps, SamplingOptions? options = null)
     {
         options ??= new SamplingOptions();
@@ -368,21 +384,22 @@ public sealed class Ddpm
     static Tensor Guided(INoisePredictor model, Tensor x, Tensor t, Tensor? labels, double scale)
     {
         if (scale == 0 || labels is null)
-            return model.PredictNoise(x, t, labels);
+            return PredictNoise(model, x, t, labels, "Sample");
         // One batch of twice the size: the conditional and the unconditional ("no class") predictions.
-        var both = model.PredictNoise(cat([x, x], 0), cat([t, t], 0), cat([labels, full_like(labels, model.Classes)], 0));
+        var both = PredictNoise(model, cat([x, x], 0), cat([t, t], 0), cat([labels, full_like(labels, model.Classes)], 0), "Sample");
         var (conditional, unconditional) = (both[..(int)x.shape[0]], both[(int)x.shape[0]..]);
         return (1 + scale) * conditional - scale * unconditional;
     }
 
     static Tensor? CheckSamplingLabels(INoisePredictor model, long count, SamplingOptions options, Device device)
     {
+        // (1 + w)·ε̂ − w·ε̂ with w = ∞ is ∞ − ∞ = NaN: every sample would be NaN.
+        if (!double.IsFinite(options.GuidanceScale))
+            throw new ArgumentException($"ddpm: the guidance scale must be a finite number, got {(double.IsNaN(options.GuidanceScale) ? "NaN" : options.GuidanceScale > 0 ? "+infinity" : "-infinity")} (SamplingOptions.GuidanceScale).", nameof(options));
         if (options.GuidanceScale != 0 && model.Classes == 0)
             throw new ArgumentException($"ddpm: classifier-free guidance (scale {options.GuidanceScale}) needs a class-conditional model; this {model.GetType().Name} is unconditional.", nameof(options));
         if (options.GuidanceScale != 0 && options.Labels is null)
             throw new ArgumentException($"ddpm: classifier-free guidance (scale {options.GuidanceScale}) needs the labels to sample; SamplingOptions.Labels is null.", nameof(options));
-        if (double.IsNaN(options.GuidanceScale))
-            throw new ArgumentException("ddpm: the guidance scale is NaN.", nameof(options));
         if (options.Labels is not { } labels)
             return null;
         if (model.Classes == 0)

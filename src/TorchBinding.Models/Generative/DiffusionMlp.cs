@@ -75,6 +75,7 @@ public sealed class DiffusionMlp : nn.Module<Tensor, Tensor, Tensor>, INoisePred
     public int Classes => 0;
 
     /// <summary>The predicted noise <c>[N, DataSize]</c> of samples <c>[N, DataSize]</c> at steps <c>[N]</c> in 0..T−1.</summary>
+    /// <exception cref="ArgumentException">Samples of the wrong shape, or steps that are not integers in 0..T−1.</exception>
     public override Tensor forward(Tensor x, Tensor t)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -83,6 +84,8 @@ public sealed class DiffusionMlp : nn.Module<Tensor, Tensor, Tensor>, INoisePred
             throw new ArgumentException($"diffusion_mlp expects samples [N, {Options.DataSize}], got {Shapes.Format(x)}.", nameof(x));
         if (t.dim() != 1 || t.shape[0] != x.shape[0])
             throw new ArgumentException($"diffusion_mlp expects one step per sample, t [{x.shape[0]}], got {Shapes.Format(t)}.", nameof(t));
+        // A step past T would be scaled beyond the range the network was trained on, and answer nonsense.
+        InputChecks.DiffusionSteps(t, "diffusion_mlp", Options.Steps, "DiffusionMlpOptions.Steps");
         var encoded = time is not null
             ? time.call(t).to(x.dtype)
             : (t.to(x.dtype) / Math.Max(1, Options.Steps - 1) - 0.5)[.., TensorIndex.None];

@@ -22,6 +22,12 @@ public sealed record DiffusionUNetOptions
     /// <summary>The length of the time (and class) embedding every block receives (default 64).</summary>
     public int EmbeddingSize { get; init; } = 64;
 
+    /// <summary>
+    /// The number of diffusion steps T it serves, for the step check: steps must lie in 0..T−1 (null, the default: any
+    /// step ≥ 0, as the sinusoidal embedding takes any). Set it to the <see cref="Ddpm"/>'s Steps.
+    /// </summary>
+    public int? Steps { get; init; }
+
     /// <summary>The number of classes (default 0: unconditional). A conditional model also learns a "no class" embedding, for classifier-free guidance.</summary>
     public int Classes { get; init; }
 
@@ -57,6 +63,8 @@ public sealed class DiffusionUNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, 
             throw new ArgumentException($"diffusion_unet: Classes must be 0 (unconditional) or at least 2, got {options.Classes}.");
         if (options.ImageSize < 1 || options.Depth is < 1 or > 8)
             throw new ArgumentException($"diffusion_unet: ImageSize must be positive and Depth between 1 and 8, got {options.ImageSize} and {options.Depth}.");
+        if (options.Steps is < 1)
+            throw new ArgumentException($"diffusion_unet: Steps (T) must be at least 1 (or null), got {options.Steps}.");
         if (options.EmbeddingSize < 2 || options.EmbeddingSize % 2 != 0)
             throw new ArgumentException($"diffusion_unet: EmbeddingSize must be even and at least 2, got {options.EmbeddingSize}.");
         Options = options;
@@ -95,8 +103,7 @@ public sealed class DiffusionUNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, 
         ArgumentNullException.ThrowIfNull(t);
         if (t.dim() != 1 || (x.dim() > 0 && t.shape[0] != x.shape[0]))
             throw new ArgumentException($"diffusion_unet expects one step per sample, t [N] for x {Shapes.Format(x)}, got {Shapes.Format(t)}.", nameof(t));
-        if (t.is_floating_point())
-            throw new ArgumentException($"diffusion_unet expects integer steps, got {t.dtype}.", nameof(t));
+        InputChecks.DiffusionSteps(t, "diffusion_unet", Options.Steps, "DiffusionUNetOptions.Steps");
         var embedding = time_mlp.call(time.call(t));
         if (labels is not null)
         {

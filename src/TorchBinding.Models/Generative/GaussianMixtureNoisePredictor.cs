@@ -54,6 +54,7 @@ public sealed class GaussianMixtureNoisePredictor : INoisePredictor
         var size = _means[0].Length;
         if (x.dim() != 2 || x.shape[1] != size || t.dim() != 1 || t.shape[0] != x.shape[0])
             throw new ArgumentException($"GaussianMixtureNoisePredictor expects x [N, {size}] and t [N], got x {Shapes.Format(x)} and t {Shapes.Format(t)}.", nameof(x));
+        InputChecks.DiffusionSteps(t, "GaussianMixtureNoisePredictor", _ddpm.Steps, "the steps of its Ddpm");
         using var scope = NewDisposeScope();
         var alphaBar = tensor(_ddpm.AlphaBars.ToArray(), dtype: float64, device: x.device).index_select(0, t.to(int64)).reshape(-1, 1);
         var xd = x.to(float64);

@@ -27,6 +27,50 @@ public class DdpmTests
             (labels ?? full(x.shape[0], 3L)).to(x.dtype).reshape(-1, 1) + 0 * x;
     }
 
+    /// <summary>A predictor that returns noise of the wrong shape: [N, N, 1] for samples [N, 1] (a broadcasting mistake).</summary>
+    sealed class Broadcasting : INoisePredictor
+    {
+        public IReadOnlyList<long> SampleShape => [1];
+
+        public int Classes => 0;
+
+        public Tensor PredictNoise(Tensor x, Tensor t, Tensor? labels = null) => x.unsqueeze(0) - x.unsqueeze(1);
+    }
+
+    [Test]
+    public void A_noise_predictor_of_the_wrong_shape_is_refused_naming_both_shapes()
+    {
+        var ddpm = new Ddpm(new DdpmOptions { Steps = 10 });
+        Assert.Multiple(() =>
+        {
+            // Unchecked, sampling returned [4, 4, 1] for [4, 1] and the loss broadcast silently.
+            Assert.That(() => ddpm.Sample(new Broadcasting(), 4),
+                Throws.ArgumentException.With.Message.StartWith("ddpm.Sample: the noise predictor (Broadcasting) returned noise [4, 4, 1] for its input [4, 1]; it must return the shape of its input."));
+            Assert.That(() => ddpm.SampleDdim(new Broadcasting(), 4, 3), Throws.ArgumentException.With.Message.Contain("returned noise [4, 4, 1] for its input [4, 1]"));
+            Assert.That(() => ddpm.Loss(new Broadcasting(), ones(4, 1)),
+                Throws.ArgumentException.With.Message.StartWith("ddpm.Loss: the noise predictor (Broadcasting) returned noise [4, 4, 1] for its input [4, 1]"));
+        });
+    }
+
+    [TestCase(double.PositiveInfinity, "+infinity")]
+    [TestCase(double.NegativeInfinity, "-infinity")]
+    [TestCase(double.NaN, "NaN")]
+    public void A_non_finite_guidance_scale_is_refused(double scale, string named)
+    {
+        // (1 + w)·ε̂ − w·ε̂ is ∞ − ∞ = NaN for w = ∞: every sample would be NaN.
+        var ddpm = new Ddpm(new DdpmOptions { Steps = 10 });
+        var labels = tensor(new long[] { 0, 1, 2, 0 });
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => ddpm.Sample(new LabelEcho(), 4, new SamplingOptions { Labels = labels, GuidanceScale = scale }),
+                Throws.ArgumentException.With.Message.EqualTo($"ddpm: the guidance scale must be a finite number, got {named} (SamplingOptions.GuidanceScale). (Parameter 'options')"));
+            Assert.That(() => ddpm.SampleDdim(new LabelEcho(), 4, 5, new SamplingOptions { Labels = labels, GuidanceScale = scale }),
+                Throws.ArgumentException.With.Message.StartWith($"ddpm: the guidance scale must be a finite number, got {named}"));
+            // A large finite scale is allowed and stays finite.
+            Assert.That(ddpm.Sample(new LabelEcho(), 4, new SamplingOptions { Labels = labels, GuidanceScale = 1e3, Seed = 1 }).isfinite().all().item<bool>(), Is.True);
+        });
+    }
+
     [Test]
     public void The_linear_schedule_and_alpha_bar_match_their_closed_forms()
     {

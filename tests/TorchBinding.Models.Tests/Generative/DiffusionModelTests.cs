@@ -51,6 +51,38 @@ public class DiffusionModelTests
     }
 
     [Test]
+    public void Steps_outside_zero_to_t_are_refused_naming_the_step_and_t()
+    {
+        // T = 50: the scaled time of step 999 would be 19.9 instead of at most 0.5, and the network answers nonsense.
+        var mlp = new DiffusionMlp(new DiffusionMlpOptions { Steps = 50, HiddenSizes = [8] });
+        var x = randn(3, 1);
+        var ddpm = new Ddpm(new DdpmOptions { Steps = 10 });
+        var mixture = new GaussianMixtureNoisePredictor(ddpm, [1.0], [[0.0]], [1.0]);
+        var unet = new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 4, EmbeddingSize = 8, Steps = 100 });
+        var images = randn(2, 1, 28, 28);
+        Assert.Multiple(() =>
+        {
+            Assert.That(mlp.PredictNoise(x, tensor(new long[] { 0, 25, 49 })).shape, Is.EqualTo(new long[] { 3, 1 }), "0..T−1 is fine");
+            Assert.That(() => mlp.PredictNoise(x, tensor(new long[] { 0, 50, 999 })),
+                Throws.ArgumentException.With.Message.StartWith("diffusion_mlp: step 50 is outside 0..T−1 = 0..49 (T = 50, DiffusionMlpOptions.Steps)"));
+            Assert.That(() => mlp.PredictNoise(x, tensor(new long[] { -1, 0, 0 })), Throws.ArgumentException.With.Message.Contain("step -1 is outside 0..T−1 = 0..49"));
+            Assert.That(() => mlp.PredictNoise(x, tensor(new[] { 0.5f, 1, 2 })), Throws.ArgumentException.With.Message.StartWith("diffusion_mlp expects integer steps, got Float32"));
+            // A model built for T = 50 trained with a DDPM of T = 1000 is refused at its first step, naming both.
+            Assert.That(() => new Ddpm(new DdpmOptions { Steps = 1000 }).Sample(mlp, 2),
+                Throws.ArgumentException.With.Message.Contain("step 999 is outside 0..T−1 = 0..49 (T = 50"));
+            Assert.That(() => mixture.PredictNoise(randn(2, 1), tensor(new long[] { 3, 10 })),
+                Throws.ArgumentException.With.Message.StartWith("GaussianMixtureNoisePredictor: step 10 is outside 0..T−1 = 0..9 (T = 10, the steps of its Ddpm)"));
+            Assert.That(unet.PredictNoise(images, tensor(new long[] { 0, 99 })).shape, Is.EqualTo(new long[] { 2, 1, 28, 28 }));
+            Assert.That(() => unet.PredictNoise(images, tensor(new long[] { 0, 100 })),
+                Throws.ArgumentException.With.Message.StartWith("diffusion_unet: step 100 is outside 0..T−1 = 0..99 (T = 100, DiffusionUNetOptions.Steps)"));
+            // Without Steps the U-Net knows no T, but a negative step is still refused.
+            Assert.That(() => new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 4, EmbeddingSize = 8 }).PredictNoise(images, tensor(new long[] { -3, 0 })),
+                Throws.ArgumentException.With.Message.StartWith("diffusion_unet: step -3 is negative"));
+            Assert.That(() => new DiffusionUNet(new DiffusionUNetOptions { Steps = 0 }), Throws.ArgumentException.With.Message.Contain("Steps (T) must be at least 1"));
+        });
+    }
+
+    [Test]
     public void The_diffusion_unet_predicts_noise_of_the_image_shape_conditioned_on_time_and_class()
     {
         var model = new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 8, EmbeddingSize = 16, Classes = 10 });
