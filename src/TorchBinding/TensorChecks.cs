@@ -32,7 +32,7 @@ static class TensorChecks
             return;
         var index = bad.flatten().nonzero()[0, 0].item<long>();
         var value = values.flatten()[index].to(float64).item<double>();
-        throw new ArgumentException($"{function}: {argument} must be finite; got {NonFinite(value)} at element {index} of {argument} {Shapes.Format(values)}.", argument);
+        throw new ArgumentException($"{function}: {argument} must be finite; got {Describe(value)} at element {index} of {argument} {Shapes.Format(values)}.", argument);
     }
 
     /// <summary>Checks that every number of an array is finite, also in float32 (where tensors are built): the message names the array and the index.</summary>
@@ -41,14 +41,14 @@ static class TensorChecks
         for (var i = 0; i < values.Length; i++)
         {
             if (!double.IsFinite(values[i]))
-                throw new ArgumentException($"{function}: {argument} must be finite; got {NonFinite(values[i])} at index {i}.", argument);
+                throw new ArgumentException($"{function}: {argument} must be finite; got {Describe(values[i])} at index {i}.", argument);
             if (!float.IsFinite((float)values[i]))
                 throw new ArgumentException($"{function}: {argument} must be finite in float32; {values[i].ToString("G6", CultureInfo.InvariantCulture)} at index {i} overflows it to infinity.", argument);
         }
     }
 
-    /// <summary>A NaN or infinity in words, the same in every culture.</summary>
-    public static string NonFinite(double value) =>
+    /// <summary>A number for a message: NaN and infinities in words, the same in every culture.</summary>
+    public static string Describe(double value) =>
         double.IsNaN(value) ? "NaN" : double.IsPositiveInfinity(value) ? "+infinity" : double.IsNegativeInfinity(value) ? "-infinity" : value.ToString("G6", CultureInfo.InvariantCulture);
 
     /// <summary>Checks that every label lies in <c>0..K−1</c>; the message names the first one that does not.</summary>

@@ -74,9 +74,9 @@ public sealed record DqnOptions
             throw new ArgumentException($"DqnOptions.Gamma must be in [0, 1], got {Gamma}.");
         // An infinite rate passes "> 0" and turns the first update's weights into NaN.
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
-            throw new ArgumentException($"DqnOptions.LearningRate must be a finite number > 0, got {TensorChecks.NonFinite(LearningRate)}.");
+            throw new ArgumentException($"DqnOptions.LearningRate must be a finite number > 0, got {TensorChecks.Describe(LearningRate)}.");
         if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay))
-            throw new ArgumentException($"DqnOptions.WeightDecay must be a finite number >= 0, got {TensorChecks.NonFinite(WeightDecay)}.");
+            throw new ArgumentException($"DqnOptions.WeightDecay must be a finite number >= 0, got {TensorChecks.Describe(WeightDecay)}.");
         if (BatchSize < 1 || ReplayCapacity < BatchSize)
             throw new ArgumentException($"DqnOptions: need 1 <= BatchSize <= ReplayCapacity, got BatchSize {BatchSize} and ReplayCapacity {ReplayCapacity}.");
         if (LearningStarts < 0 || TrainEvery < 1)
@@ -208,7 +208,7 @@ public sealed class DqnAgent : IDisposable
         foreach (var (value, index) in observations.Cast<float>().Select((v, i) => (v, i)))
         {
             if (!float.IsFinite(value))
-                throw new ArgumentException($"DqnAgent: observations must be finite; got {TensorChecks.NonFinite(value)} at [{index / ObservationSize}, {index % ObservationSize}].", nameof(observations));
+                throw new ArgumentException($"DqnAgent: observations must be finite; got {TensorChecks.Describe(value)} at [{index / ObservationSize}, {index % ObservationSize}].", nameof(observations));
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -363,7 +363,7 @@ internal static class AgentNetworks
             return;
         var index = bad.flatten().nonzero()[0, 0].item<long>();
         var value = values.flatten()[index].to(float64).item<double>();
-        throw new InvalidOperationException($"{agent}: {what} hold {TensorChecks.NonFinite(value)} at element {index} although the replayed numbers are finite: the network has diverged (lower the learning rate, or set MaxGradientNorm). Nothing was updated.");
+        throw new InvalidOperationException($"{agent}: {what} hold {TensorChecks.Describe(value)} at element {index} although the replayed numbers are finite: the network has diverged (lower the learning rate, or set MaxGradientNorm). Nothing was updated.");
     }
 
     /// <summary>The network's outputs for one finite observation, refused when NaN or infinite.</summary>
@@ -372,7 +372,7 @@ internal static class AgentNetworks
         for (var i = 0; i < values.Length; i++)
         {
             if (!double.IsFinite(values[i]))
-                throw new InvalidOperationException($"{agent}: the {network} gives {TensorChecks.NonFinite(values[i])} for action {i} of a finite observation: its weights are no longer finite (the network has diverged).");
+                throw new InvalidOperationException($"{agent}: the {network} gives {TensorChecks.Describe(values[i])} for action {i} of a finite observation: its weights are no longer finite (the network has diverged).");
         }
         return values;
     }

@@ -33,12 +33,12 @@ public sealed record ReinforceOptions
         foreach (var (name, rate) in new[] { (nameof(LearningRate), LearningRate), (nameof(BaselineLearningRate), BaselineLearningRate) })
         {
             if (!(rate > 0) || !double.IsFinite(rate))
-                throw new ArgumentException($"ReinforceOptions.{name} must be a finite number > 0, got {TensorChecks.NonFinite(rate)}.");
+                throw new ArgumentException($"ReinforceOptions.{name} must be a finite number > 0, got {TensorChecks.Describe(rate)}.");
         }
         if (EpisodesPerUpdate < 1)
             throw new ArgumentException($"ReinforceOptions.EpisodesPerUpdate must be at least 1, got {EpisodesPerUpdate}.");
         if (!(EntropyCoefficient >= 0) || !double.IsFinite(EntropyCoefficient))
-            throw new ArgumentException($"ReinforceOptions.EntropyCoefficient must be a finite number >= 0, got {TensorChecks.NonFinite(EntropyCoefficient)}.");
+            throw new ArgumentException($"ReinforceOptions.EntropyCoefficient must be a finite number >= 0, got {TensorChecks.Describe(EntropyCoefficient)}.");
     }
 }
 
@@ -153,7 +153,7 @@ public sealed class ReinforceAgent : IDisposable
         {
             // A NaN reward would make every return before it NaN, and the update the whole policy.
             if (!double.IsFinite(transition.Reward))
-                throw new ArgumentException($"ReinforceAgent: {environment.Name} gave a reward of {TensorChecks.NonFinite(transition.Reward)} at step {actions.Count}; rewards must be finite. The episode was not learned from.", nameof(environment));
+                throw new ArgumentException($"ReinforceAgent: {environment.Name} gave a reward of {TensorChecks.Describe(transition.Reward)} at step {actions.Count}; rewards must be finite. The episode was not learned from.", nameof(environment));
             foreach (var x in transition.State)
                 states.Add((float)x);
             actions.Add(transition.Action);
