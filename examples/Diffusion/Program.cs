@@ -176,7 +176,7 @@ using var mnistTest = Mnist.Load(DatasetPart.Test);
 using var mnistSubset = run.Fast ? mnist.Take(2000) : null;
 using var digits = (mnistSubset ?? mnist).WithInputs((mnistSubset ?? mnist).Inputs * 2 - 1, "MNIST in [-1, 1]");
 var mnistDdpm = new Ddpm(new DdpmOptions { Steps = 200, Schedule = BetaSchedule.Cosine });
-var unet = new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 16, Depth = 3, Classes = 10 });
+var unet = new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 16, Depth = 3, Classes = 10, Steps = mnistDdpm.Steps });
 unet.to(run.Device);
 var mnistEpochs = run.Fast ? 1 : run.Options.GetInt("epochs-mnist");
 Console.WriteLine($"(c) MNIST: {digits.Count} images, T = {mnistDdpm.Steps}, U-Net with {unet.ParameterCount():N0} parameters, {mnistEpochs} epoch(s)");
