@@ -1,3 +1,4 @@
+using TorchBinding.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -33,6 +34,8 @@ public abstract class FlatOptimizer : OptimizerHelper
     protected FlatOptimizer(IEnumerable<ParamGroup> groups)
     {
         ArgumentNullException.ThrowIfNull(groups);
+        // Start the runtime here, outside the buffers' no_grad: its start-up self-check runs backward passes.
+        TorchRuntime.EnsureInitialized();
         _parameter_groups = [];
         foreach (var group in groups)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.optim;
@@ -250,8 +251,16 @@ sealed class FusedAdamKernel
     /// <summary>One Adam (or AdamW) step on flat tensors; <paramref name="step"/> holds the step number t ≥ 1.</summary>
     public void Step(Tensor parameters, Tensor gradients, Tensor expAvg, Tensor expAvgSq, Tensor step, FlatAdam.Options o)
     {
-        using var result = (Tensor)_unit.invoke("adam", parameters, gradients, expAvg, expAvgSq, step,
-            o.LearningRate!.Value, o.Beta1, o.Beta2, o.WeightDecay, o.Epsilon, o.Decoupled);
+        // Each argument as the script declares it: Tensor, float (a double Scalar) and bool. The float ones are Scalars
+        // made and held here until the call returns: given a double, TorchSharp's invoke makes a temporary Scalar and
+        // keeps only its native handle, so a collection before the call (the next argument's conversion allocates)
+        // finalizes it and the kernel reads freed memory ("Expected false to be true" in c10::Scalar::toLong).
+        using var lr = o.LearningRate!.Value.ToScalar();
+        using var beta1 = o.Beta1.ToScalar();
+        using var beta2 = o.Beta2.ToScalar();
+        using var weightDecay = o.WeightDecay.ToScalar();
+        using var epsilon = o.Epsilon.ToScalar();
+        using var result = (Tensor)_unit.invoke("adam", parameters, gradients, expAvg, expAvgSq, step, lr, beta1, beta2, weightDecay, epsilon, o.Decoupled);
     }
 }
 

@@ -85,6 +85,49 @@ public class FlatOptimizerTests
     }
 
     [Test]
+    public void Fused_kernel_steps_survive_garbage_collections_running_beside_them()
+    {
+        // TorchSharp's invoke turns a double argument into a temporary Scalar and keeps only its native handle: a
+        // collection between that and the call finalizes the Scalar and the kernel reads freed memory (the crash of the
+        // example's long full mode: "Expected false to be true" in c10::Scalar::toLong). Collections running beside the
+        // steps make the race likely within a few thousand calls; the arguments are ours to keep alive.
+        Assert.That(FlatAdam.FusedKernelAvailable, Is.True);
+        var (a, x, y) = Problem(13);
+        var (b, _, _) = Problem(13);
+        using var done = new CancellationTokenSource();
+        var collector = new Thread(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        }) { IsBackground = true };
+        collector.Start();
+        List<float[]> fused;
+        try
+        {
+            fused = Train(a, new FlatAdam(a.parameters(), 1e-3, weightDecay: 1e-3), x, y, 3000);
+        }
+        finally
+        {
+            done.Cancel();
+            collector.Join();
+        }
+        FlatAdam.UseFusedKernel = false;
+        try
+        {
+            var operations = Train(b, new FlatAdam(b.parameters(), 1e-3, weightDecay: 1e-3), x, y, 3000);
+            for (var i = 0; i < fused.Count; i++)
+                TensorAssert.AreClose(tensor(fused[i]), tensor(operations[i]), rtol: 0, atol: 1e-5, what: $"parameter {i} after 3000 steps under collections");
+        }
+        finally
+        {
+            FlatAdam.UseFusedKernel = true;
+        }
+    }
+
+    [Test]
     public void After_backward_every_gradient_is_still_a_view_into_the_buffer()
     {
         var (model, x, y) = Problem(1);
