@@ -30,20 +30,30 @@ public abstract class FlatOptimizer : OptimizerHelper
     readonly Dictionary<(FlatParameterBuffer, double), Tensor> _constants = [];
     readonly List<(int Group, int Index, Parameter Parameter)> _leftOut = [];
 
-    /// <summary>Lays the groups' parameters out in flat buffers.</summary>
+    /// <summary>Lays the groups' parameters out in flat buffers, after checking every group's hyperparameters.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is outside its valid range (the message names it, its value and the range).</exception>
+    /// <exception cref="ArgumentException">A group has no options or no learning rate, or no parameter requires a gradient.</exception>
     protected FlatOptimizer(IEnumerable<ParamGroup> groups)
     {
         ArgumentNullException.ThrowIfNull(groups);
         // Start the runtime here, outside the buffers' no_grad: its start-up self-check runs backward passes.
         TorchRuntime.EnsureInitialized();
-        _parameter_groups = [];
-        foreach (var group in groups)
+        // Every check before the first buffer is made: laying parameters out swaps their storage.
+        var checkedGroups = groups.ToList();
+        for (var g = 0; g < checkedGroups.Count; g++)
         {
-            var options = group.Options ?? throw new ArgumentException("A parameter group needs its options.", nameof(groups));
-            var rate = options.LearningRate ?? throw new ArgumentException("A parameter group needs a learning rate.", nameof(groups));
-            if (!double.IsFinite(rate) || rate < 0)
-                throw new ArgumentOutOfRangeException(nameof(groups), rate, "The learning rate must be a finite number ≥ 0.");
-            options.InitialLearningRate = rate;
+            var options = checkedGroups[g].Options ?? throw new ArgumentException($"{GetType().Name}: parameter group {g} needs its options.", nameof(groups));
+            var rate = options.LearningRate ?? throw new ArgumentException($"{GetType().Name}: parameter group {g} needs a learning rate.", nameof(groups));
+            CheckRange(g, "learning rate", "learningRate", rate, rate >= 0, "[0, ∞)");
+            CheckOptions(options, g);
+        }
+        if (!checkedGroups.SelectMany(g => g.Parameters).Any(p => p.requires_grad))
+            throw new ArgumentException($"{GetType().Name} was given no parameter that requires a gradient.", nameof(groups));
+        _parameter_groups = [];
+        foreach (var group in checkedGroups)
+        {
+            var options = group.Options;
+            options.InitialLearningRate = options.LearningRate!.Value;
             _parameter_groups.Add(group);
             var trainable = group.Parameters.Where(p => p.requires_grad).ToList();
             _leftOut.AddRange(group.Parameters.Select((p, i) => (_parameter_groups.Count - 1, i, p)).Where(m => !m.p.requires_grad));
@@ -59,8 +69,29 @@ public abstract class FlatOptimizer : OptimizerHelper
                     _state[buffer.Parameters.ElementAt(i).Handle] = new SliceState(buffer.Parameters.ElementAt(i), buffer, i, state);
             }
         }
-        if (_layout.All(l => l.Buffers.Count == 0))
-            throw new ArgumentException("The optimizer was given no parameter that requires a gradient.", nameof(groups));
+    }
+
+    /// <summary>
+    /// Checks one group's hyperparameters other than the learning rate, before anything is laid out: throw (e.g. through
+    /// <see cref="CheckRange"/>) for a value outside its range.
+    /// </summary>
+    protected abstract void CheckOptions(OptimizerOptions options, int group);
+
+    /// <summary>
+    /// Refuses <paramref name="value"/> unless it is finite and <paramref name="valid"/>: a NaN, an infinity or an
+    /// out-of-range value would turn the parameters into NaN within a few steps, far from its cause.
+    /// </summary>
+    /// <param name="group">The parameter group's index.</param>
+    /// <param name="what">The hyperparameter as the message names it (e.g. "β₁ (Beta1)").</param>
+    /// <param name="parameter">The constructor parameter it comes from.</param>
+    /// <param name="value">Its value.</param>
+    /// <param name="valid">Whether it is in range (NaN compares false, so a plain comparison refuses it).</param>
+    /// <param name="range">The valid range, as the message shows it (e.g. "[0, 1)").</param>
+    protected void CheckRange(int group, string what, string parameter, double value, bool valid, string range)
+    {
+        if (!valid || !double.IsFinite(value))
+            throw new ArgumentOutOfRangeException(parameter, value,
+                $"{GetType().Name}, parameter group {group}: the {what} is {value}; it must be a finite number in {range}.");
     }
 
     /// <summary>The flat buffers, over all groups.</summary>
