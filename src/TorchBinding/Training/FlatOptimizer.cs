@@ -19,7 +19,11 @@ namespace TorchBinding.Training;
 /// once, a step refuses (with a message) a parameter frozen after the optimizer was made, which the whole-buffer update
 /// would still move, and one unfrozen afterwards, which it would never train: make the optimizer after freezing. Unlike PyTorch's default
 /// <c>zero_grad(set_to_none=True)</c>, gradients stay allocated (zeros) between steps: that is what keeps them views
-/// into the buffer, so a trainable parameter that took no part in a step gets a zero gradient rather than being skipped.
+/// into the buffer, so a trainable parameter that took no part in a step gets a zero gradient rather than being skipped
+/// (as with TorchSharp's <c>zero_grad</c>, which zeroes in place). A parameter that has no gradient at all — none has
+/// reached it yet, e.g. an unused layer — is skipped as PyTorch skips it: values and state stay as they are (no weight
+/// decay). The step count (Adam's bias correction) is one per buffer, though: a parameter reached only later starts
+/// with the buffer's count, where PyTorch would start its own at 1.
 /// The state saves and loads through TorchSharp's optimizer format (and so through TorchBinding's checkpoints).
 /// </remarks>
 public abstract class FlatOptimizer : OptimizerHelper
@@ -117,19 +121,66 @@ public abstract class FlatOptimizer : OptimizerHelper
                     buffer.EnsureViews();
                     var state = _states[buffer];
                     state.Step++;
+                    var target = state["master"] ?? buffer.Values;
+                    using var kept = Keep(buffer, target, state);
                     if (state["master"] is { } master)
                     {
                         Update(master, Scratch(buffer, 2).copy_(buffer.Gradients), buffer, group.Options, state);
+                        kept?.Restore();
                         buffer.Values.copy_(master);
                     }
                     else
                     {
                         Update(buffer.Values, buffer.Gradients, buffer, group.Options, state);
+                        kept?.Restore();
                     }
                 }
             }
         }
         return loss!;
+    }
+
+    /// <summary>
+    /// The values and state of the buffer's parameters that have no gradient, to put back after the whole-buffer update
+    /// (null when every parameter has one). PyTorch's optimizers skip such a parameter; the update would otherwise move it
+    /// by weight decay (AdamW's θ(1 − ηλ), L2's λθ) or momentum, and give it state it never earned.
+    /// </summary>
+    static SkippedSlices? Keep(FlatParameterBuffer buffer, Tensor values, BufferState state)
+    {
+        if (buffer.WithoutGradient.Count == 0)
+            return null;
+        var saved = new List<(Func<Tensor?> Get, int Index, Tensor? Copy)>();
+        foreach (var index in buffer.WithoutGradient)
+        {
+            saved.Add((() => values, index, buffer.SliceOf(values, index).clone()));
+            foreach (var name in state.Names.Where(n => n != "master"))
+                saved.Add((() => state[name], index, state[name] is { } t ? buffer.SliceOf(t, index).clone() : null));
+        }
+        return new SkippedSlices(buffer, saved);
+    }
+
+    /// <summary>Saved slices of parameters skipped by a step; a state tensor the step made fresh gets zeros in their place.</summary>
+    sealed class SkippedSlices(FlatParameterBuffer buffer, List<(Func<Tensor?> Get, int Index, Tensor? Copy)> saved) : IDisposable
+    {
+        public void Restore()
+        {
+            foreach (var (get, index, copy) in saved)
+            {
+                if (get() is not { } flat)
+                    continue;
+                using var slice = buffer.SliceOf(flat, index);
+                if (copy is null)
+                    slice.zero_();
+                else
+                    slice.copy_(copy);
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var (_, _, copy) in saved)
+                copy?.Dispose();
+        }
     }
 
     /// <summary>

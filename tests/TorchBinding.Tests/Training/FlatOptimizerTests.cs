@@ -133,7 +133,13 @@ public class FlatOptimizerTests
         var (model, x, y) = Problem(1);
         var optimizer = new FlatAdam(model.parameters());
         var buffer = optimizer.Buffers.Single();
-        for (var step = 0; step < 3; step++)
+        // A parameter gets no gradient until a backward pass reaches it (so one never reached can be skipped, as in
+        // PyTorch): the first step copies autograd's fresh gradients in and leaves views behind.
+        Assert.That(model.parameters().All(p => p.grad is null), Is.True);
+        optimizer.zero_grad();
+        nn.functional.mse_loss(model.call(x), y).backward();
+        optimizer.step();
+        for (var step = 1; step < 4; step++)
         {
             optimizer.zero_grad();
             nn.functional.mse_loss(model.call(x), y).backward();
@@ -162,11 +168,97 @@ public class FlatOptimizerTests
         var first = model.parameters().First();
         var before = first.detach().clone();
         first.grad = full_like(first, 0.25f);            // not a view of the buffer
-        model.parameters().Skip(1).First().grad = null;    // removed: counts as zero
+        model.parameters().Skip(1).First().grad = null;    // removed: skipped, as PyTorch skips a None gradient
         optimizer.step();
         TensorAssert.AreClose(first, before - 0.25f, what: "θ − η·g with the replaced gradient");
         using var grad = first.grad!;
         Assert.That(TensorMemory.DataPointer(grad), Is.EqualTo(TensorMemory.DataPointer(optimizer.Buffers.Single().SliceOf(optimizer.Buffers.Single().Gradients, 0))));
+    }
+
+    public static IEnumerable<TestCaseData> WeightDecayPairs()
+    {
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.AdamW(p, 1e-2, 0.9, 0.999, 1e-8, 0.05, false, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => FlatAdam.AdamW(p, 1e-2, weightDecay: 0.05))).SetArgDisplayNames("adamw");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.Adam(p, 1e-2, 0.9, 0.999, 1e-8, 0.05, false, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatAdam(p, 1e-2, weightDecay: 0.05))).SetArgDisplayNames("adam + L2");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.SGD(p, 0.05, 0.9, 0, 0.05, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatSgd(p, 0.05, 0.9, weightDecay: 0.05))).SetArgDisplayNames("sgd momentum + L2");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.RMSProp(p, 1e-3, 0.99, 1e-8, 0.05, 0.5, false, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatRmsProp(p, 1e-3, weightDecay: 0.05, momentum: 0.5))).SetArgDisplayNames("rmsprop momentum + L2");
+    }
+
+    /// <summary>A network whose <c>Unused</c> layer is among its parameters but takes part only from step <paramref name="joinsAt"/> on.</summary>
+    sealed class PartlyUsed : nn.Module<Tensor, Tensor>
+    {
+        readonly Sequential used;
+        readonly TorchSharp.Modules.Linear unused;
+
+        public PartlyUsed(int seed) : base(nameof(PartlyUsed))
+        {
+            var generator = new Generator((ulong)seed);
+            used = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 3));
+            unused = nn.Linear(6, 3);
+            RegisterComponents();
+            using var noGrad = no_grad();
+            foreach (var p in parameters())
+                p.copy_(randn(p.shape, generator: generator) * 0.5);
+        }
+
+        public bool UseAll { get; set; }
+
+        public override Tensor forward(Tensor x) => UseAll ? used.call(x) + unused.call(x) : used.call(x);
+    }
+
+    [TestCaseSource(nameof(WeightDecayPairs))]
+    public void A_parameter_that_never_received_a_gradient_is_skipped_as_torchsharps_optimizer_skips_it(Func<IEnumerable<Parameter>, optim.Optimizer> torchSharp, Func<IEnumerable<Parameter>, optim.Optimizer> flat)
+    {
+        var (_, x, y) = Problem(17);
+        var initial = new PartlyUsed(5).parameters().Select(p => p.detach().clone()).ToList();
+        List<float[]> Run(Func<IEnumerable<Parameter>, optim.Optimizer> make)
+        {
+            var model = new PartlyUsed(5);
+            var optimizer = make(model.parameters());
+            for (var i = 0; i < 60; i++)
+            {
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                nn.functional.mse_loss(model.call(x), y).backward();
+                optimizer.step();
+            }
+            return model.parameters().Select(p => p.detach().data<float>().ToArray()).ToList();
+        }
+        var expected = Run(torchSharp);
+        var actual = Run(flat);
+        Assert.Multiple(() =>
+        {
+            for (var i = 0; i < expected.Count; i++)
+                TensorAssert.AreClose(tensor(actual[i]), tensor(expected[i]), rtol: 0, atol: 1e-6, what: $"parameter {i} after 60 steps");
+            // The unused layer (the last two parameters) kept its initial weights exactly: no weight decay reached it.
+            TensorAssert.AreClose(tensor(actual[^2]).view(3, 6), initial[^2], rtol: 0, atol: 0, what: "the unused weight");
+            TensorAssert.AreClose(tensor(actual[^1]), initial[^1], rtol: 0, atol: 0, what: "the unused bias");
+        });
+    }
+
+    [Test]
+    public void A_parameter_reached_later_starts_its_momentum_as_torchsharps_sgd_does()
+    {
+        // SGD's state has no step count, so a layer that joins after 20 steps follows PyTorch's trajectory exactly:
+        // its momentum starts from its first gradient, not from what the skipped steps would have put there.
+        var (_, x, y) = Problem(19);
+        List<float[]> Run(Func<IEnumerable<Parameter>, optim.Optimizer> make)
+        {
+            var model = new PartlyUsed(6);
+            var optimizer = make(model.parameters());
+            for (var i = 0; i < 50; i++)
+            {
+                using var scope = NewDisposeScope();
+                model.UseAll = i >= 20;
+                optimizer.zero_grad();
+                nn.functional.mse_loss(model.call(x), y).backward();
+                optimizer.step();
+            }
+            return model.parameters().Select(p => p.detach().data<float>().ToArray()).ToList();
+        }
+        var expected = Run(p => optim.SGD(p, 0.05, 0.9, 0, 0.05, false));
+        var actual = Run(p => new FlatSgd(p, 0.05, 0.9, weightDecay: 0.05));
+        for (var i = 0; i < expected.Count; i++)
+            TensorAssert.AreClose(tensor(actual[i]), tensor(expected[i]), rtol: 0, atol: 1e-6, what: $"parameter {i} after 50 steps");
     }
 
     [Test]
