@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TorchBinding.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -46,6 +47,9 @@ public abstract class FlatOptimizer : OptimizerHelper
         var checkedGroups = groups.ToList();
         for (var g = 0; g < checkedGroups.Count; g++)
         {
+            // The parameters as they are now: a lazy model.parameters() would otherwise be read again later, and after a
+            // change of the model (ReplaceHead) name parameters that are not in the buffers.
+            checkedGroups[g].Parameters = checkedGroups[g].Parameters.ToList();
             var options = checkedGroups[g].Options ?? throw new ArgumentException($"{GetType().Name}: parameter group {g} needs its options.", nameof(groups));
             var rate = options.LearningRate ?? throw new ArgumentException($"{GetType().Name}: parameter group {g} needs a learning rate.", nameof(groups));
             CheckRange(g, "learning rate", "learningRate", rate, rate >= 0, "[0, ∞)");
@@ -183,12 +187,45 @@ public abstract class FlatOptimizer : OptimizerHelper
         }
     }
 
+    // Parameters that TransferLearning.ReplaceHead took out of a model, with the layer's name; weak, so they can go.
+    static readonly ConditionalWeakTable<Parameter, string> Replaced = new();
+    static int _replacedCount;
+
     /// <summary>
-    /// Refuses a step when a parameter that was frozen when the optimizer was made (and so left out of the buffers) has
-    /// been unfrozen since: it would silently never be trained.
+    /// Notes that <paramref name="removed"/> (a layer's parameters) left their model and <paramref name="inserted"/> took
+    /// their place, so that a flat optimizer made before the swap refuses to go on training the old layer.
+    /// </summary>
+    internal static void NoteReplaced(IEnumerable<Parameter> removed, IEnumerable<Parameter> inserted, string layer)
+    {
+        foreach (var parameter in inserted)
+            Replaced.Remove(parameter);
+        foreach (var parameter in removed)
+        {
+            Replaced.AddOrUpdate(parameter, layer);
+            Interlocked.Increment(ref _replacedCount);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a step when the parameters are no longer those the buffers were laid out for: one frozen when the optimizer
+    /// was made (and so left out) has been unfrozen since, and would silently never be trained; or a layer in the buffers
+    /// was swapped out of its model by <c>TransferLearning.ReplaceHead</c>, so the new layer would never be trained.
     /// </summary>
     void CheckLeftOut()
     {
+        if (Volatile.Read(ref _replacedCount) > 0)
+        {
+            foreach (var (group, buffers) in _layout.Select((l, g) => (g, l.Buffers)))
+            {
+                foreach (var parameter in buffers.SelectMany(b => b.Parameters))
+                {
+                    if (Replaced.TryGetValue(parameter, out var layer))
+                        throw new InvalidOperationException($"{GetType().Name}: a parameter {Shapes.Format(parameter.shape)} of group {group} belongs to the layer '{layer}' " +
+                            "that TransferLearning.ReplaceHead took out of the model after the optimizer was made: the optimizer would go on training the old " +
+                            "layer and never the new one. Create the optimizer after ReplaceHead.");
+                }
+            }
+        }
         foreach (var (group, index, parameter) in _leftOut)
         {
             if (!parameter.IsInvalid && parameter.requires_grad)
