@@ -95,9 +95,11 @@ public sealed class Trainer
         };
         if (Options.ResumeFrom is { } resume)
         {
-            checkpoint.Restore(resume, context, Options.Epochs);
+            var output = Options.ProgressWriter ?? Console.Out;
+            foreach (var note in checkpoint.Restore(resume, context, Options.Epochs))
+                output.WriteLine(note);
             if (context.Epoch == Options.Epochs)
-                (Options.ProgressWriter ?? Console.Out).WriteLine($"'{resume}' has already trained all {Options.Epochs} epochs: nothing to train (set Epochs higher to train on).");
+                output.WriteLine($"'{resume}' has already trained all {Options.Epochs} epochs: nothing to train (set Epochs higher to train on).");
         }
 
         var trainMetrics = Options.TrainMetrics ? Options.Metrics.Select(f => f()).ToList() : [];
