@@ -225,7 +225,8 @@ public sealed class Trainer
                         throw new InvalidOperationException($"Optimizer {i} ({_optimizers[i].GetType().Name}), parameter group {g}: parameter {k} " +
                             $"{(parameter.IsInvalid ? "(disposed)" : Shapes.Format(parameter.shape))} is not one of the model's ({_model.GetName()}): the model changed after " +
                             "the optimizer was made (e.g. TransferLearning.ReplaceHead swapped its head out), and the optimizer would train a layer the model no " +
-                            "longer uses while the new one stays untrained. Create the optimizer after ReplaceHead (or any other change of the model's layers).");
+                            "longer uses while the new one stays untrained. Create the optimizer after ReplaceHead (or any other change of the model's layers). " +
+                            "A parameter trained beside the model (e.g. in the loss) belongs in the model, whose state the trainer checkpoints.");
                 }
             }
         }
