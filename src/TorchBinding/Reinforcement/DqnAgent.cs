@@ -87,8 +87,8 @@ public sealed record DqnOptions
             throw new ArgumentException("DqnOptions.DoubleDqn needs a target network: set TargetUpdateInterval (without one, Double DQN is plain DQN).");
         if (MaxGradientNorm is { } norm && !(norm > 0))
             throw new ArgumentException($"DqnOptions.MaxGradientNorm must be positive, got {norm}.");
+        // The schedule checked its own values when it was made.
         ArgumentNullException.ThrowIfNull(Epsilon, nameof(Epsilon));
-        Epsilon.Validate();
     }
 }
 

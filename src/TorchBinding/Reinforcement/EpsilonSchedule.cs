@@ -13,28 +13,52 @@ public enum EpsilonDecay
 /// <summary>
 /// The exploration rate of ε-greedy action selection as a function of the number of actions chosen so far.
 /// The course's magnetic levitator uses <c>new EpsilonSchedule(0.9, 0.01, 1000)</c>, its cat and mouse
-/// <c>new EpsilonSchedule(0.9, 0.05, 10000)</c> (both exponential).
+/// <c>new EpsilonSchedule(0.9, 0.05, 10000)</c> (both exponential). Start and end are probabilities, checked when the
+/// schedule is made (and by <c>with</c>), so <see cref="At"/> always returns a probability between them.
 /// </summary>
-/// <param name="Start">ε at step 0.</param>
-/// <param name="End">The value ε approaches (exponential) or reaches (linear).</param>
-/// <param name="Steps">The decay's time constant (exponential) or length (linear), in steps.</param>
+/// <param name="Start">ε at step 0, in [0, 1].</param>
+/// <param name="End">The value ε approaches (exponential) or reaches (linear), in [0, 1].</param>
+/// <param name="Steps">The decay's time constant (exponential) or length (linear), in steps: finite and &gt; 0.</param>
 /// <param name="Decay">The shape of the decay.</param>
+/// <exception cref="ArgumentOutOfRangeException">A value is outside its range; the message names it, its value and the range.</exception>
 public sealed record EpsilonSchedule(double Start, double End, double Steps, EpsilonDecay Decay = EpsilonDecay.Exponential)
 {
-    /// <summary>ε after <paramref name="step"/> actions.</summary>
-    public double At(long step) => Decay switch
-    {
-        EpsilonDecay.Exponential => End + (Start - End) * Math.Exp(-step / Steps),
-        _ => step >= Steps ? End : Start + (End - Start) * step / Steps,
-    };
+    /// <summary>ε at step 0, in [0, 1].</summary>
+    public double Start { get; init => field = Probability(value, nameof(Start)); } = Probability(Start, nameof(Start));
 
-    internal void Validate()
+    /// <summary>The value ε approaches (exponential) or reaches (linear), in [0, 1].</summary>
+    public double End { get; init => field = Probability(value, nameof(End)); } = Probability(End, nameof(End));
+
+    /// <summary>The decay's time constant (exponential) or length (linear), in steps: finite and &gt; 0.</summary>
+    public double Steps { get; init => field = Positive(value); } = Positive(Steps);
+
+    /// <summary>The shape of the decay.</summary>
+    public EpsilonDecay Decay { get; init => field = Defined(value); } = Defined(Decay);
+
+    /// <summary>ε after <paramref name="step"/> actions: a probability between <see cref="End"/> and <see cref="Start"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is negative (the exponential would exceed <see cref="Start"/>, even 1).</exception>
+    public double At(long step)
     {
-        if (Start is < 0 or > 1 || End is < 0 or > 1 || double.IsNaN(Start) || double.IsNaN(End))
-            throw new ArgumentException($"EpsilonSchedule: start and end must be probabilities in [0, 1], got {Start} and {End}.");
-        if (!(Steps > 0) || !double.IsFinite(Steps))
-            throw new ArgumentException($"EpsilonSchedule: the number of steps must be positive, got {Steps}.");
-        if (!Enum.IsDefined(Decay))
-            throw new ArgumentException($"EpsilonSchedule: {(int)Decay} is not an EpsilonDecay.");
+        if (step < 0)
+            throw new ArgumentOutOfRangeException(nameof(step), step, $"EpsilonSchedule.At: the step is {step}; it counts actions chosen, so it must be ≥ 0.");
+        var epsilon = Decay switch
+        {
+            EpsilonDecay.Exponential => End + (Start - End) * Math.Exp(-step / Steps),
+            _ => step >= Steps ? End : Start + (End - Start) * step / Steps,
+        };
+        // Rounding may step a last bit outside [End, Start]; the result is a probability by construction.
+        return Math.Clamp(epsilon, Math.Min(Start, End), Math.Max(Start, End));
     }
+
+    static double Probability(double value, string name) => value is >= 0 and <= 1
+        ? value
+        : throw new ArgumentOutOfRangeException(name, value, $"EpsilonSchedule: {name} is {value}; ε is a probability, so it must be in [0, 1].");
+
+    static double Positive(double value) => value > 0 && double.IsFinite(value)
+        ? value
+        : throw new ArgumentOutOfRangeException(nameof(Steps), value, $"EpsilonSchedule: Steps is {value}; it must be a finite number of steps in (0, ∞).");
+
+    static EpsilonDecay Defined(EpsilonDecay value) => Enum.IsDefined(value)
+        ? value
+        : throw new ArgumentOutOfRangeException(nameof(Decay), value, $"EpsilonSchedule: Decay is {(int)value}, which is not an EpsilonDecay ({string.Join(", ", Enum.GetNames<EpsilonDecay>())}).");
 }

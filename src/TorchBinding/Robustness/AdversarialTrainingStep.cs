@@ -82,9 +82,14 @@ public sealed class AdversarialTrainingStep : ITrainingStep
         _clean = new SupervisedStep(model, _loss);
     }
 
-    /// <summary>The ε used at optimizer step <paramref name="step"/> (0-based), after the warm-up ramp.</summary>
-    public double EpsilonAt(long step) =>
-        _options.WarmupSteps == 0 ? _options.Epsilon : _options.Epsilon * Math.Min(1.0, (step + 1.0) / _options.WarmupSteps);
+    /// <summary>The ε used at optimizer step <paramref name="step"/> (0-based), after the warm-up ramp: in (0, <see cref="AdversarialTrainingOptions.Epsilon"/>].</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is negative (the ramp would give a negative radius).</exception>
+    public double EpsilonAt(long step)
+    {
+        if (step < 0)
+            throw new ArgumentOutOfRangeException(nameof(step), step, $"AdversarialTrainingStep.EpsilonAt: the step is {step}; optimizer steps count from 0.");
+        return _options.WarmupSteps == 0 ? _options.Epsilon : _options.Epsilon * Math.Min(1.0, (step + 1.0) / _options.WarmupSteps);
+    }
 
     /// <inheritdoc/>
     public StepResult TrainStep(Batch batch, TrainingContext context)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using TorchBinding.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,7 +20,11 @@ namespace TorchBinding.Training;
 /// once, a step refuses (with a message) a parameter frozen after the optimizer was made, which the whole-buffer update
 /// would still move, and one unfrozen afterwards, which it would never train: make the optimizer after freezing. Unlike PyTorch's default
 /// <c>zero_grad(set_to_none=True)</c>, gradients stay allocated (zeros) between steps: that is what keeps them views
-/// into the buffer, so a trainable parameter that took no part in a step gets a zero gradient rather than being skipped.
+/// into the buffer, so a trainable parameter that took no part in a step gets a zero gradient rather than being skipped
+/// (as with TorchSharp's <c>zero_grad</c>, which zeroes in place). A parameter that has no gradient at all — none has
+/// reached it yet, e.g. an unused layer — is skipped as PyTorch skips it: values and state stay as they are (no weight
+/// decay). The step count (Adam's bias correction) is one per buffer, though: a parameter reached only later starts
+/// with the buffer's count, where PyTorch would start its own at 1.
 /// The state saves and loads through TorchSharp's optimizer format (and so through TorchBinding's checkpoints).
 /// </remarks>
 public abstract class FlatOptimizer : OptimizerHelper
@@ -29,18 +35,33 @@ public abstract class FlatOptimizer : OptimizerHelper
     readonly Dictionary<(FlatParameterBuffer, double), Tensor> _constants = [];
     readonly List<(int Group, int Index, Parameter Parameter)> _leftOut = [];
 
-    /// <summary>Lays the groups' parameters out in flat buffers.</summary>
+    /// <summary>Lays the groups' parameters out in flat buffers, after checking every group's hyperparameters.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is outside its valid range (the message names it, its value and the range).</exception>
+    /// <exception cref="ArgumentException">A group has no options or no learning rate, or no parameter requires a gradient.</exception>
     protected FlatOptimizer(IEnumerable<ParamGroup> groups)
     {
         ArgumentNullException.ThrowIfNull(groups);
-        _parameter_groups = [];
-        foreach (var group in groups)
+        // Start the runtime here, outside the buffers' no_grad: its start-up self-check runs backward passes.
+        TorchRuntime.EnsureInitialized();
+        // Every check before the first buffer is made: laying parameters out swaps their storage.
+        var checkedGroups = groups.ToList();
+        for (var g = 0; g < checkedGroups.Count; g++)
         {
-            var options = group.Options ?? throw new ArgumentException("A parameter group needs its options.", nameof(groups));
-            var rate = options.LearningRate ?? throw new ArgumentException("A parameter group needs a learning rate.", nameof(groups));
-            if (!double.IsFinite(rate) || rate < 0)
-                throw new ArgumentOutOfRangeException(nameof(groups), rate, "The learning rate must be a finite number ≥ 0.");
-            options.InitialLearningRate = rate;
+            // The parameters as they are now: a lazy model.parameters() would otherwise be read again later, and after a
+            // change of the model (ReplaceHead) name parameters that are not in the buffers.
+            checkedGroups[g].Parameters = checkedGroups[g].Parameters.ToList();
+            var options = checkedGroups[g].Options ?? throw new ArgumentException($"{GetType().Name}: parameter group {g} needs its options.", nameof(groups));
+            var rate = options.LearningRate ?? throw new ArgumentException($"{GetType().Name}: parameter group {g} needs a learning rate.", nameof(groups));
+            CheckRange(g, "learning rate", "learningRate", rate, rate >= 0, "[0, ∞)");
+            CheckOptions(options, g);
+        }
+        if (!checkedGroups.SelectMany(g => g.Parameters).Any(p => p.requires_grad))
+            throw new ArgumentException($"{GetType().Name} was given no parameter that requires a gradient.", nameof(groups));
+        _parameter_groups = [];
+        foreach (var group in checkedGroups)
+        {
+            var options = group.Options;
+            options.InitialLearningRate = options.LearningRate!.Value;
             _parameter_groups.Add(group);
             var trainable = group.Parameters.Where(p => p.requires_grad).ToList();
             _leftOut.AddRange(group.Parameters.Select((p, i) => (_parameter_groups.Count - 1, i, p)).Where(m => !m.p.requires_grad));
@@ -56,8 +77,29 @@ public abstract class FlatOptimizer : OptimizerHelper
                     _state[buffer.Parameters.ElementAt(i).Handle] = new SliceState(buffer.Parameters.ElementAt(i), buffer, i, state);
             }
         }
-        if (_layout.All(l => l.Buffers.Count == 0))
-            throw new ArgumentException("The optimizer was given no parameter that requires a gradient.", nameof(groups));
+    }
+
+    /// <summary>
+    /// Checks one group's hyperparameters other than the learning rate, before anything is laid out: throw (e.g. through
+    /// <see cref="CheckRange"/>) for a value outside its range.
+    /// </summary>
+    protected abstract void CheckOptions(OptimizerOptions options, int group);
+
+    /// <summary>
+    /// Refuses <paramref name="value"/> unless it is finite and <paramref name="valid"/>: a NaN, an infinity or an
+    /// out-of-range value would turn the parameters into NaN within a few steps, far from its cause.
+    /// </summary>
+    /// <param name="group">The parameter group's index.</param>
+    /// <param name="what">The hyperparameter as the message names it (e.g. "β₁ (Beta1)").</param>
+    /// <param name="parameter">The constructor parameter it comes from.</param>
+    /// <param name="value">Its value.</param>
+    /// <param name="valid">Whether it is in range (NaN compares false, so a plain comparison refuses it).</param>
+    /// <param name="range">The valid range, as the message shows it (e.g. "[0, 1)").</param>
+    protected void CheckRange(int group, string what, string parameter, double value, bool valid, string range)
+    {
+        if (!valid || !double.IsFinite(value))
+            throw new ArgumentOutOfRangeException(parameter, value,
+                $"{GetType().Name}, parameter group {group}: the {what} is {value}; it must be a finite number in {range}.");
     }
 
     /// <summary>The flat buffers, over all groups.</summary>
@@ -83,14 +125,18 @@ public abstract class FlatOptimizer : OptimizerHelper
                     buffer.EnsureViews();
                     var state = _states[buffer];
                     state.Step++;
+                    var target = state["master"] ?? buffer.Values;
+                    using var kept = Keep(buffer, target, state);
                     if (state["master"] is { } master)
                     {
                         Update(master, Scratch(buffer, 2).copy_(buffer.Gradients), buffer, group.Options, state);
+                        kept?.Restore();
                         buffer.Values.copy_(master);
                     }
                     else
                     {
                         Update(buffer.Values, buffer.Gradients, buffer, group.Options, state);
+                        kept?.Restore();
                     }
                 }
             }
@@ -99,11 +145,87 @@ public abstract class FlatOptimizer : OptimizerHelper
     }
 
     /// <summary>
-    /// Refuses a step when a parameter that was frozen when the optimizer was made (and so left out of the buffers) has
-    /// been unfrozen since: it would silently never be trained.
+    /// The values and state of the buffer's parameters that have no gradient, to put back after the whole-buffer update
+    /// (null when every parameter has one). PyTorch's optimizers skip such a parameter; the update would otherwise move it
+    /// by weight decay (AdamW's θ(1 − ηλ), L2's λθ) or momentum, and give it state it never earned.
+    /// </summary>
+    static SkippedSlices? Keep(FlatParameterBuffer buffer, Tensor values, BufferState state)
+    {
+        if (buffer.WithoutGradient.Count == 0)
+            return null;
+        var saved = new List<(Func<Tensor?> Get, int Index, Tensor? Copy)>();
+        foreach (var index in buffer.WithoutGradient)
+        {
+            saved.Add((() => values, index, buffer.SliceOf(values, index).clone()));
+            foreach (var name in state.Names.Where(n => n != "master"))
+                saved.Add((() => state[name], index, state[name] is { } t ? buffer.SliceOf(t, index).clone() : null));
+        }
+        return new SkippedSlices(buffer, saved);
+    }
+
+    /// <summary>Saved slices of parameters skipped by a step; a state tensor the step made fresh gets zeros in their place.</summary>
+    sealed class SkippedSlices(FlatParameterBuffer buffer, List<(Func<Tensor?> Get, int Index, Tensor? Copy)> saved) : IDisposable
+    {
+        public void Restore()
+        {
+            foreach (var (get, index, copy) in saved)
+            {
+                if (get() is not { } flat)
+                    continue;
+                using var slice = buffer.SliceOf(flat, index);
+                if (copy is null)
+                    slice.zero_();
+                else
+                    slice.copy_(copy);
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var (_, _, copy) in saved)
+                copy?.Dispose();
+        }
+    }
+
+    // Parameters that TransferLearning.ReplaceHead took out of a model, with the layer's name; weak, so they can go.
+    static readonly ConditionalWeakTable<Parameter, string> Replaced = new();
+    static int _replacedCount;
+
+    /// <summary>
+    /// Notes that <paramref name="removed"/> (a layer's parameters) left their model and <paramref name="inserted"/> took
+    /// their place, so that a flat optimizer made before the swap refuses to go on training the old layer.
+    /// </summary>
+    internal static void NoteReplaced(IEnumerable<Parameter> removed, IEnumerable<Parameter> inserted, string layer)
+    {
+        foreach (var parameter in inserted)
+            Replaced.Remove(parameter);
+        foreach (var parameter in removed)
+        {
+            Replaced.AddOrUpdate(parameter, layer);
+            Interlocked.Increment(ref _replacedCount);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a step when the parameters are no longer those the buffers were laid out for: one frozen when the optimizer
+    /// was made (and so left out) has been unfrozen since, and would silently never be trained; or a layer in the buffers
+    /// was swapped out of its model by <c>TransferLearning.ReplaceHead</c>, so the new layer would never be trained.
     /// </summary>
     void CheckLeftOut()
     {
+        if (Volatile.Read(ref _replacedCount) > 0)
+        {
+            foreach (var (group, buffers) in _layout.Select((l, g) => (g, l.Buffers)))
+            {
+                foreach (var parameter in buffers.SelectMany(b => b.Parameters))
+                {
+                    if (Replaced.TryGetValue(parameter, out var layer))
+                        throw new InvalidOperationException($"{GetType().Name}: a parameter {Shapes.Format(parameter.shape)} of group {group} belongs to the layer '{layer}' " +
+                            "that TransferLearning.ReplaceHead took out of the model after the optimizer was made: the optimizer would go on training the old " +
+                            "layer and never the new one. Create the optimizer after ReplaceHead.");
+                }
+            }
+        }
         foreach (var (group, index, parameter) in _leftOut)
         {
             if (!parameter.IsInvalid && parameter.requires_grad)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.optim;
@@ -51,16 +52,23 @@ public sealed class FlatSgd : FlatOptimizer
     }
 
     /// <summary>SGD over parameter groups with their own hyperparameters.</summary>
-    public FlatSgd(IEnumerable<ParamGroup<Options>> groups) : base(Checked(groups))
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is outside its range: learning rate and weight decay in [0, ∞), momentum in [0, 1), dampening in [0, 1].</exception>
+    /// <exception cref="ArgumentException">Nesterov momentum without momentum, or with dampening.</exception>
+    public FlatSgd(IEnumerable<ParamGroup<Options>> groups) : base(groups)
     {
     }
 
-    static IEnumerable<ParamGroup> Checked(IEnumerable<ParamGroup<Options>> groups) => groups.Select(g =>
+    /// <inheritdoc/>
+    protected override void CheckOptions(OptimizerOptions options, int group)
     {
-        if (g.Options.Nesterov && (g.Options.Momentum <= 0 || g.Options.Dampening != 0))
-            throw new ArgumentException("Nesterov momentum needs a momentum > 0 and no dampening.", nameof(groups));
-        return (ParamGroup)g;
-    });
+        var o = (Options)options;
+        // μ ≥ 1 never forgets a gradient (the buffer grows without bound); PyTorch only asks μ ≥ 0.
+        CheckRange(group, "momentum μ (Momentum)", "momentum", o.Momentum, o.Momentum is >= 0 and < 1, "[0, 1)");
+        CheckRange(group, "dampening τ (Dampening)", "dampening", o.Dampening, o.Dampening is >= 0 and <= 1, "[0, 1]");
+        CheckRange(group, "weight decay λ (WeightDecay)", "weightDecay", o.WeightDecay, o.WeightDecay >= 0, "[0, ∞)");
+        if (o.Nesterov && (o.Momentum <= 0 || o.Dampening != 0))
+            throw new ArgumentException($"FlatSgd, parameter group {group}: Nesterov momentum needs a momentum > 0 and no dampening, got momentum {o.Momentum} and dampening {o.Dampening}.", "nesterov");
+    }
 
     /// <inheritdoc/>
     protected override BufferState CreateState(FlatParameterBuffer buffer, OptimizerOptions options)
@@ -140,8 +148,21 @@ public sealed class FlatAdam : FlatOptimizer
     }
 
     /// <summary>Adam over parameter groups with their own hyperparameters.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is outside its range: learning rate and weight decay in [0, ∞), β₁ and β₂ in [0, 1), ε in (0, ∞).</exception>
     public FlatAdam(IEnumerable<ParamGroup<Options>> groups) : base(groups)
     {
+    }
+
+    /// <inheritdoc/>
+    protected override void CheckOptions(OptimizerOptions options, int group)
+    {
+        var o = (Options)options;
+        // β = 1 makes a bias correction 1 − βᵗ zero (a division by zero at the first step); β > 1 makes the moments grow.
+        CheckRange(group, "β₁ (Beta1)", "beta1", o.Beta1, o.Beta1 is >= 0 and < 1, "[0, 1)");
+        CheckRange(group, "β₂ (Beta2)", "beta2", o.Beta2, o.Beta2 is >= 0 and < 1, "[0, 1)");
+        // ε = 0 divides by √v = 0 wherever a gradient has been zero so far.
+        CheckRange(group, "ε (Epsilon)", "epsilon", o.Epsilon, o.Epsilon > 0, "(0, ∞)");
+        CheckRange(group, "weight decay λ (WeightDecay)", "weightDecay", o.WeightDecay, o.WeightDecay >= 0, "[0, ∞)");
     }
 
     /// <summary>AdamW over <paramref name="parameters"/> (PyTorch's default weight decay 0.01).</summary>
@@ -250,8 +271,16 @@ sealed class FusedAdamKernel
     /// <summary>One Adam (or AdamW) step on flat tensors; <paramref name="step"/> holds the step number t ≥ 1.</summary>
     public void Step(Tensor parameters, Tensor gradients, Tensor expAvg, Tensor expAvgSq, Tensor step, FlatAdam.Options o)
     {
-        using var result = (Tensor)_unit.invoke("adam", parameters, gradients, expAvg, expAvgSq, step,
-            o.LearningRate!.Value, o.Beta1, o.Beta2, o.WeightDecay, o.Epsilon, o.Decoupled);
+        // Each argument as the script declares it: Tensor, float (a double Scalar) and bool. The float ones are Scalars
+        // made and held here until the call returns: given a double, TorchSharp's invoke makes a temporary Scalar and
+        // keeps only its native handle, so a collection before the call (the next argument's conversion allocates)
+        // finalizes it and the kernel reads freed memory ("Expected false to be true" in c10::Scalar::toLong).
+        using var lr = o.LearningRate!.Value.ToScalar();
+        using var beta1 = o.Beta1.ToScalar();
+        using var beta2 = o.Beta2.ToScalar();
+        using var weightDecay = o.WeightDecay.ToScalar();
+        using var epsilon = o.Epsilon.ToScalar();
+        using var result = (Tensor)_unit.invoke("adam", parameters, gradients, expAvg, expAvgSq, step, lr, beta1, beta2, weightDecay, epsilon, o.Decoupled);
     }
 }
 
@@ -306,8 +335,20 @@ public sealed class FlatRmsProp : FlatOptimizer
     }
 
     /// <summary>RMSprop over parameter groups with their own hyperparameters.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is outside its range: learning rate and weight decay in [0, ∞), α and momentum in [0, 1), ε in (0, ∞).</exception>
     public FlatRmsProp(IEnumerable<ParamGroup<Options>> groups) : base(groups)
     {
+    }
+
+    /// <inheritdoc/>
+    protected override void CheckOptions(OptimizerOptions options, int group)
+    {
+        var o = (Options)options;
+        // α = 1 keeps the square average at its start, 0, so every step divides by ε alone.
+        CheckRange(group, "smoothing constant α (Alpha)", "alpha", o.Alpha, o.Alpha is >= 0 and < 1, "[0, 1)");
+        CheckRange(group, "ε (Epsilon)", "epsilon", o.Epsilon, o.Epsilon > 0, "(0, ∞)");
+        CheckRange(group, "weight decay λ (WeightDecay)", "weightDecay", o.WeightDecay, o.WeightDecay >= 0, "[0, ∞)");
+        CheckRange(group, "momentum μ (Momentum)", "momentum", o.Momentum, o.Momentum is >= 0 and < 1, "[0, 1)");
     }
 
     /// <inheritdoc/>

@@ -52,12 +52,16 @@ public sealed class FlatParameterBuffer : IDisposable
             }
             using (var gradient = View(Gradients, offset, count, shape))
             {
+                // A parameter without a gradient keeps none: if no backward ever reaches it, the step skips it (as
+                // PyTorch's optimizers skip a None gradient); once autograd gives it one, EnsureViews brings that in.
                 using (var existing = p.grad)
                 {
                     if (existing is not null)
+                    {
                         gradient.copy_(existing);
+                        p.grad = gradient;
+                    }
                 }
-                p.grad = gradient;
                 _members[i] = new Member(p, offset, count, shape, TensorMemory.DataPointer(p), TensorMemory.DataPointer(gradient));
             }
             offset += count;
@@ -94,10 +98,19 @@ public sealed class FlatParameterBuffer : IDisposable
     /// <summary>Zeroes every gradient: one fill (a gradient replaced meanwhile is brought back by <see cref="EnsureViews"/>).</summary>
     public void ZeroGradients() => Gradients.zero_();
 
+    readonly List<int> _withoutGradient = [];
+
+    /// <summary>
+    /// The parameters (by index) that had no gradient at the last <see cref="EnsureViews"/>: none has reached them yet
+    /// (or user code removed it). Updates leave them, and their optimizer state, as they are.
+    /// </summary>
+    public IReadOnlyList<int> WithoutGradient => _withoutGradient;
+
     /// <summary>
     /// Before an update: checks that every parameter still lives in the buffer and still requires a gradient, and brings back into the buffer any
-    /// gradient that is no longer a view of it — replaced by user code, or by a backward pass that builds a graph
-    /// (<c>create_graph</c>) — copying its values in (a removed gradient counts as zero). Native calls, no kernels.
+    /// gradient that is not a view of it — the first one autograd made, one replaced by user code, or one made by a backward pass that
+    /// builds a graph (<c>create_graph</c>) — copying its values in. A parameter without a gradient gets zeros in the buffer and is
+    /// listed in <see cref="WithoutGradient"/>. Native calls, and a fill or copy only for the gradients brought back.
     /// </summary>
     /// <returns>How many gradients had to be brought back.</returns>
     /// <exception cref="InvalidOperationException">A parameter no longer uses the buffer's storage (e.g. the model was moved with <c>.to()</c> afterwards),
@@ -105,6 +118,7 @@ public sealed class FlatParameterBuffer : IDisposable
     public int EnsureViews()
     {
         var repaired = 0;
+        _withoutGradient.Clear();
         for (var i = 0; i < _members.Length; i++)
         {
             var member = _members[i];
@@ -123,9 +137,13 @@ public sealed class FlatParameterBuffer : IDisposable
             using var gradient = member.Parameter.grad;
             using var view = SliceOf(Gradients, i);
             if (gradient is null)
+            {
+                // Zeros, so whole-buffer norms and clipping see none; no view, so the parameter stays without one.
                 view.zero_();
-            else
-                view.copy_(gradient);
+                _withoutGradient.Add(i);
+                continue;
+            }
+            view.copy_(gradient);
             member.Parameter.grad = view;
             repaired++;
         }

@@ -24,6 +24,27 @@ public sealed record OptimizerSettings
     /// TorchSharp's own per-tensor optimizers.
     /// </summary>
     public bool Flat { get; init; } = true;
+
+    /// <summary>
+    /// Refuses settings outside their ranges, for every optimizer alike (TorchSharp's own optimizers check fewer, and a
+    /// NaN momentum or β₁ = 1 would only show as NaN weights a few steps later).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it, its value and the range.</exception>
+    public void Validate()
+    {
+        Check(nameof(LearningRate), LearningRate, LearningRate > 0, "(0, ∞)");
+        Check(nameof(WeightDecay), WeightDecay, WeightDecay >= 0, "[0, ∞)");
+        if (Momentum is { } momentum)
+            Check(nameof(Momentum), momentum, momentum is >= 0 and < 1, "[0, 1)");
+        Check("Betas.Beta1", Betas.Beta1, Betas.Beta1 is >= 0 and < 1, "[0, 1)");
+        Check("Betas.Beta2", Betas.Beta2, Betas.Beta2 is >= 0 and < 1, "[0, 1)");
+    }
+
+    static void Check(string name, double value, bool valid, string range)
+    {
+        if (!valid || !double.IsFinite(value))
+            throw new ArgumentOutOfRangeException(name, value, $"OptimizerSettings.{name} is {value}; it must be a finite number in {range}.");
+    }
 }
 
 /// <summary>
@@ -43,8 +64,7 @@ public static class Optimizers
     {
         ArgumentNullException.ThrowIfNull(name);
         settings ??= new OptimizerSettings();
-        if (!(settings.LearningRate > 0) || !double.IsFinite(settings.LearningRate))
-            throw new ArgumentOutOfRangeException(nameof(settings), settings.LearningRate, "The learning rate must be a positive finite number.");
+        settings.Validate();
         var lr = settings.LearningRate;
         var decay = settings.WeightDecay;
         var (beta1, beta2) = settings.Betas;

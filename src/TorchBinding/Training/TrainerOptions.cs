@@ -71,7 +71,11 @@ public sealed record TrainerOptions
     /// <summary>How forward and backward compute (default: in the model's dtype); see <see cref="Training.Precision.Bf16Mixed"/>.</summary>
     public Precision Precision { get; init; } = Precision.Default;
 
-    /// <summary>A checkpoint to resume from (null: start afresh).</summary>
+    /// <summary>
+    /// A checkpoint to resume from (null: start afresh). Each optimizer group continues at the checkpoint's learning rate
+    /// when this run gives it the rate the checkpoint's run was given (an exact resume, schedule included); given another
+    /// rate, it uses that one. Either way a line on <see cref="ProgressWriter"/> says so where the rate differs from the given.
+    /// </summary>
     public string? ResumeFrom { get; init; }
 
     internal void Validate()

@@ -86,6 +86,9 @@ public static class TransferLearning
     /// <summary>
     /// Puts <paramref name="head"/> in the place of the model's head (moved to the old head's device and dtype) and
     /// returns the old head. The new head must accept <see cref="IReplaceableHead.HeadInputFeatures"/> features.
+    /// Make the optimizer afterwards: one made before still holds the old head's parameters, and the new head would never
+    /// be trained — a flat optimizer (<see cref="FlatOptimizer"/>) refuses its next step, the <see cref="Trainer"/>
+    /// refuses to fit with either kind, each with a message saying so.
     /// </summary>
     public static nn.Module<Tensor, Tensor> ReplaceHead(IReplaceableHead model, nn.Module<Tensor, Tensor> head)
     {
@@ -93,7 +96,9 @@ public static class TransferLearning
         ArgumentNullException.ThrowIfNull(head);
         if (model.Head.parameters().FirstOrDefault() is { } reference)
             head.to(reference.dtype).to(reference.device);
-        return model.SwapHead(head);
+        var old = model.SwapHead(head);
+        FlatOptimizer.NoteReplaced(old.parameters(), head.parameters(), model.HeadName);
+        return old;
     }
 
     /// <summary>

@@ -112,6 +112,46 @@ public class AgentTests
         Assert.That(new[] { linear.At(0), linear.At(50), linear.At(100), linear.At(1000) }, Is.EqualTo(new[] { 1, 0.525, 0.05, 0.05 }).Within(1e-12));
     }
 
+    [TestCase(1.5, 0.01, 100.0, "Start", "Start is 1.5", "[0, 1]")]
+    [TestCase(-0.1, 0.01, 100.0, "Start", "Start is -0.1", "[0, 1]")]
+    [TestCase(0.9, double.NaN, 100.0, "End", "End is NaN", "[0, 1]")]
+    [TestCase(0.9, 2.0, 100.0, "End", "End is 2", "[0, 1]")]
+    [TestCase(0.9, 0.01, 0.0, "Steps", "Steps is 0", "(0, ∞)")]
+    [TestCase(0.9, 0.01, double.PositiveInfinity, "Steps", "Steps is Infinity", "(0, ∞)")]
+    public void An_epsilon_schedule_out_of_range_is_refused_when_made(double start, double end, double steps, string parameter, string what, string range)
+    {
+        foreach (var decay in new[] { EpsilonDecay.Exponential, EpsilonDecay.Linear })
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new EpsilonSchedule(start, end, steps, decay))!;
+            Assert.That(error.ParamName, Is.EqualTo(parameter));
+            Assert.That(error.Message, Does.Contain($"EpsilonSchedule: {what}").And.Contain(range));
+        }
+    }
+
+    [Test]
+    public void An_epsilon_schedule_stays_a_probability_also_through_with_and_for_any_step()
+    {
+        var schedule = new EpsilonSchedule(1, 0.1, 50);
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => schedule with { Start = 1.2 }, Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("Start is 1.2"));
+            Assert.That(() => schedule with { Steps = -3 }, Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("Steps is -3"));
+            Assert.That(() => schedule with { Decay = (EpsilonDecay)7 }, Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("Decay is 7"));
+            // A negative step would give exp(+x) > 1: refused, where it used to return ε > 1.
+            Assert.That(() => schedule.At(-100), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("the step is -100"));
+            foreach (var decay in new[] { EpsilonDecay.Exponential, EpsilonDecay.Linear })
+            {
+                foreach (var (start, end) in new[] { (1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.3, 0.7) })
+                {
+                    var s = new EpsilonSchedule(start, end, 7, decay);
+                    foreach (var step in new long[] { 0, 1, 3, 7, 8, 1000, long.MaxValue })
+                        Assert.That(s.At(step), Is.InRange(Math.Min(start, end), Math.Max(start, end)), $"{decay} {start}→{end} at {step}");
+                }
+            }
+            Assert.That(() => new DqnAgent(() => nn.Linear(2, 2), 2, 2, new DqnOptions { Epsilon = null! }), Throws.ArgumentNullException);
+        });
+    }
+
     /// <summary>Q(s) = W s + b with W = [[1, 2], [−1, 0.5]], b = [0.1, −0.2]: easy to evaluate by hand.</summary>
     static nn.Module<Tensor, Tensor> HandNetwork()
     {

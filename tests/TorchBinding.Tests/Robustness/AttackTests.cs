@@ -107,6 +107,10 @@ public class AttackTests
                 Does.Contain("outside the valid range [0, 1]"));
             Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new AdversarialTrainingStep(model, new() { Epsilon = -0.3 }))!.Message,
                 Does.Contain("epsilon must be a finite number ≥ 0"));
+            // The warm-up ramp stays in (0, ε] for every step, and a negative step is refused rather than given a negative ε.
+            var ramp = new AdversarialTrainingStep(model, new() { Epsilon = 0.3, WarmupSteps = 10 });
+            Assert.That(new[] { ramp.EpsilonAt(0), ramp.EpsilonAt(4), ramp.EpsilonAt(9), ramp.EpsilonAt(1000) }, Is.EqualTo(new[] { 0.03, 0.15, 0.3, 0.3 }).Within(1e-12));
+            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => ramp.EpsilonAt(-5))!.Message, Does.Contain("the step is -5"));
         });
     }
 

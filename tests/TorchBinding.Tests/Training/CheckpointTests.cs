@@ -63,6 +63,67 @@ public class CheckpointTests
         }
     }
 
+    /// <summary>Trains the digits MLP from <paramref name="resume"/> (or afresh), writing checkpoints to <paramref name="folder"/>; returns the history and what the run printed.</summary>
+    static (TrainingHistory History, string Output) Run(bool flat, double rate, int epochs, string folder, string? resume, params TrainingCallback[] callbacks)
+    {
+        var (train, _) = Digits();
+        using (train)
+        {
+            Seeding.SeedEverything(1);
+            var model = Mlp();
+            optim.Optimizer optimizer = flat ? new FlatAdam(model.parameters(), rate) : optim.Adam(model.parameters(), rate);
+            var output = new StringWriter();
+            var history = new Trainer(model, CrossEntropy, optimizer, new TrainerOptions
+            {
+                Epochs = epochs, BatchSize = 64, Seed = 5, Progress = false, ProgressWriter = output, ResumeFrom = resume,
+                Callbacks = [.. callbacks, new ModelCheckpoint(folder, monitor: null)],
+            }).Fit(train);
+            return (history, output.ToString());
+        }
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Resuming_with_another_learning_rate_uses_it_and_says_so(bool flat)
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var first = Path.Combine(folder.Path, "first");
+        Run(flat, 0.01, 1, first, resume: null);
+        var last = Path.Combine(first, "last.ckpt");
+
+        var (changed, changedOutput) = Run(flat, 0.05, 2, Path.Combine(folder.Path, "changed"), last);
+        var (same, sameOutput) = Run(flat, 0.01, 2, Path.Combine(folder.Path, "same"), last);
+        Assert.Multiple(() =>
+        {
+            Assert.That(changed.Series("lr"), Is.EqualTo(new[] { 0.01, 0.05 }), "epoch 2 trains at the rate given on resume");
+            Assert.That(changedOutput, Does.Contain($"Resuming from '{last}': optimizer 0 ({(flat ? "FlatAdam" : "Adam")}) uses the learning rate given, 0.05, instead of the checkpoint's 0.01"));
+            Assert.That(same.Series("lr"), Is.EqualTo(new[] { 0.01, 0.01 }));
+            Assert.That(sameOutput, Does.Not.Contain("Resuming"), "the rate given is the checkpoint's: nothing to say");
+        });
+    }
+
+    [Test]
+    public void Resuming_a_scheduled_run_keeps_the_schedules_rate_unless_another_rate_is_given()
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var first = Path.Combine(folder.Path, "first");
+        LearningRateScheduler Halving() => new(new StepDecay(1, 0.5), ScheduleInterval.Epoch);
+        Run(true, 0.1, 2, first, resume: null, Halving());
+        var last = Path.Combine(first, "last.ckpt");
+
+        // Given the rate the first run was given: an exact resume, at the schedule's position (0.1 · 0.5² in epoch 3).
+        var (kept, keptOutput) = Run(true, 0.1, 3, Path.Combine(folder.Path, "kept"), last, Halving());
+        // Given a new rate: the schedule goes on from it (0.2 · 0.5²).
+        var (changed, changedOutput) = Run(true, 0.2, 3, Path.Combine(folder.Path, "changed"), last, Halving());
+        Assert.Multiple(() =>
+        {
+            Assert.That(kept.Series("lr"), Is.EqualTo(new[] { 0.1, 0.05, 0.025 }).Within(1e-15));
+            Assert.That(keptOutput, Does.Contain("optimizer 0 (FlatAdam) continues at the checkpoint's learning rate 0.05 — its run, given 0.1 as this one is, had moved it there"));
+            Assert.That(changed.Series("lr"), Is.EqualTo(new[] { 0.1, 0.05, 0.05 }).Within(1e-15));
+            Assert.That(changedOutput, Does.Contain("uses the learning rate given, 0.2, instead of the checkpoint's 0.05 (its run was given 0.1); a schedule goes on from the new rate"));
+        });
+    }
+
     [Test]
     public void Checkpoint_of_another_architecture_is_refused_naming_the_difference()
     {

@@ -85,12 +85,61 @@ public class FlatOptimizerTests
     }
 
     [Test]
+    public void Fused_kernel_steps_survive_garbage_collections_running_beside_them()
+    {
+        // TorchSharp's invoke turns a double argument into a temporary Scalar and keeps only its native handle: a
+        // collection between that and the call finalizes the Scalar and the kernel reads freed memory (the crash of the
+        // example's long full mode: "Expected false to be true" in c10::Scalar::toLong). Collections running beside the
+        // steps make the race likely within a few thousand calls; the arguments are ours to keep alive.
+        Assert.That(FlatAdam.FusedKernelAvailable, Is.True);
+        var (a, x, y) = Problem(13);
+        var (b, _, _) = Problem(13);
+        using var done = new CancellationTokenSource();
+        var collector = new Thread(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        }) { IsBackground = true };
+        collector.Start();
+        List<float[]> fused;
+        try
+        {
+            fused = Train(a, new FlatAdam(a.parameters(), 1e-3, weightDecay: 1e-3), x, y, 3000);
+        }
+        finally
+        {
+            done.Cancel();
+            collector.Join();
+        }
+        FlatAdam.UseFusedKernel = false;
+        try
+        {
+            var operations = Train(b, new FlatAdam(b.parameters(), 1e-3, weightDecay: 1e-3), x, y, 3000);
+            for (var i = 0; i < fused.Count; i++)
+                TensorAssert.AreClose(tensor(fused[i]), tensor(operations[i]), rtol: 0, atol: 1e-5, what: $"parameter {i} after 3000 steps under collections");
+        }
+        finally
+        {
+            FlatAdam.UseFusedKernel = true;
+        }
+    }
+
+    [Test]
     public void After_backward_every_gradient_is_still_a_view_into_the_buffer()
     {
         var (model, x, y) = Problem(1);
         var optimizer = new FlatAdam(model.parameters());
         var buffer = optimizer.Buffers.Single();
-        for (var step = 0; step < 3; step++)
+        // A parameter gets no gradient until a backward pass reaches it (so one never reached can be skipped, as in
+        // PyTorch): the first step copies autograd's fresh gradients in and leaves views behind.
+        Assert.That(model.parameters().All(p => p.grad is null), Is.True);
+        optimizer.zero_grad();
+        nn.functional.mse_loss(model.call(x), y).backward();
+        optimizer.step();
+        for (var step = 1; step < 4; step++)
         {
             optimizer.zero_grad();
             nn.functional.mse_loss(model.call(x), y).backward();
@@ -119,11 +168,97 @@ public class FlatOptimizerTests
         var first = model.parameters().First();
         var before = first.detach().clone();
         first.grad = full_like(first, 0.25f);            // not a view of the buffer
-        model.parameters().Skip(1).First().grad = null;    // removed: counts as zero
+        model.parameters().Skip(1).First().grad = null;    // removed: skipped, as PyTorch skips a None gradient
         optimizer.step();
         TensorAssert.AreClose(first, before - 0.25f, what: "θ − η·g with the replaced gradient");
         using var grad = first.grad!;
         Assert.That(TensorMemory.DataPointer(grad), Is.EqualTo(TensorMemory.DataPointer(optimizer.Buffers.Single().SliceOf(optimizer.Buffers.Single().Gradients, 0))));
+    }
+
+    public static IEnumerable<TestCaseData> WeightDecayPairs()
+    {
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.AdamW(p, 1e-2, 0.9, 0.999, 1e-8, 0.05, false, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => FlatAdam.AdamW(p, 1e-2, weightDecay: 0.05))).SetArgDisplayNames("adamw");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.Adam(p, 1e-2, 0.9, 0.999, 1e-8, 0.05, false, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatAdam(p, 1e-2, weightDecay: 0.05))).SetArgDisplayNames("adam + L2");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.SGD(p, 0.05, 0.9, 0, 0.05, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatSgd(p, 0.05, 0.9, weightDecay: 0.05))).SetArgDisplayNames("sgd momentum + L2");
+        yield return new TestCaseData((Func<IEnumerable<Parameter>, optim.Optimizer>)(p => optim.RMSProp(p, 1e-3, 0.99, 1e-8, 0.05, 0.5, false, false)), (Func<IEnumerable<Parameter>, optim.Optimizer>)(p => new FlatRmsProp(p, 1e-3, weightDecay: 0.05, momentum: 0.5))).SetArgDisplayNames("rmsprop momentum + L2");
+    }
+
+    /// <summary>A network whose <c>Unused</c> layer is among its parameters but takes part only from step <paramref name="joinsAt"/> on.</summary>
+    sealed class PartlyUsed : nn.Module<Tensor, Tensor>
+    {
+        readonly Sequential used;
+        readonly TorchSharp.Modules.Linear unused;
+
+        public PartlyUsed(int seed) : base(nameof(PartlyUsed))
+        {
+            var generator = new Generator((ulong)seed);
+            used = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 3));
+            unused = nn.Linear(6, 3);
+            RegisterComponents();
+            using var noGrad = no_grad();
+            foreach (var p in parameters())
+                p.copy_(randn(p.shape, generator: generator) * 0.5);
+        }
+
+        public bool UseAll { get; set; }
+
+        public override Tensor forward(Tensor x) => UseAll ? used.call(x) + unused.call(x) : used.call(x);
+    }
+
+    [TestCaseSource(nameof(WeightDecayPairs))]
+    public void A_parameter_that_never_received_a_gradient_is_skipped_as_torchsharps_optimizer_skips_it(Func<IEnumerable<Parameter>, optim.Optimizer> torchSharp, Func<IEnumerable<Parameter>, optim.Optimizer> flat)
+    {
+        var (_, x, y) = Problem(17);
+        var initial = new PartlyUsed(5).parameters().Select(p => p.detach().clone()).ToList();
+        List<float[]> Run(Func<IEnumerable<Parameter>, optim.Optimizer> make)
+        {
+            var model = new PartlyUsed(5);
+            var optimizer = make(model.parameters());
+            for (var i = 0; i < 60; i++)
+            {
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                nn.functional.mse_loss(model.call(x), y).backward();
+                optimizer.step();
+            }
+            return model.parameters().Select(p => p.detach().data<float>().ToArray()).ToList();
+        }
+        var expected = Run(torchSharp);
+        var actual = Run(flat);
+        Assert.Multiple(() =>
+        {
+            for (var i = 0; i < expected.Count; i++)
+                TensorAssert.AreClose(tensor(actual[i]), tensor(expected[i]), rtol: 0, atol: 1e-6, what: $"parameter {i} after 60 steps");
+            // The unused layer (the last two parameters) kept its initial weights exactly: no weight decay reached it.
+            TensorAssert.AreClose(tensor(actual[^2]).view(3, 6), initial[^2], rtol: 0, atol: 0, what: "the unused weight");
+            TensorAssert.AreClose(tensor(actual[^1]), initial[^1], rtol: 0, atol: 0, what: "the unused bias");
+        });
+    }
+
+    [Test]
+    public void A_parameter_reached_later_starts_its_momentum_as_torchsharps_sgd_does()
+    {
+        // SGD's state has no step count, so a layer that joins after 20 steps follows PyTorch's trajectory exactly:
+        // its momentum starts from its first gradient, not from what the skipped steps would have put there.
+        var (_, x, y) = Problem(19);
+        List<float[]> Run(Func<IEnumerable<Parameter>, optim.Optimizer> make)
+        {
+            var model = new PartlyUsed(6);
+            var optimizer = make(model.parameters());
+            for (var i = 0; i < 50; i++)
+            {
+                using var scope = NewDisposeScope();
+                model.UseAll = i >= 20;
+                optimizer.zero_grad();
+                nn.functional.mse_loss(model.call(x), y).backward();
+                optimizer.step();
+            }
+            return model.parameters().Select(p => p.detach().data<float>().ToArray()).ToList();
+        }
+        var expected = Run(p => optim.SGD(p, 0.05, 0.9, 0, 0.05, false));
+        var actual = Run(p => new FlatSgd(p, 0.05, 0.9, weightDecay: 0.05));
+        for (var i = 0; i < expected.Count; i++)
+            TensorAssert.AreClose(tensor(actual[i]), tensor(expected[i]), rtol: 0, atol: 1e-6, what: $"parameter {i} after 50 steps");
     }
 
     [Test]

@@ -160,4 +160,106 @@ public class TransferLearningTests
         TransferLearning.Unfreeze(model);
         Assert.That(model.parameters().All(p => p.requires_grad), Is.True);
     }
+
+    /// <summary>A body and a replaceable head, as the course's CNN and ResNet have.</summary>
+    sealed class HeadNet : nn.Module<Tensor, Tensor>, IReplaceableHead
+    {
+        readonly Linear body;
+        nn.Module<Tensor, Tensor> head;
+
+        public HeadNet() : base(nameof(HeadNet))
+        {
+            body = nn.Linear(4, 8);
+            head = nn.Linear(8, 3);
+            RegisterComponents();
+        }
+
+        public string HeadName => "head";
+
+        public nn.Module<Tensor, Tensor> Head => head;
+
+        public long HeadInputFeatures => 8;
+
+        public nn.Module<Tensor, Tensor> SwapHead(nn.Module<Tensor, Tensor> newHead)
+        {
+            var old = head;
+            head = newHead;
+            register_module(HeadName, null!);
+            register_module(HeadName, newHead);
+            return old;
+        }
+
+        public override Tensor forward(Tensor x) => head.call(nn.functional.relu(body.call(x)));
+    }
+
+    static InMemoryDataset FiveClasses() => new(TestModels.Images(32, 2, 2, seed: 3).reshape(32, 4), tensor(Enumerable.Range(0, 32).Select(i => (long)(i % 5)).ToArray()), "five-classes");
+
+    static Trainer FiveClassTrainer(HeadNet model, optim.Optimizer optimizer) =>
+        new(model, (o, y) => nn.functional.cross_entropy(o, y), optimizer, new TrainerOptions { Epochs = 2, BatchSize = 8, Seed = 1, Progress = false });
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Replacing_the_head_after_making_the_optimizer_is_refused_by_the_trainer_before_any_step(bool flat)
+    {
+        using var scope = NewDisposeScope();
+        var model = new HeadNet();
+        optim.Optimizer optimizer = flat ? new FlatAdam(model.parameters(), 1e-2) : optim.Adam(model.parameters(), 1e-2);
+        TransferLearning.ReplaceHead(model, classes: 5);
+        var before = Snapshot(model);
+        using var data = FiveClasses();
+        // Without the check, the flat optimizer trained the old head and left the new one as it was; TorchSharp's Adam
+        // failed at its first step with a bare KeyNotFoundException.
+        Assert.That(() => FiveClassTrainer(model, optimizer).Fit(data), Throws.InvalidOperationException
+            .With.Message.Contain(flat
+                ? "Optimizer 0 (FlatAdam), parameter group 0: parameter 2 [3, 8] is not one of the model's"
+                : "Optimizer 0 (Adam) has no state for some of the parameters it now reads from the model")
+            .And.Message.Contain("Create the optimizer after ReplaceHead"));
+        var after = Snapshot(model);
+        Assert.That(before.Keys.All(k => before[k].equal(after[k]).all().item<bool>()), Is.True, "nothing trained");
+        // Made after the swap, the optimizer trains the new head.
+        FiveClassTrainer(model, flat ? new FlatAdam(model.parameters(), 1e-2) : optim.Adam(model.parameters(), 1e-2)).Fit(data);
+        Assert.That(before["head.weight"].equal(Snapshot(model)["head.weight"]).all().item<bool>(), Is.False, "the new head learned");
+    }
+
+    [Test]
+    public void A_flat_optimizer_made_before_ReplaceHead_refuses_its_next_step_in_a_hand_written_loop()
+    {
+        using var scope = NewDisposeScope();
+        var model = new HeadNet();
+        var optimizer = new FlatSgd(model.parameters(), 0.1);
+        var x = TestModels.Images(8, 2, 2, seed: 4).reshape(8, 4);
+        void Step(optim.Optimizer o, long classes)
+        {
+            o.zero_grad();
+            nn.functional.cross_entropy(model.call(x), tensor(Enumerable.Range(0, 8).Select(i => i % classes).ToArray())).backward();
+            o.step();
+        }
+        Step(optimizer, 3);
+        var old = model.Head;
+        TransferLearning.ReplaceHead(model, classes: 5);
+        var error = Assert.Throws<InvalidOperationException>(() => Step(optimizer, 5))!;
+        Assert.That(error.Message, Does.Contain("FlatSgd: a parameter [3, 8] of group 0 belongs to the layer 'head' that TransferLearning.ReplaceHead took out of the model")
+            .And.Contain("Create the optimizer after ReplaceHead"));
+        // Putting the old head back makes its parameters the model's again.
+        TransferLearning.ReplaceHead(model, old);
+        Assert.DoesNotThrow(() => Step(optimizer, 3));
+        TransferLearning.ReplaceHead(model, classes: 5);
+        Assert.DoesNotThrow(() => Step(new FlatSgd(model.parameters(), 0.1), 5), "an optimizer made after the swap");
+    }
+
+    [Test]
+    public void A_trainable_parameter_that_no_optimizer_holds_is_refused_with_the_choice_to_freeze_it()
+    {
+        using var scope = NewDisposeScope();
+        var model = new HeadNet();
+        using var data = FiveClasses();
+        TransferLearning.ReplaceHead(model, classes: 5);
+        var bodyOnly = new FlatAdam(model.parameters().Take(2), 1e-2);
+        Assert.That(() => FiveClassTrainer(model, bodyOnly).Fit(data), Throws.InvalidOperationException
+            .With.Message.Contain("The model's parameter 'head.weight' [5, 8] requires a gradient, but no optimizer of this trainer holds it")
+            .And.Message.Contain("freeze it"));
+        // Frozen on purpose, the head is no longer expected in an optimizer.
+        TransferLearning.Freeze(model, except: ["body"]);
+        Assert.DoesNotThrow(() => FiveClassTrainer(model, bodyOnly).Fit(data));
+    }
 }

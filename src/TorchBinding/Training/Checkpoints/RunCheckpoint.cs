@@ -50,7 +50,14 @@ sealed class RunCheckpoint(nn.Module model, IReadOnlyList<optim.Optimizer> optim
     /// it fits: the same architecture and optimizers, and — when it stopped inside an epoch — the same batch size and
     /// training set size (otherwise the rest of that epoch could not be replayed).
     /// </summary>
-    public void Restore(string path, TrainingContext context, int plannedEpochs)
+    /// <remarks>
+    /// Learning rates: a group whose rate, as this run gives it, is the one the checkpoint's run was given (its initial
+    /// rate) continues at the checkpoint's rate — where a schedule or a plateau had moved it, so the run resumes exactly.
+    /// A group given another rate keeps that one, as its new initial rate (a schedule goes on from it): the user changed
+    /// it on purpose. Lightning and PyTorch's <c>load_state_dict</c> always take the checkpoint's, silently.
+    /// </remarks>
+    /// <returns>A line for each group whose rate now differs from the one given, or was changed from the checkpoint's.</returns>
+    public IReadOnlyList<string> Restore(string path, TrainingContext context, int plannedEpochs)
     {
         var data = CheckpointFile.Read(path);
         var metadata = data.Metadata;
@@ -66,8 +73,10 @@ sealed class RunCheckpoint(nn.Module model, IReadOnlyList<optim.Optimizer> optim
             RequireSameEpochShape(metadata, path, batchesDone);
 
         model.load(new MemoryStream(data.Model), strict: true);
+        var notes = new List<string>();
         for (var i = 0; i < optimizers.Count; i++)
         {
+            var given = optimizers[i].ParamGroups.Select(g => g.LearningRate).ToList();
             try
             {
                 using var reader = new BinaryReader(new MemoryStream(data.Optimizers[i]));
@@ -77,6 +86,7 @@ sealed class RunCheckpoint(nn.Module model, IReadOnlyList<optim.Optimizer> optim
             {
                 throw new InvalidDataException($"Checkpoint '{path}': optimizer {i}'s state does not fit this trainer's {optimizers[i].GetType().Name} ({e.Message}).", e);
             }
+            notes.AddRange(ReconcileLearningRates(path, i, optimizers[i], given));
         }
         using (var random = tensor(data.RandomState, dtype: ScalarType.Byte))
             torch.random.set_rng_state(random);
@@ -97,7 +107,37 @@ sealed class RunCheckpoint(nn.Module model, IReadOnlyList<optim.Optimizer> optim
             if (callback.StateKey is { } key && states?[key] is { } state)
                 callback.LoadState(state);
         }
+        return notes;
     }
+
+    /// <summary>
+    /// After an optimizer's state was loaded: decides each group's learning rate (see <see cref="Restore"/>) and says so
+    /// where it differs from the rate given.
+    /// </summary>
+    static IEnumerable<string> ReconcileLearningRates(string path, int index, optim.Optimizer optimizer, List<double> given)
+    {
+        var groups = optimizer.ParamGroups.ToList();
+        var who = $"optimizer {index} ({optimizer.GetType().Name}){(groups.Count > 1 ? ", parameter group {0}" : "")}";
+        for (var g = 0; g < groups.Count && g < given.Count; g++)
+        {
+            var (group, rate) = (groups[g], given[g]);
+            var (initial, saved) = (group.InitialLearningRate, group.LearningRate);
+            var name = string.Format(System.Globalization.CultureInfo.InvariantCulture, who, g);
+            if (SameRate(rate, initial))
+            {
+                if (!SameRate(rate, saved))
+                    yield return $"Resuming from '{path}': {name} continues at the checkpoint's learning rate {saved:G6} — its run, given {initial:G6} as this one is, had moved it there (a schedule or a plateau).";
+                continue;
+            }
+            group.InitialLearningRate = rate;
+            group.LearningRate = rate;
+            yield return $"Resuming from '{path}': {name} uses the learning rate given, {rate:G6}, instead of the checkpoint's {saved:G6} (its run was given {initial:G6}); " +
+                "a schedule goes on from the new rate. To continue at the checkpoint's rate, give the rate its run was given.";
+        }
+    }
+
+    /// <summary>The same rate up to the last bits (a rate read back from a checkpoint is the double written).</summary>
+    static bool SameRate(double a, double b) => a == b || Math.Abs(a - b) <= 1e-12 * Math.Max(Math.Abs(a), Math.Abs(b));
 
     void RequireSameEpochShape(JsonObject metadata, string path, int batchesDone)
     {
