@@ -32,6 +32,20 @@ public class KernelSelfCheckTests
     }
 
     [Test]
+    public void The_checks_differentiate_also_inside_a_no_grad_block()
+    {
+        TorchRuntime.EnsureInitialized();
+        using (no_grad())
+        {
+            var convolutions = ConvolutionGradientCheck.Run(repeats: 1);
+            Assert.That(convolutions.Passed, Is.True, convolutions.Worst.ToString());
+            var ops = OpGradientSuite.Run(OpGradientSuite.Cases.Take(5));
+            Assert.That(ops.Failures, Is.Empty, ops.ToString());
+            Assert.That(is_grad_enabled(), Is.False, "the caller's no_grad is restored");
+        }
+    }
+
+    [Test]
     public void An_injected_gradient_a_third_off_fails_the_check_with_op_shape_and_error()
     {
         TorchRuntime.EnsureInitialized();

@@ -118,6 +118,7 @@ public static partial class OpGradientSuite
         ArgumentNullException.ThrowIfNull(testCase);
         // One scope per case: inputs, outputs, graphs and gradients of both dtypes are freed before the next case.
         using var scope = NewDisposeScope();
+        using var gradients = enable_grad(); // also when called inside a no_grad block
         try
         {
             using var generator = new Generator(testCase.Seed, CPU);
