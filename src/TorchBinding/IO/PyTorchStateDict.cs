@@ -91,10 +91,10 @@ public static class PyTorchStateDict
             throw new InvalidDataException($"'{path}' is not a state dict of tensors: {string.Join("; ", problems.Take(5))}{(problems.Count > 5 ? $" (and {problems.Count - 5} more)" : "")}; " +
                 $"{hint}. Other Python objects are never constructed here. {Supported}");
         }
-        if (archive.BigEndian)
+        if (archive.BigEndian == BitConverter.IsLittleEndian) // the storages' bytes are in the other order than this host's
         {
             foreach (var tensor in tensors.Values)
-                ToLittleEndian(tensor);
+                ReverseElementBytes(tensor);
         }
         return tensors;
     }
@@ -237,8 +237,8 @@ public static class PyTorchStateDict
         return System.Text.Encoding.ASCII.GetString(bytes, 0, Math.Min(read, limit)).Trim();
     }
 
-    /// <summary>A tensor read from a big-endian file (its bytes as stored) to this host's little-endian order, element by element.</summary>
-    static void ToLittleEndian(Tensor tensor)
+    /// <summary>Reverses the byte order of every element (of both parts of a complex one): a tensor read from a file of the other byte order.</summary>
+    static void ReverseElementBytes(Tensor tensor)
     {
         var size = (int)tensor.ElementSize / (tensor.is_complex() ? 2 : 1); // complex: two numbers per element
         if (size == 1 || tensor.numel() == 0)
