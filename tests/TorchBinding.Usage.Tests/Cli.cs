@@ -35,7 +35,11 @@ sealed class Cli : IDisposable
     }
 
     /// <summary>Runs <c>torchbinding ARGS</c>, and sends it SIGINT (Ctrl+C) once <paramref name="after"/> has appeared in its output and <paramref name="delay"/> has passed.</summary>
-    public TestSupport.ProcessResult RunAndInterrupt(string after, TimeSpan delay, params string[] arguments)
+    public TestSupport.ProcessResult RunAndInterrupt(string after, TimeSpan delay, params string[] arguments) =>
+        RunAndInterrupt(after, delay, null, arguments);
+
+    /// <summary>As <see cref="RunAndInterrupt(string, TimeSpan, string[])"/>; a second SIGINT follows the first after <paramref name="again"/>, if given.</summary>
+    public TestSupport.ProcessResult RunAndInterrupt(string after, TimeSpan delay, TimeSpan? again, params string[] arguments)
     {
         using var process = Process.Start(Start(arguments))!;
         var output = new StringBuilder();
@@ -56,6 +60,15 @@ sealed class Cli : IDisposable
         Assert.That(process.HasExited, Is.False, $"the run ended before it could be interrupted:\n{output}");
         using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             kill.WaitForExit();
+        if (again is { } pause)
+        {
+            Thread.Sleep(pause);
+            if (!process.HasExited)
+            {
+                using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                kill.WaitForExit();
+            }
+        }
         if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
         {
             process.Kill(entireProcessTree: true);

@@ -106,6 +106,28 @@ public class CliTests
     }
 
     [Test]
+    public void A_config_key_given_twice_is_a_usage_mistake_naming_the_file_and_the_key()
+    {
+        using var cli = new Cli();
+        File.WriteAllText(cli.PathOf("twice.json"), """{ "model": "mlp", "epochs": 1, "epochs": 5 }""");
+        var result = cli.Run("train", "--config", "twice.json");
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
+        Assert.That(result.Error, Does.Contain("--config: 'twice.json' sets 'epochs' twice"));
+        Assert.That(Directory.Exists(cli.PathOf("runs")), Is.False, "nothing was started");
+    }
+
+    [Test]
+    public void A_limit_too_small_for_the_validation_split_names_the_validation_part_and_starts_nothing()
+    {
+        using var cli = new Cli();
+        var result = cli.Run("train", "--data", "digits", "--limit", "1", "--out", "tiny", "--device", "cpu");
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
+        Assert.That(result.Error, Does.Contain("--limit 1 with --validation 0.1").And.Contain("split part 'validation'").And.Contain("--validation 0"));
+        Assert.That(result.Error, Does.Not.Contain("'test'"), "the held-out part of the training data is the validation part");
+        Assert.That(Directory.Exists(cli.PathOf("tiny")), Is.False, "no run folder was made");
+    }
+
+    [Test]
     public void Info_describes_the_runtime_the_data_sets_and_every_catalog()
     {
         using var cli = new Cli();
@@ -172,6 +194,30 @@ public class CliTests
         Assert.That(resumed.Output, Does.Contain($"epoch {epoch,3}/{epoch}"));
         Assert.That(resumed.Output, Does.Not.Contain("epoch   1/"), "it did not start over");
         Assert.That(cli.Metrics("run")["epochs"], Is.EqualTo(epoch));
+    }
+
+    [Test]
+    public void A_second_Ctrl_C_leaves_no_temporary_file_and_the_next_start_clears_any_stray()
+    {
+        using var cli = new Cli();
+        // The second Ctrl+C follows the first at once: it may land while last.ckpt is being written, or before, or
+        // after; whichever, no temporary file may stay, and a last.ckpt that exists must be a whole one.
+        var interrupted = cli.RunAndInterrupt("epoch   1/300", TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(5),
+            "train", "--data", "digits", "--epochs", "300", "--batch-size", "16", "--out", "run", "--device", "cpu");
+        Assert.That(interrupted.ExitCode, Is.EqualTo(130), interrupted.ToString());
+        Assert.That(Directory.GetFiles(cli.PathOf("run"), "*.tmp"), Is.Empty, interrupted.ToString());
+        if (File.Exists(cli.PathOf("run/last.ckpt")))
+        {
+            var evaluated = cli.Run("evaluate", "--checkpoint", "run/last.ckpt");
+            Assert.That(evaluated.ExitCode, Is.Zero, $"last.ckpt is whole: {evaluated}");
+        }
+
+        // A write killed outright (here: a temporary file of a process that no longer runs) is cleared by the next run.
+        var stray = cli.PathOf($"run/.last.ckpt.{int.MaxValue - 7}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(stray, "partial");
+        var next = cli.Run("train", "--data", "digits", "--epochs", "1", "--out", "run", "--device", "cpu");
+        Assert.That(next.ExitCode, Is.Zero, next.ToString());
+        Assert.That(File.Exists(stray), Is.False);
     }
 
     [Test]

@@ -58,13 +58,14 @@ static class TrainCommand
         TorchRuntime.EnsureInitialized();
         Seeding.SeedEverything(settings.Seed);
         var model = Workbench.CreateModel(modelEntry, dataset, settings.Hidden);
+        // So is the data split: a --limit too small to hold out a validation part leaves nothing behind either.
+        using var data = Workbench.Load(dataset, settings.Limit, settings.Validation, settings.Seed);
 
         var lr = settings.Lr.ToString("G4", CultureInfo.InvariantCulture);
         var run = ExperimentRun.Start(new ExperimentOptions { Name = "train", OutputDirectory = settings.OutputDirectory, Device = device, Seed = settings.Seed },
             $"{settings.Model} on {settings.Data}: {settings.Optimizer} lr {lr}, {settings.Loss} loss, batch {settings.BatchSize}, {settings.Epochs} epoch(s)");
         AtomicFile.WriteAllBytes(run.PathFor("run.json"), System.Text.Encoding.UTF8.GetBytes(settings.ToJson().ToJsonString(new() { WriteIndented = true })));
 
-        using var data = Workbench.Load(dataset, settings.Limit, settings.Validation, settings.Seed);
         model.to(run.Device);
         if (precision == Precision.Bf16Mixed)
             MixedPrecision.ToBf16(model); // before the optimizer, which keeps float32 master weights
@@ -86,9 +87,14 @@ static class TrainCommand
         using var cancellation = new CancellationTokenSource();
         ConsoleCancelEventHandler stop = (_, e) =>
         {
-            // The first Ctrl+C stops after the current step (with a checkpoint); a second one ends the process at once.
+            // The first Ctrl+C stops after the current step (with a checkpoint); a second one ends the process at once,
+            // when returning here. A checkpoint being written then is abandoned: its temporary file goes, and
+            // last.ckpt keeps the previous one (a temporary file that escapes this is removed when a run next starts here).
             if (cancellation.IsCancellationRequested)
+            {
+                AtomicFile.AbandonWritesInProgress();
                 return;
+            }
             e.Cancel = true;
             cancellation.Cancel();
             Console.Error.WriteLine("torchbinding: stopping after the current step (Ctrl+C again to quit at once)...");

@@ -64,7 +64,22 @@ sealed record TrainSettings
         JsonObject json;
         try
         {
-            json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new UsageException($"--config: '{path}' is not a JSON object.");
+            var text = File.ReadAllText(path);
+            // JsonObject refuses a repeated key with "An item with the same key has already been added", naming
+            // neither the file nor that it is a usage mistake; a document lists every property as written.
+            using (var document = JsonDocument.Parse(text))
+            {
+                if (document.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    var seen = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var property in document.RootElement.EnumerateObject())
+                    {
+                        if (!seen.Add(property.Name))
+                            throw new UsageException($"--config: '{path}' sets '{property.Name}' twice; give each key once.");
+                    }
+                }
+            }
+            json = JsonNode.Parse(text) as JsonObject ?? throw new UsageException($"--config: '{path}' is not a JSON object.");
         }
         catch (JsonException e)
         {

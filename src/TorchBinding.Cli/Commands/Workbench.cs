@@ -35,7 +35,18 @@ static class Workbench
         InMemoryDataset? validation = null;
         if (validationFraction > 0)
         {
-            var (rest, held) = DatasetSplits.TrainTest(train, validationFraction, seed);
+            InMemoryDataset rest, held;
+            try
+            {
+                (rest, held) = DatasetSplits.TrainValidation(train, validationFraction, seed);
+            }
+            catch (ArgumentException e) when (e.ParamName == "fractions")
+            {
+                foreach (var part in owned)
+                    part.Dispose();
+                var options = limit is { } l ? $"--limit {l} with --validation {validationFraction.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : $"--validation {validationFraction.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+                throw new UsageException($"{options}: {Guard.Message(e)} Give more training samples (--limit) or set --validation 0.");
+            }
             owned.Add(rest);
             owned.Add(held);
             (train, validation) = (rest, held);

@@ -13,6 +13,16 @@ public static class DatasetSplits
         return (parts[0], parts[1]);
     }
 
+    /// <summary>
+    /// Splits into a training part and a validation part held out of it: <see cref="TrainTest"/> with the second
+    /// part named (and reported) as the validation part.
+    /// </summary>
+    public static (InMemoryDataset Train, InMemoryDataset Validation) TrainValidation(InMemoryDataset dataset, double validationFraction, int seed, bool stratify = true)
+    {
+        var parts = Split(dataset, [1 - validationFraction, validationFraction], seed, stratify, ["train", "validation"]);
+        return (parts[0], parts[1]);
+    }
+
     /// <summary>Splits into training, validation and test parts.</summary>
     public static (InMemoryDataset Train, InMemoryDataset Validation, InMemoryDataset Test) TrainValidationTest(
         InMemoryDataset dataset, double validationFraction, double testFraction, int seed, bool stratify = true)
@@ -22,9 +32,16 @@ public static class DatasetSplits
     }
 
     /// <summary>Splits by fractions that sum to 1; every part gets at least one sample.</summary>
-    public static InMemoryDataset[] Split(InMemoryDataset dataset, IReadOnlyList<double> fractions, int seed, bool stratify = true)
+    /// <param name="dataset">The data set.</param>
+    /// <param name="fractions">Each part's share.</param>
+    /// <param name="seed">The seed of the shuffle.</param>
+    /// <param name="stratify">Split each class in the same proportions.</param>
+    /// <param name="names">The parts' names, in messages and subset names (null: train/test, train/validation/test, or part0, part1, ...).</param>
+    public static InMemoryDataset[] Split(InMemoryDataset dataset, IReadOnlyList<double> fractions, int seed, bool stratify = true, IReadOnlyList<string>? names = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        if (names is not null && names.Count != fractions.Count)
+            throw new ArgumentException($"Split: {names.Count} part names for {fractions.Count} fractions.", nameof(names));
         if (fractions.Any(f => f <= 0 || f >= 1) || Math.Abs(fractions.Sum() - 1) > 1e-9)
             throw new ArgumentException($"Split fractions [{string.Join(", ", fractions)}] must each lie in (0, 1) and sum to 1.", nameof(fractions));
         var random = new Random(seed);
@@ -44,7 +61,7 @@ public static class DatasetSplits
                 start = end;
             }
         }
-        var names = fractions.Count == 2 ? new[] { "train", "test" } : fractions.Count == 3 ? ["train", "validation", "test"] : fractions.Select((_, i) => $"part{i}").ToArray();
+        names ??= fractions.Count == 2 ? ["train", "test"] : fractions.Count == 3 ? ["train", "validation", "test"] : fractions.Select((_, i) => $"part{i}").ToArray();
         for (var p = 0; p < parts.Length; p++)
         {
             if (parts[p].Count == 0)

@@ -21,6 +21,8 @@ public sealed partial class ExperimentRun
         Options = options;
         Device = device;
         Directory.CreateDirectory(options.OutputDirectory);
+        // A run that ended at once mid-write (killed, or a second Ctrl+C) may have left a temporary file here.
+        AtomicFile.RemoveStaleTemporaries(options.OutputDirectory);
     }
 
     /// <summary>The parsed options.</summary>

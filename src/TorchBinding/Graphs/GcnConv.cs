@@ -57,15 +57,22 @@ public sealed class GcnConv : MessagePassing
     /// <summary>Maps node features <c>[N, in]</c> to <c>[N, out]</c> over the edges <c>[2, E]</c>.</summary>
     public override Tensor forward(Tensor x, Tensor edgeIndex) => Forward(x, edgeIndex, null);
 
-    /// <summary>As <see cref="forward"/>, with a weight per edge <c>[E]</c> (the entries of a weighted A).</summary>
+    /// <summary>
+    /// As <see cref="forward"/>, with a weight per edge <c>[E]</c> (the entries of a weighted A). With
+    /// <see cref="Normalize"/> the weights must be finite and ≥ 0 (degrees are square-rooted); without, they are
+    /// summed as given (signed weights too).
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad node features, edges or weights; a negative weight names its edge.</exception>
     public Tensor Forward(Tensor x, Tensor edgeIndex, Tensor? edgeWeights)
     {
         CheckInput(x, edgeIndex, InFeatures, Weight);
         GraphChecks.EdgeWeight(Description, edgeWeights, edgeIndex);
+        if (Normalize)
+            GraphChecks.NonNegativeEdgeWeights(Description, edgeWeights, edgeIndex);
         using var scope = NewDisposeScope();
         var n = x.shape[0];
         var (edges, weights) = Normalize
-            ? NormalizedEdges(edgeIndex, edgeWeights, n, AddSelfLoops, x.dtype)
+            ? NormalizedEdgesUnchecked(edgeIndex, edgeWeights, n, AddSelfLoops, x.dtype)
             : AddSelfLoops ? Edges.AddRemainingSelfLoopsUnchecked(edgeIndex, edgeWeights, n, 1.0, x.dtype) : (edgeIndex, edgeWeights);
         var output = Propagate(lin.call(x), edges, weights);
         if (bias is not null)
@@ -77,10 +84,17 @@ public sealed class GcnConv : MessagePassing
     /// PyG's <c>gcn_norm</c>: the edges of Â (self-loops added where missing, if asked) and their weights
     /// <c>w_ji / √(d̂_j d̂_i)</c>, with <c>d̂</c> the weighted in-degree in Â (0 where it is 0).
     /// </summary>
+    /// <exception cref="ArgumentException">A bad edge index, or an edge weight that is negative or not finite (the message names the edge).</exception>
     public static (Tensor EdgeIndex, Tensor Weights) NormalizedEdges(Tensor edgeIndex, Tensor? edgeWeights, long nodeCount, bool addSelfLoops = true, ScalarType dtype = ScalarType.Float32)
     {
         GraphChecks.EdgeIndex("GcnConv.NormalizedEdges", edgeIndex, nodeCount, edgeIndex.device);
         GraphChecks.EdgeWeight("GcnConv.NormalizedEdges", edgeWeights, edgeIndex);
+        GraphChecks.NonNegativeEdgeWeights("GcnConv.NormalizedEdges", edgeWeights, edgeIndex);
+        return NormalizedEdgesUnchecked(edgeIndex, edgeWeights, nodeCount, addSelfLoops, dtype);
+    }
+
+    static (Tensor EdgeIndex, Tensor Weights) NormalizedEdgesUnchecked(Tensor edgeIndex, Tensor? edgeWeights, long nodeCount, bool addSelfLoops, ScalarType dtype)
+    {
         using var scope = NewDisposeScope();
         var (edges, weights) = addSelfLoops
             ? Edges.AddRemainingSelfLoopsUnchecked(edgeIndex, edgeWeights, nodeCount, 1.0, dtype)

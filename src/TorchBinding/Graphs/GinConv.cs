@@ -45,16 +45,38 @@ public sealed class GinConv : MessagePassing
     /// <inheritdoc/>
     public override string Description => $"GinConv({InFeatures} → MLP)";
 
-    /// <summary>Maps node features <c>[N, in]</c> through the MLP over the edges <c>[2, E]</c>.</summary>
+    /// <summary>
+    /// Maps node features <c>[N, in]</c> through the MLP over the edges <c>[2, E]</c>. In training mode, a batch of
+    /// one node (a one-node graph alone in a batch) passes the MLP's batch-norm layers normalised by their running
+    /// statistics, which it leaves unchanged.
+    /// </summary>
     public override Tensor forward(Tensor x, Tensor edgeIndex)
     {
         var reference = parameters().FirstOrDefault();
         if (reference is null)
             throw new InvalidOperationException($"{Description}: the MLP has no parameters to take the dtype and device from.");
         CheckInput(x, edgeIndex, InFeatures, reference);
-        using var scope = NewDisposeScope();
-        var neighbours = Propagate(x, edgeIndex);
-        var self = eps is null ? x * (1 + _fixedEpsilon) : x * (1 + eps);
-        return mlp.call(self + neighbours).MoveToOuterDisposeScope();
+        // One node has no batch statistics: its variance is 0 (so training-mode batch norm would map every node to β,
+        // whatever its features) and the unbiased running variance 0/0 = NaN, which makes every later prediction NaN
+        // while the training losses stay finite. PyTorch refuses such a batch, which stops the run; the running statistics
+        // are the best estimate there is, so such a batch is normalised by them, as prediction would, and they stay as
+        // they were. Norms without running statistics keep their training mode (their output is β, nothing is stored).
+        var frozen = training && x.shape[0] == 1
+            ? mlp.modules().OfType<BatchNorm>().Where(norm => norm.training && norm.track_running_stats).ToList()
+            : [];
+        foreach (var norm in frozen)
+            norm.eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            var neighbours = Propagate(x, edgeIndex);
+            var self = eps is null ? x * (1 + _fixedEpsilon) : x * (1 + eps);
+            return mlp.call(self + neighbours).MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            foreach (var norm in frozen)
+                norm.train();
+        }
     }
 }

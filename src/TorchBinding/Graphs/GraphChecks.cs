@@ -84,4 +84,36 @@ static class GraphChecks
         if (!SameDevice(weight.device, edgeIndex.device))
             throw new ArgumentException($"{who}: edge weights are on {weight.device} but edge_index is on {edgeIndex.device}.", nameof(weight));
     }
+
+    /// <summary>
+    /// Edge weights a degree normalisation can take: finite and ≥ 0. A negative weight can make a weighted degree
+    /// negative (or zero with edges), whose inverse square root is NaN (or ∞) and spreads to every output it reaches.
+    /// The message names the first bad edge: its index, its endpoints and its weight.
+    /// </summary>
+    public static void NonNegativeEdgeWeights(string who, Tensor? weight, Tensor edgeIndex)
+    {
+        if (weight is null || weight.numel() == 0)
+            return;
+        long index;
+        using (var scope = NewDisposeScope())
+        {
+            var bad = weight.lt(0).logical_or(weight.isfinite().logical_not());
+            if (!bad.any().item<bool>())
+                return;
+            index = bad.nonzero()[0, 0].item<long>();
+        }
+        double value;
+        long source, target;
+        using (var scope = NewDisposeScope())
+        {
+            value = weight[index].to(ScalarType.Float64).item<double>();
+            source = edgeIndex[0, index].item<long>();
+            target = edgeIndex[1, index].item<long>();
+        }
+        var what = double.IsFinite(value) ? "is negative" : "is not finite";
+        throw new ArgumentException(
+            $"{who}: edge {index} ({source} → {target}) has weight {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}, which {what}; " +
+            "the symmetric normalisation divides by the square roots of weighted degrees, so edge weights must be finite and ≥ 0 " +
+            "(for signed weights use normalize: false).", nameof(weight));
+    }
 }

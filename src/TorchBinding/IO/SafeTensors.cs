@@ -21,8 +21,9 @@ public sealed record SafeTensorsEntry(string Name, string DType, IReadOnlyList<l
 /// optional <c>"__metadata__"</c> object of strings), then the raw little-endian data. Dtypes: F64, F32, F16, BF16,
 /// I64, I32, I16, I8, U8, BOOL. A file is only data: reading it never runs anything from it, and every field is
 /// checked before a tensor is made — a malformed file is an <see cref="InvalidDataException"/> that names the file,
-/// the tensor and what is wrong (a header length beyond the file, offsets out of range, overlapping or leaving
-/// gaps, an unknown dtype, a shape whose size disagrees with its byte range).
+/// the tensor and what is wrong (a header length beyond the file, a header that is not UTF-8 JSON, a tensor named
+/// twice, offsets that are not two whole numbers, out of range, overlapping or leaving gaps, an unknown dtype, a
+/// shape whose size disagrees with its byte range).
 /// </summary>
 public static class SafeTensors
 {
@@ -178,6 +179,10 @@ public static class SafeTensors
             throw new InvalidDataException($"'{path}': the safetensors header claims {headerLength} bytes, more than the {MaxHeaderBytes} accepted.");
         var dataStart = 8 + (long)headerLength;
         var dataLength = bytes.Length - dataStart;
+        // System.Text.Json checks UTF-8 only when a string is read, with a message that names neither file nor place.
+        var invalid = System.Text.Unicode.Utf8.IsValid(bytes.AsSpan(8, (int)headerLength)) ? -1 : FirstInvalidUtf8(bytes.AsSpan(8, (int)headerLength));
+        if (invalid >= 0)
+            throw new InvalidDataException($"'{path}': the safetensors header is not valid UTF-8 (byte {invalid} of the header, 0x{bytes[8 + invalid]:X2}); names and metadata must be UTF-8 text.");
         JsonDocument document;
         try
         {
@@ -193,14 +198,25 @@ public static class SafeTensors
                 throw new InvalidDataException($"'{path}': the safetensors header is a JSON {document.RootElement.ValueKind}, not an object.");
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var entries = new List<SafeTensorsEntry>();
+            // JSON leaves repeated names to the reader (most keep the last): a second entry of one name would replace
+            // the first unseen, so a repeated name is a malformed file.
+            var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
+                if (!names.Add(property.Name))
+                    throw new InvalidDataException(property.Name == "__metadata__"
+                        ? $"'{path}': the safetensors header has two __metadata__ objects."
+                        : $"'{path}': the safetensors header names tensor '{property.Name}' twice; each tensor must appear once.");
                 if (property.Name == "__metadata__")
                 {
                     if (property.Value.ValueKind != JsonValueKind.Object)
                         throw new InvalidDataException($"'{path}': __metadata__ must be an object of strings.");
                     foreach (var item in property.Value.EnumerateObject())
+                    {
+                        if (metadata.ContainsKey(item.Name))
+                            throw new InvalidDataException($"'{path}': __metadata__ names '{item.Name}' twice.");
                         metadata[item.Name] = item.Value.ValueKind == JsonValueKind.String ? item.Value.GetString()! : throw new InvalidDataException($"'{path}': __metadata__ value '{item.Name}' is not a string.");
+                    }
                     continue;
                 }
                 entries.Add(Entry(property, path));
@@ -231,9 +247,11 @@ public static class SafeTensors
                 throw new InvalidDataException($"{Where()}: shape {shapeElement.GetRawText()} must hold whole numbers ≥ 0.");
             shape.Add(size);
         }
+        long begin = 0, end = 0;
         if (!value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2
-            || !offsets[0].TryGetInt64(out var begin) || !offsets[1].TryGetInt64(out var end))
-            throw new InvalidDataException($"{Where()}: data_offsets must be [begin, end], two whole numbers.");
+            || offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number // TryGetInt64 throws on a string
+            || !offsets[0].TryGetInt64(out begin) || !offsets[1].TryGetInt64(out end))
+            throw new InvalidDataException($"{Where()}: data_offsets must be [begin, end], two whole numbers; got {(offsets.ValueKind == JsonValueKind.Undefined ? "none" : offsets.GetRawText())}.");
         if (begin < 0 || end < begin)
             throw new InvalidDataException($"{Where()}: data_offsets [{begin}, {end}] are not a byte range (0 ≤ begin ≤ end).");
         long elements = 1;
@@ -273,6 +291,20 @@ public static class SafeTensors
         }
         if (position != dataLength)
             throw new InvalidDataException($"'{path}': the data section has {dataLength} bytes but its tensors end at byte {position} ({dataLength - position} bytes belong to no tensor).");
+    }
+
+    /// <summary>The offset of the first byte that does not continue a valid UTF-8 sequence.</summary>
+    static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        var position = 0;
+        while (position < text.Length)
+        {
+            var status = System.Text.Rune.DecodeFromUtf8(text[position..], out _, out var consumed);
+            if (status != System.Buffers.OperationStatus.Done)
+                return position;
+            position += consumed;
+        }
+        return -1;
     }
 
     static void RequireLittleEndian()

@@ -42,7 +42,7 @@ public static class MaximumMeanDiscrepancy
 
     /// <summary>
     /// The median heuristic: σ = the median of the Euclidean distances between distinct points of the pooled
-    /// samples. Samples larger than <paramref name="maxPoints"/> in total contribute evenly spaced points (half
+    /// samples (for an even number of distances, the mean of the two middle ones). Samples larger than <paramref name="maxPoints"/> in total contribute evenly spaced points (half
     /// from each), so the median is computed over at most <c>maxPoints²/2</c> distances; 1 when every point is the same.
     /// </summary>
     /// <param name="x">The first sample.</param>
@@ -77,7 +77,12 @@ public static class MaximumMeanDiscrepancy
         var count = pooled.shape[0];
         var distances = KernelSums.SquaredDistances(pooled, pooled).sqrt_();
         var upper = triu_indices(count, count, offset: 1);
-        var median = distances[upper[0], upper[1]].median().item<double>();
+        // torch's median() is the lower of the two middle values for an even count; the heuristic's median is their mean.
+        var sorted = distances[upper[0], upper[1]].sort().Values;
+        var pairs = sorted.shape[0];
+        var median = pairs % 2 == 1
+            ? sorted[pairs / 2].item<double>()
+            : (sorted[pairs / 2 - 1].item<double>() + sorted[pairs / 2].item<double>()) / 2;
         return median > 0 ? median : 1.0;
     }
 

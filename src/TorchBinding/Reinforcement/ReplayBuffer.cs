@@ -66,7 +66,7 @@ public sealed class ReplayBuffer
     int _next;
 
     /// <summary>An empty buffer.</summary>
-    /// <param name="capacity">How many transitions it keeps (the oldest go first).</param>
+    /// <param name="capacity">How many transitions it keeps (the oldest go first); capacity × observationSize must fit one .NET array (<see cref="Array.MaxLength"/>).</param>
     /// <param name="observationSize">The length of a state.</param>
     /// <param name="seed">The sampling generator's seed (null: one drawn from <see cref="Seeding"/>).</param>
     public ReplayBuffer(int capacity, int observationSize, int? seed = null)
@@ -75,6 +75,12 @@ public sealed class ReplayBuffer
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "ReplayBuffer: the capacity must be at least 1.");
         if (observationSize < 1)
             throw new ArgumentOutOfRangeException(nameof(observationSize), observationSize, "ReplayBuffer: the observation size must be at least 1.");
+        // States live in one flat array of capacity × observationSize numbers: a product past an array's length would
+        // wrap around int and fail later, far from the cause.
+        if ((long)capacity * observationSize > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity,
+                $"ReplayBuffer: capacity {capacity} × observation size {observationSize} = {(long)capacity * observationSize} numbers, more than the {Array.MaxLength} " +
+                $"a .NET array holds; with states of {observationSize} numbers the capacity can be at most {Array.MaxLength / observationSize}.");
         Capacity = capacity;
         ObservationSize = observationSize;
         _states = new float[capacity * observationSize];

@@ -27,12 +27,14 @@ public static class Descriptive
     {
         Check(values, "Descriptive.Summarize");
         var mean = Mean(values);
-        var variance = values.Count > 1 ? values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1) : 0;
         var sorted = values.Order().ToArray();
-        return new SampleSummary(values.Count, mean, Math.Sqrt(variance), QuantileOfSorted(sorted, 0.5), sorted[0], sorted[^1]);
+        return new SampleSummary(values.Count, mean, StandardDeviation(values, mean), QuantileOfSorted(sorted, 0.5), sorted[0], sorted[^1]);
     }
 
-    /// <summary>The arithmetic mean.</summary>
+    /// <summary>
+    /// The arithmetic mean. Finite values always give a finite mean: when their sum overflows (values near
+    /// <see cref="double.MaxValue"/>), they are summed scaled down by a power of two, which is exact, and the mean scaled back.
+    /// </summary>
     /// <exception cref="ArgumentException">No values.</exception>
     public static double Mean(IReadOnlyList<double> values)
     {
@@ -42,7 +44,49 @@ public static class Descriptive
         double sum = 0;
         for (var i = 0; i < values.Count; i++)
             sum += values[i];
-        return sum / values.Count;
+        if (double.IsFinite(sum) || !TryScale(values, out var exponent))
+            return sum / values.Count; // the usual case, bit for bit as before; or a value is itself ±∞ or NaN
+        double scaled = 0;
+        for (var i = 0; i < values.Count; i++)
+            scaled += Math.ScaleB(values[i], -exponent);
+        return Math.ScaleB(scaled / values.Count, exponent);
+    }
+
+    /// <summary>The sample standard deviation about <paramref name="mean"/>, scaled like <see cref="Mean"/> when the squares overflow.</summary>
+    static double StandardDeviation(IReadOnlyList<double> values, double mean)
+    {
+        if (values.Count < 2)
+            return 0;
+        double squares = 0;
+        for (var i = 0; i < values.Count; i++)
+            squares += (values[i] - mean) * (values[i] - mean);
+        if (double.IsFinite(squares) || !TryScale(values, out var exponent))
+            return Math.Sqrt(squares / (values.Count - 1));
+        var scaledMean = Math.ScaleB(mean, -exponent);
+        squares = 0;
+        for (var i = 0; i < values.Count; i++)
+        {
+            var deviation = Math.ScaleB(values[i], -exponent) - scaledMean;
+            squares += deviation * deviation;
+        }
+        return Math.ScaleB(Math.Sqrt(squares / (values.Count - 1)), exponent); // +∞ only where the true value exceeds double's range
+    }
+
+    /// <summary>A power of two 2^exponent ≥ every |value| (all finite, not all 0), so that values / 2^exponent lie in [−1, 1].</summary>
+    static bool TryScale(IReadOnlyList<double> values, out int exponent)
+    {
+        double largest = 0;
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (!double.IsFinite(values[i]))
+            {
+                exponent = 0;
+                return false;
+            }
+            largest = Math.Max(largest, Math.Abs(values[i]));
+        }
+        exponent = largest > 0 ? Math.ILogB(largest) + 1 : 0;
+        return largest > 0;
     }
 
     /// <summary>
@@ -66,7 +110,12 @@ public static class Descriptive
         var position = q * (sorted.Length - 1);
         var below = (int)Math.Floor(position);
         var above = Math.Min(below + 1, sorted.Length - 1);
-        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+        var (low, high, fraction) = (sorted[below], sorted[above], position - below);
+        if (fraction == 0 || low == high)
+            return low;
+        var gap = high - low;
+        // Between values of opposite sign near ±double.MaxValue the gap overflows (and 0 · ∞ is NaN): weigh the two ends instead.
+        return double.IsFinite(gap) ? low + fraction * gap : (1 - fraction) * low + fraction * high;
     }
 
     internal static void Check(IReadOnlyList<double> values, string caller)

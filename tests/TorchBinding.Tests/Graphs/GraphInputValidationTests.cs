@@ -91,6 +91,28 @@ public class GraphInputValidationTests
     }
 
     [Test]
+    public void Negative_or_non_finite_edge_weights_are_refused_by_gcns_normalisation_naming_the_edge()
+    {
+        using var scope = NewDisposeScope();
+        var edges = tensor(new long[,] { { 0, 1, 2 }, { 1, 2, 3 } });
+        var gcn = new GcnConv(3, 2);
+        var x = X();
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => gcn.Forward(x, edges, tensor(new[] { 1f, -0.5f, 1f })),
+                Throws.ArgumentException.With.Message.Contain("edge 1 (1 → 2) has weight -0.5, which is negative").And.Message.Contain(gcn.Description));
+            Assert.That(() => GcnConv.NormalizedEdges(edges, tensor(new[] { 1f, 1f, float.NaN }), 4),
+                Throws.ArgumentException.With.Message.Contain("edge 2 (2 → 3) has weight NaN, which is not finite"));
+            Assert.That(() => GcnConv.NormalizedEdges(edges, tensor(new[] { -2.0, 1, 1 }), 4, dtype: float64),
+                Throws.ArgumentException.With.Message.Contain("edge 0 (0 → 1) has weight -2"));
+            // Without the normalisation nothing is square-rooted: signed weights are a weighted sum, as given.
+            var plain = new GcnConv(3, 2, normalize: false);
+            Assert.That(plain.Forward(x, edges, tensor(new[] { 1f, -0.5f, 1f })).isfinite().all().item<bool>(), Is.True);
+            Assert.That(gcn.Forward(x, edges, tensor(new[] { 1f, 0f, 2f })).isfinite().all().item<bool>(), Is.True, "zero weights are fine");
+        });
+    }
+
+    [Test]
     public void Layer_options_are_checked()
     {
         Assert.Multiple(() =>

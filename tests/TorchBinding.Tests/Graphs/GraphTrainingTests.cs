@@ -33,6 +33,62 @@ public class GraphTrainingTests
     }
 
     [Test]
+    public void A_one_node_graph_alone_in_a_training_batch_leaves_gins_batch_norm_statistics_finite()
+    {
+        // Batch size 1 over graphs of 1 to 4 nodes: one batch in every epoch is a single node. Batch norm's unbiased
+        // running variance of one value is 0/0, which used to turn every later prediction into NaN while the
+        // training losses stayed finite.
+        var graphs = new GraphDataset(Enumerable.Range(1, 4).Select(n =>
+            Graph.FromEdges(ones(n, 1), Enumerable.Range(1, n - 1).Select(i => ((long)i - 1, (long)i)), undirected: true, labels: tensor((long)(n % 2)))));
+        using (graphs)
+        using (var all = graphs.AsIndexDataset())
+        {
+            random.manual_seed(3);
+            var model = new GraphClassifier(new GraphClassifierOptions { InFeatures = 1, Layer = GraphLayerKind.Gin, Hidden = 8, Layers = 2 });
+            var trainer = new Trainer(model, new GraphClassificationStep(model, graphs, (o, y) => nn.functional.cross_entropy(o, y)), [optim.Adam(model.parameters(), 0.01)],
+                new TrainerOptions { Epochs = 3, BatchSize = 1, Seed = 3, Progress = false });
+            var history = trainer.Fit(all);
+            Assert.That(history.StopReason, Is.Null);
+            var norms = model.modules().OfType<TorchSharp.Modules.BatchNorm>().ToList();
+            Assert.That(norms, Has.Count.EqualTo(2), "one batch norm per GIN layer");
+            foreach (var norm in norms)
+            {
+                Assert.That(norm.running_mean!.isfinite().all().item<bool>() && norm.running_var!.isfinite().all().item<bool>(), Is.True, "running statistics stay finite");
+                Assert.That(norm.num_batches_tracked!.item<long>(), Is.EqualTo(9), "3 epochs of the 3 batches with more than one node");
+            }
+            using var logits = graphs.Predict(model);
+            Assert.That(logits.isfinite().all().item<bool>(), Is.True, "predictions after training are finite");
+        }
+    }
+
+    [Test]
+    public void Gin_normalises_a_one_node_training_batch_by_the_running_statistics_and_leaves_them_alone()
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(4);
+        var norm = nn.BatchNorm1d(4);
+        var gin = new GinConv(nn.Sequential(nn.Linear(3, 4), norm, nn.ReLU(), nn.Linear(4, 2)), 3);
+        gin.train();
+        gin.call(randn(6, 3), tensor(new long[,] { { 0, 1, 2 }, { 1, 2, 3 } })); // statistics of a real batch
+        var (mean, variance, count) = (norm.running_mean!.clone(), norm.running_var!.clone(), norm.num_batches_tracked!.item<long>());
+        var node = randn(1, 3);
+        var noEdges = zeros(2, 0, dtype: int64);
+        var trained = gin.call(node, noEdges);
+        Assert.Multiple(() =>
+        {
+            Assert.That(GraphTestData.Same(norm.running_mean!, mean) && GraphTestData.Same(norm.running_var!, variance), Is.True, "running statistics untouched");
+            Assert.That(norm.num_batches_tracked!.item<long>(), Is.EqualTo(count));
+            Assert.That(norm.training && gin.training, Is.True, "training mode is restored");
+            Assert.That(trained.isfinite().all().item<bool>(), Is.True);
+        });
+        gin.eval();
+        Assert.That(GraphTestData.Same(trained, gin.call(node, noEdges)), Is.True, "the same output as prediction gives");
+        gin.train();
+        trained.sum().backward();
+        Assert.That(norm.weight.grad is { } g && g.abs().sum().item<float>() > 0, Is.True, "gradients reach the layers before and in the batch norm");
+    }
+
+    [Test]
     public void A_mean_aggregator_gives_a_ring_and_a_chain_of_the_same_size_the_same_logits()
     {
         // Constant node features: every node's neighbourhood mean is the same vector, in rings and chains alike.

@@ -118,6 +118,44 @@ public class SafeTensorsTests
     }
 
     [Test]
+    public void A_tensor_named_twice_in_the_header_is_refused_naming_it_and_the_file()
+    {
+        // Two entries "w" with disjoint byte ranges: a JSON reader that keeps the last would silently load the second.
+        var path = FileOf("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
+        var error = Assert.Throws<InvalidDataException>(() => SafeTensors.Read(path));
+        Assert.That(error!.Message, Does.Contain("names tensor 'w' twice").And.Contain(path));
+        Assert.That(() => SafeTensors.ReadHeader(path), Throws.TypeOf<InvalidDataException>().With.Message.Contain("'w' twice"));
+        var metadata = FileOf("{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"},\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4);
+        Assert.That(() => SafeTensors.Read(metadata), Throws.TypeOf<InvalidDataException>().With.Message.Contain("__metadata__ names 'a' twice").And.Message.Contain(metadata));
+    }
+
+    [TestCase("[\"0\",\"8\"]", "data_offsets must be [begin, end], two whole numbers", TestName = "String_offsets")]
+    [TestCase("[0.5,8]", "data_offsets must be [begin, end], two whole numbers", TestName = "Fractional_offsets")]
+    [TestCase("[0,8,16]", "data_offsets must be [begin, end], two whole numbers", TestName = "Three_offsets")]
+    public void Offsets_that_are_not_two_whole_numbers_are_refused_naming_the_tensor_and_the_file(string offsets, string expected)
+    {
+        var path = FileOf($"{{\"w\":{{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":{offsets}}}}}", 8);
+        var error = Assert.Throws<InvalidDataException>(() => SafeTensors.Read(path));
+        Assert.That(error!.Message, Does.Contain(expected).And.Contain("tensor 'w'").And.Contain(path));
+    }
+
+    [Test]
+    public void A_header_that_is_not_UTF8_is_refused_naming_the_file_and_the_byte()
+    {
+        // 0xFF never occurs in UTF-8; here it is inside a tensor's name.
+        var header = Encoding.UTF8.GetBytes("{\"w\u00e9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}");
+        var at = Array.IndexOf(header, (byte)0xC3);
+        header[at] = 0xFF;
+        var bytes = new byte[8 + header.Length + 4];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
+        header.CopyTo(bytes, 8);
+        var path = PathOf("latin1.safetensors");
+        File.WriteAllBytes(path, bytes);
+        var error = Assert.Throws<InvalidDataException>(() => SafeTensors.Read(path));
+        Assert.That(error!.Message, Does.Contain("not valid UTF-8").And.Contain($"byte {at} of the header").And.Contain(path));
+    }
+
+    [Test]
     public void A_file_shorter_than_the_length_field_is_refused()
     {
         var path = PathOf("short.safetensors");

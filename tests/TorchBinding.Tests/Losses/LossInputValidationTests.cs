@@ -42,6 +42,26 @@ public class LossInputValidationTests
     }
 
     [Test]
+    public void TorchSharps_own_binary_cross_entropy_with_logits_takes_targets_outside_0_1_as_the_readme_says()
+    {
+        // README (Losses) documents the difference rather than wrapping torch's functions: with logits, a target of 2 is
+        // a finite loss that goes on falling as the output grows without bound (on probabilities, libtorch refuses it).
+        using var scope = NewDisposeScope();
+        var logits = tensor(new[] { 0.0, 5.0 });
+        var target = tensor(new[] { 2.0, 2.0 });
+        var loss = nn.functional.binary_cross_entropy_with_logits(logits, target).item<double>();
+        Assert.Multiple(() =>
+        {
+            Assert.That(double.IsFinite(loss), Is.True, "no error, a finite number");
+            Assert.That(nn.functional.binary_cross_entropy_with_logits(tensor(new[] { 10.0, 15.0 }), target).item<double>(), Is.LessThan(loss), "larger outputs always lower it");
+            Assert.That(() => nn.functional.binary_cross_entropy(logits.sigmoid(), target), Throws.InstanceOf<System.Runtime.InteropServices.ExternalException>()
+                .With.Message.Contain("between 0 and 1"), "on probabilities libtorch checks (a native error)");
+            Assert.That(() => LectureLosses.Log(zeros(1, 2, dtype: float64), target.reshape(1, 2), Squash.Sigmoid),
+                Throws.ArgumentException.With.Message.Contain("must lie in [0, 1]"), "the catalog's losses refuse such targets");
+        });
+    }
+
+    [Test]
     public void Empty_batches_and_wrong_ranks_are_refused()
     {
         using var scope = NewDisposeScope();

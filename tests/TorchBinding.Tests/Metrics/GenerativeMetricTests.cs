@@ -76,7 +76,8 @@ public class GenerativeMetricTests
             for (var j = i + 1; j < 71; j++)
                 distances.Add(Math.Sqrt(SquaredDistance(pooled, i, pooled, j)));
         distances.Sort();
-        var median = distances.Count % 2 == 1 ? distances[distances.Count / 2] : distances[distances.Count / 2 - 1]; // torch's median: the lower middle
+        Assert.That(distances.Count % 2, Is.EqualTo(1), "71 · 70 / 2 = 2485 distances: one middle value");
+        var median = distances[distances.Count / 2];
         double Rbf(double sigma) => LoopMmd(a, b, (p, i, q, j) => Math.Exp(-SquaredDistance(p, i, q, j) / (2 * sigma * sigma)));
         Assert.Multiple(() =>
         {
@@ -86,6 +87,19 @@ public class GenerativeMetricTests
             Assert.That(MaximumMeanDiscrepancy.Rbf(x, y, bandwidth: 0.7), Is.EqualTo(Rbf(0.7)).Within(1e-12));
             Assert.That(MaximumMeanDiscrepancy.Rbf(x.to(float32), y.to(float32), 0.7), Is.EqualTo(Rbf(0.7)).Within(1e-6), "float32 samples");
         });
+    }
+
+    [Test]
+    public void The_median_bandwidth_of_an_even_number_of_distances_is_the_mean_of_the_two_middle_ones()
+    {
+        using var scope = NewDisposeScope();
+        // Points 0, 1, 3, 7 on a line: distances 1, 2, 3, 4, 6, 7. The median is (3 + 4) / 2 = 3.5, as the
+        // documentation says; torch's median() (used before) gives the lower middle, 3.
+        var x = tensor(new[] { 0.0, 1 }).unsqueeze(1);
+        var y = tensor(new[] { 3.0, 7 }).unsqueeze(1);
+        Assert.That(MaximumMeanDiscrepancy.MedianBandwidth(x, y), Is.EqualTo(3.5));
+        // Three points 0, 1, 3: distances 1, 2, 3, one middle value.
+        Assert.That(MaximumMeanDiscrepancy.MedianBandwidth(tensor(new[] { 0.0, 1 }).unsqueeze(1), tensor(new[] { 3.0 }).unsqueeze(1)), Is.EqualTo(2));
     }
 
     [Test]

@@ -41,6 +41,16 @@ public class AgentTests
     }
 
     [Test]
+    public void A_replay_capacity_whose_states_overflow_an_array_is_refused_naming_the_limit()
+    {
+        // (2^30 + 1) · 4 wraps around int to 4: the buffer used to fail with IndexOutOfRangeException at its second Add.
+        var limit = Array.MaxLength / 4;
+        Assert.That(() => new ReplayBuffer((1 << 30) + 1, observationSize: 4), Throws.InstanceOf<ArgumentOutOfRangeException>()
+            .With.Message.Contain("capacity 1073741825 × observation size 4").And.Message.Contain($"at most {limit}").And.Property("ParamName").EqualTo("capacity"));
+        Assert.That(() => new ReplayBuffer(int.MaxValue, observationSize: 2), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain($"at most {Array.MaxLength / 2}"));
+    }
+
+    [Test]
     public void Replay_sampling_is_uniform_without_repeats_and_seeded()
     {
         var buffer = new ReplayBuffer(capacity: 50, observationSize: 2, seed: 3);

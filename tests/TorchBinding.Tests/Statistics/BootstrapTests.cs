@@ -83,6 +83,33 @@ public class BootstrapTests
     }
 
     [Test]
+    public void Values_near_the_largest_double_give_finite_means_spreads_and_medians()
+    {
+        // Their sums overflow to +∞; the statistics themselves are well within double's range.
+        var max = double.MaxValue;
+        Assert.Multiple(() =>
+        {
+            Assert.That(Descriptive.Mean([max, max]), Is.EqualTo(max));
+            Assert.That(Descriptive.Mean([max, max, -max]), Is.EqualTo(max / 3).Within(1e-15).Percent);
+            Assert.That(Descriptive.Mean([1e308, 1e308, 1e308, 1e308]), Is.EqualTo(1e308).Within(1e-15).Percent);
+            Assert.That(Descriptive.Mean([1.0, 2, 4]), Is.EqualTo(7.0 / 3), "ordinary values take the ordinary sum");
+
+            var summary = Descriptive.Summarize([1e308, -1e308]);
+            Assert.That(summary.Mean, Is.Zero);
+            Assert.That(summary.StandardDeviation, Is.EqualTo(Math.Sqrt(2) * 1e308).Within(1e-14).Percent, "√((2·10^616) / 1)");
+            Assert.That(summary.Median, Is.Zero, "the middle of −10^308 and 10^308");
+            Assert.That(Descriptive.Quantile([-max, max], 0), Is.EqualTo(-max), "an order statistic itself, not −max + 0·∞ = NaN");
+            Assert.That(Descriptive.Quantile([-max, max], 0.75), Is.EqualTo(max / 2).Within(1e-12).Percent);
+
+            var interval = Bootstrap.Mean([max, max * 0.5, max * 0.75, max], seed: 1);
+            Assert.That(double.IsFinite(interval.Estimate) && double.IsFinite(interval.Low) && double.IsFinite(interval.High), Is.True, interval.ToString());
+            Assert.That(interval.Estimate, Is.EqualTo(max * 0.8125).Within(1e-15).Percent);
+            Assert.That(interval.Contains(interval.Estimate), Is.True);
+            Assert.That(interval.High, Is.LessThanOrEqualTo(max));
+        });
+    }
+
+    [Test]
     public void Bad_input_names_the_problem()
     {
         Assert.Multiple(() =>

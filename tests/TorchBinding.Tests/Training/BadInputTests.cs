@@ -185,4 +185,59 @@ public class BadInputTests
             Assert.That(File.Exists(other), Is.True, "other files' are left to their own next write");
         });
     }
+
+    [Test]
+    public void A_write_abandoned_by_a_process_ending_at_once_leaves_the_previous_file_and_no_temporary()
+    {
+        // What a second Ctrl+C does in the CLI, mid-way through a checkpoint write.
+        using var folder = TestSupport.TemporaryFolder();
+        var target = Path.Combine(folder.Path, "last.ckpt");
+        File.WriteAllText(target, "previous");
+        Assert.That(() => TorchBinding.IO.AtomicFile.Write(target, stream =>
+        {
+            stream.Write("half of the new"u8);
+            TorchBinding.IO.AtomicFile.AbandonWritesInProgress();
+            stream.Write(" checkpoint"u8);
+        }), Throws.InstanceOf<IOException>(), "the abandoned write does not complete");
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.ReadAllText(target), Is.EqualTo("previous"));
+            Assert.That(Directory.GetFiles(folder.Path, "*.tmp"), Is.Empty);
+        });
+        TorchBinding.IO.AtomicFile.WriteAllText(target, "next");
+        Assert.That(File.ReadAllText(target), Is.EqualTo("next"), "later writes work as before");
+    }
+
+    [Test]
+    public void Temporaries_of_ended_processes_are_removed_when_a_run_or_a_checkpointed_fit_starts()
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        string Plant(string name, int pid)
+        {
+            var path = Path.Combine(folder.Path, $".{name}.{pid}.{Guid.NewGuid():N}.tmp");
+            File.WriteAllText(path, "partial");
+            return path;
+        }
+        var dead = int.MaxValue - 7; // no such process
+        var strays = new[] { Plant("last.ckpt", dead), Plant("metrics.json", dead), Plant("model.v1.safetensors", dead) };
+        var live = Plant("last.ckpt", Environment.ProcessId); // a write of this process in progress
+        var unrelated = Path.Combine(folder.Path, ".notes.tmp");
+        File.WriteAllText(unrelated, "mine");
+        TorchBinding.Experiments.ExperimentRun.Start(new TorchBinding.Experiments.ExperimentOptions { Name = "stray", OutputDirectory = folder.Path, Device = Devices.Parse("cpu") }, "a run folder with strays");
+        Assert.Multiple(() =>
+        {
+            Assert.That(strays.Where(File.Exists), Is.Empty, "a dead process's temporaries of any file are removed");
+            Assert.That(File.Exists(live) && File.Exists(unrelated), Is.True, "a live process's temporaries and other files stay");
+        });
+
+        var checkpoints = Path.Combine(folder.Path, "checkpoints");
+        Directory.CreateDirectory(checkpoints);
+        var stray = Path.Combine(checkpoints, $".best.ckpt.{dead}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(stray, "partial");
+        using var data = new InMemoryDataset(rand(8, 3), rand(8, 1), "regression");
+        var model = nn.Linear(3, 1);
+        new Trainer(model, (o, y) => nn.functional.mse_loss(o, y), optim.SGD(model.parameters(), 0.1),
+            new TrainerOptions { Epochs = 1, BatchSize = 4, Progress = false, Callbacks = [new ModelCheckpoint(checkpoints, monitor: null)] }).Fit(data);
+        Assert.That(File.Exists(stray), Is.False, "ModelCheckpoint clears its folder when the fit starts");
+    }
 }

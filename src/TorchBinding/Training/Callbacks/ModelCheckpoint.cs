@@ -40,6 +40,9 @@ public sealed class ModelCheckpoint : TrainingCallback
     /// <summary>The path of the best checkpoint.</summary>
     public string BestPath => Path.Combine(Directory, "best.ckpt");
 
+    /// <summary>Removes temporary files that checkpoint writes of ended processes left in the folder.</summary>
+    public override void OnFitStart(TrainingContext context) => IO.AtomicFile.RemoveStaleTemporaries(Directory);
+
     /// <inheritdoc/>
     public override void OnEpochCompleted(TrainingContext context, EpochRecord epoch)
     {
