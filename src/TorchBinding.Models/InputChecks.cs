@@ -69,16 +69,8 @@ static class InputChecks
     /// </summary>
     public static void Finite(Tensor values, string model, string argument, string consequence)
     {
-        if (values.numel() == 0 || !values.is_floating_point())
-            return;
-        using var scope = NewDisposeScope();
-        var bad = values.isfinite().logical_not();
-        if (!bad.any().item<bool>())
-            return;
-        var index = bad.flatten().nonzero()[0, 0].item<long>();
-        var value = values.flatten()[index].to(float64).item<double>();
-        var described = double.IsNaN(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity";
-        throw new ArgumentException($"{model}: {argument} must be finite; got {described} at element {index} of {argument} {Shapes.Format(values)}. {consequence}", argument);
+        if (TensorChecks.FirstNonFinite(values) is { } bad)
+            throw new ArgumentException($"{model}: {argument} must be finite; got {TensorChecks.Describe(bad.Value)} at element {bad.Index} of {argument} {Shapes.Format(values)}. {consequence}", argument);
     }
 
     /// <summary>

@@ -26,13 +26,21 @@ static class TensorChecks
     {
         if (values.numel() == 0 || !IsFloating(values.dtype))
             return;
+        if (FirstNonFinite(values) is { } bad)
+            throw new ArgumentException($"{function}: {argument} must be finite; got {Describe(bad.Value)} at element {bad.Index} of {argument} {Shapes.Format(values)}.", argument);
+    }
+
+    /// <summary>The first NaN or infinity of a tensor (flat index and value), or null when every value is finite.</summary>
+    public static (long Index, double Value)? FirstNonFinite(Tensor values)
+    {
+        if (values.numel() == 0 || !IsFloating(values.dtype))
+            return null;
         using var scope = NewDisposeScope();
         var bad = values.isfinite().logical_not();
         if (!bad.any().item<bool>())
-            return;
+            return null;
         var index = bad.flatten().nonzero()[0, 0].item<long>();
-        var value = values.flatten()[index].to(float64).item<double>();
-        throw new ArgumentException($"{function}: {argument} must be finite; got {Describe(value)} at element {index} of {argument} {Shapes.Format(values)}.", argument);
+        return (index, values.flatten()[index].to(float64).item<double>());
     }
 
     /// <summary>Checks that every number of an array is finite, also in float32 (where tensors are built): the message names the array and the index.</summary>

@@ -357,13 +357,8 @@ internal static class AgentNetworks
     /// <summary>Values the network computed from finite inputs, refused when NaN or infinite (the network has diverged).</summary>
     public static void RequireFinite(Tensor values, string agent, string what)
     {
-        using var scope = NewDisposeScope();
-        var bad = values.isfinite().logical_not();
-        if (!bad.any().item<bool>())
-            return;
-        var index = bad.flatten().nonzero()[0, 0].item<long>();
-        var value = values.flatten()[index].to(float64).item<double>();
-        throw new InvalidOperationException($"{agent}: {what} hold {TensorChecks.Describe(value)} at element {index} although the replayed numbers are finite: the network has diverged (lower the learning rate, or set MaxGradientNorm). Nothing was updated.");
+        if (TensorChecks.FirstNonFinite(values) is { } bad)
+            throw new InvalidOperationException($"{agent}: {what} hold {TensorChecks.Describe(bad.Value)} at element {bad.Index} although the replayed numbers are finite: the network has diverged (lower the learning rate, or set MaxGradientNorm). Nothing was updated.");
     }
 
     /// <summary>The network's outputs for one finite observation, refused when NaN or infinite.</summary>
