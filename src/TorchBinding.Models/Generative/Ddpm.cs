@@ -395,7 +395,7 @@ public sealed class Ddpm
     {
         // (1 + w)·ε̂ − w·ε̂ with w = ∞ is ∞ − ∞ = NaN: every sample would be NaN.
         if (!double.IsFinite(options.GuidanceScale))
-            throw new ArgumentException($"ddpm: the guidance scale must be a finite number, got {(double.IsNaN(options.GuidanceScale) ? "NaN" : options.GuidanceScale > 0 ? "+infinity" : "-infinity")} (SamplingOptions.GuidanceScale).", nameof(options));
+            throw new ArgumentException($"ddpm: the guidance scale must be a finite number, got {TensorChecks.Describe(options.GuidanceScale)} (SamplingOptions.GuidanceScale).", nameof(options));
         if (options.GuidanceScale != 0 && model.Classes == 0)
             throw new ArgumentException($"ddpm: classifier-free guidance (scale {options.GuidanceScale}) needs a class-conditional model; this {model.GetType().Name} is unconditional.", nameof(options));
         if (options.GuidanceScale != 0 && options.Labels is null)
