@@ -1,5 +1,5 @@
 // TorchBinding benchmarks: every case is a ratio against a baseline measured side by side in this run.
-//   dotnet run -c Release --project tests/TorchBinding.Benchmarks -- [--quick] [case ...]
+//   dotnet run -c Release --project benchmarks/TorchBinding.Benchmarks -- [--quick] [case ...]
 // Prints a markdown table and writes it to runs/bench/results.md (scripts/bench.sh does both).
 using System.Globalization;
 using TorchBinding.Benchmarks;
