@@ -8,7 +8,7 @@ using TorchBinding.Autograd;
 using TorchBinding.Data.Synthetic;
 using TorchBinding.Losses;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Diagrams;
 
 var run = ExperimentRun.Start(args, "autograd", "the lecture's e = (a+b)(b+1) three ways, and a hinge-loss linear classifier trained by gradient descent",
     new ExtraOption("lambda", "weight penalty λ in (λ/2)wᵀw", "0.1"),

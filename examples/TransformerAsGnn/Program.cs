@@ -7,7 +7,7 @@
 // edges j → i with j ≤ i; a mask from an adjacency matrix is that graph, which is what a GNN attends over.
 using TorchBinding.Graphs;
 using TorchBinding.Models.Transformers;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Diagrams;
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "transformer_as_gnn", "self-attention equals message passing on the complete graph; masks are missing edges",
