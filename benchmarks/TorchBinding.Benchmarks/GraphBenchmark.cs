@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using TorchBinding.Graphs;
+using TorchBinding.Models.Graphs;
 using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -11,7 +11,7 @@
 //    aggregator (every neighbour is "a carbon"): mean aggregation and attention give both the same embedding,
 //    GIN's sum counts the neighbours and tells them apart.
 using SkiaSharp;
-using TorchBinding.Graphs;
+using TorchBinding.Models.Graphs;
 using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Diagrams;
 

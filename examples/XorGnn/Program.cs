@@ -11,7 +11,7 @@
 // 0, 0, 0, 1) cannot be learned by that GAT. The fix: keep the graph's edges (no added self-loops) and give the
 // nodes features that a bias-free linear map does not send to 0 (one-hot [1, 0], [0, 1] instead of [0], [1]).
 using SkiaSharp;
-using TorchBinding.Graphs;
+using TorchBinding.Models.Graphs;
 using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Diagrams;
 

@@ -1,11 +1,11 @@
 using SkiaSharp;
-using TorchBinding.Graphs;
+using TorchBinding.Models.Graphs;
 using TorchBinding.Plots.Diagrams;
 using static TorchSharp.torch;
 
 namespace TorchBinding.Plots.Tests;
 
-/// <summary>Graphs of <c>TorchBinding.Graphs</c> drawn: spring layout, undirected edges once, node and edge colours, a legend.</summary>
+/// <summary>Graphs of <c>TorchBinding.Models.Graphs</c> drawn: spring layout, undirected edges once, node and edge colours, a legend.</summary>
 public class GraphDrawingTests
 {
     /// <summary>A ring of six with a tail of two, stored undirected as PyG stores it (each edge both ways).</summary>

@@ -1,6 +1,5 @@
 using TorchBinding.Data;
 using TorchBinding.Robustness;
-using TorchBinding.Tests.Interpretability;
 using TorchBinding.Training;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,5 +1,4 @@
 using TorchBinding.Robustness;
-using TorchBinding.Tests.Interpretability;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
