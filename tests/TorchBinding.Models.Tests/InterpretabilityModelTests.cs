@@ -1,4 +1,4 @@
-using TorchBinding.Interpretability;
+using TorchBinding.Analysis.Interpretability;
 using TorchBinding.Models.Transfer;
 using static TorchBinding.Models.Tests.ModelAssertions;
 using static TorchSharp.torch;

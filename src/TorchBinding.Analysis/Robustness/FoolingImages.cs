@@ -1,9 +1,9 @@
-using TorchBinding.Interpretability;
+using TorchBinding.Analysis.Interpretability;
 using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Robustness;
+namespace TorchBinding.Analysis.Robustness;
 
 /// <summary>Options of <see cref="FoolingImages.Generate"/>.</summary>
 public sealed record FoolingImageOptions

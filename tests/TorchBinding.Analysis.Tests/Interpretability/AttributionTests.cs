@@ -1,9 +1,9 @@
-using TorchBinding.Interpretability;
+using TorchBinding.Analysis.Interpretability;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Interpretability;
+namespace TorchBinding.Analysis.Tests.Interpretability;
 
 /// <summary>
 /// The attribution methods: where a model provably looks (the left-half model), exact values on a linear model, the

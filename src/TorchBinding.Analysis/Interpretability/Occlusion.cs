@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Interpretability;
+namespace TorchBinding.Analysis.Interpretability;
 
 /// <summary>Occlusion's options (Zeiler &amp; Fergus, 2014).</summary>
 public sealed record OcclusionOptions : AttributionOptions

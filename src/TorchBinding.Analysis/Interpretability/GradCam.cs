@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Interpretability;
+namespace TorchBinding.Analysis.Interpretability;
 
 /// <summary>Grad-CAM's options.</summary>
 public sealed record GradCamOptions : AttributionOptions

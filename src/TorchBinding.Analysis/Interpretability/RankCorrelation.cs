@@ -1,4 +1,4 @@
-namespace TorchBinding.Interpretability;
+namespace TorchBinding.Analysis.Interpretability;
 
 /// <summary>Rank correlation, the similarity measure of saliency sanity checks (maps compared by their ordering, not their scale).</summary>
 public static class RankCorrelation

@@ -1,8 +1,8 @@
-using TorchBinding.Interpretability;
+using TorchBinding.Analysis.Interpretability;
 using TorchBinding.Runtime;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Robustness;
+namespace TorchBinding.Analysis.Robustness;
 
 /// <summary>Options of the <see cref="OnePixelAttack"/> (the defaults are Su et al.'s).</summary>
 public sealed record OnePixelOptions

@@ -2,7 +2,7 @@ using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Interpretability;
+namespace TorchBinding.Analysis.Interpretability;
 
 /// <summary>
 /// Puts a model in eval mode for an explanation or an attack (batch norm with its running statistics, no dropout, so

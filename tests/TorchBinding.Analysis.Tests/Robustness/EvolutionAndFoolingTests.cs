@@ -1,9 +1,9 @@
-using TorchBinding.Robustness;
+using TorchBinding.Analysis.Robustness;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Robustness;
+namespace TorchBinding.Analysis.Tests.Robustness;
 
 /// <summary>The one-pixel attack (differential evolution) and fooling images (gradient ascent from noise).</summary>
 public class EvolutionAndFoolingTests

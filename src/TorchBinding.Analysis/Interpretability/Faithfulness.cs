@@ -2,7 +2,7 @@ using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Interpretability;
+namespace TorchBinding.Analysis.Interpretability;
 
 /// <summary>Options of the deletion and insertion curves.</summary>
 public sealed record FaithfulnessOptions

@@ -2,7 +2,7 @@ using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Interpretability;
+namespace TorchBinding.Analysis.Interpretability;
 
 /// <summary>Options shared by the attribution methods.</summary>
 public record AttributionOptions

@@ -1,11 +1,11 @@
+using TorchBinding.Analysis.Robustness;
 using TorchBinding.Data;
-using TorchBinding.Robustness;
 using TorchBinding.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Robustness;
+namespace TorchBinding.Analysis.Tests.Robustness;
 
 /// <summary>FGSM and PGD: the perturbation's size and range, what the attacks do to the loss, and clear errors for bad input.</summary>
 public class AttackTests

@@ -1,9 +1,9 @@
-using TorchBinding.Interpretability;
+using TorchBinding.Analysis.Interpretability;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Interpretability;
+namespace TorchBinding.Analysis.Tests.Interpretability;
 
 /// <summary>Deletion and insertion curves, Spearman's ρ, and the model-randomisation sanity check.</summary>
 public class FaithfulnessAndSanityTests

@@ -1,8 +1,8 @@
-using TorchBinding.Uncertainty;
+using TorchBinding.Analysis.Uncertainty;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Uncertainty;
+namespace TorchBinding.Analysis.Tests.Uncertainty;
 
 public class McDropoutTests
 {

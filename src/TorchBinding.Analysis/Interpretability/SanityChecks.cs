@@ -2,7 +2,7 @@ using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Interpretability;
+namespace TorchBinding.Analysis.Interpretability;
 
 /// <summary>Options of <see cref="SanityChecks.CascadingRandomization"/>.</summary>
 public sealed record SanityCheckOptions

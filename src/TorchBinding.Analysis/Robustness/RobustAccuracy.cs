@@ -1,8 +1,8 @@
+using TorchBinding.Analysis.Interpretability;
 using TorchBinding.Data;
-using TorchBinding.Interpretability;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Robustness;
+namespace TorchBinding.Analysis.Robustness;
 
 /// <summary>Accuracy on clean or attacked inputs, batch by batch.</summary>
 public static class RobustAccuracy

@@ -1,10 +1,10 @@
-using TorchBinding.Interpretability;
+using TorchBinding.Analysis.Interpretability;
 using TorchBinding.Losses;
 using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Robustness;
+namespace TorchBinding.Analysis.Robustness;
 
 /// <summary>The norm that measures (and bounds) an adversarial perturbation.</summary>
 public enum PerturbationNorm

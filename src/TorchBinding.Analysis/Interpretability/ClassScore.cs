@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace TorchBinding.Interpretability;
+namespace TorchBinding.Analysis.Interpretability;
 
 /// <summary>
 /// What is explained: one number per sample, <c>[N]</c>, computed from the model's output and the target class of each

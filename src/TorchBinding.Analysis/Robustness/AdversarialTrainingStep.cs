@@ -3,7 +3,7 @@ using TorchBinding.Losses;
 using TorchBinding.Training;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Robustness;
+namespace TorchBinding.Analysis.Robustness;
 
 /// <summary>The attack that makes the training examples of adversarial training.</summary>
 public enum TrainingAttack

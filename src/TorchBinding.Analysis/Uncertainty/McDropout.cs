@@ -2,7 +2,7 @@ using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Uncertainty;
+namespace TorchBinding.Analysis.Uncertainty;
 
 /// <summary>
 /// What <see cref="McDropout.Predict"/> returns, one row per input: the predictive distribution (the mean of the
