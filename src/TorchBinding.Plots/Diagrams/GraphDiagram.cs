@@ -68,22 +68,6 @@ public sealed partial class GraphDiagram : Figure
         return this;
     }
 
-    /// <summary>
-    /// A diagram of a <see cref="TorchBinding.Autograd.ComputationGraph"/> (an expression graph of
-    /// <c>Value</c>, or a model's layer graph): values as circles, operations and modules as boxes, fields of a
-    /// label ("c = a + b | data 3 | grad 2") on separate lines, edges with their labels.
-    /// </summary>
-    public static GraphDiagram From(TorchBinding.Autograd.ComputationGraph graph, string? title = null)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        var diagram = new GraphDiagram { Title = title };
-        foreach (var node in graph.Nodes)
-            diagram.AddNode(node.Id, string.Join("\n", node.Fields), node.Kind == TorchBinding.Autograd.GraphNodeKind.Value ? NodeShape.Circle : NodeShape.Box);
-        foreach (var edge in graph.Edges)
-            diagram.AddEdge(edge.From, edge.To, edge.Label);
-        return diagram;
-    }
-
     /// <summary>Adds a directed edge; nodes not yet added are added with their identifiers as labels.</summary>
     /// <param name="from">The source node.</param>
     /// <param name="to">The target node (the same as <paramref name="from"/> for a self-loop).</param>

@@ -1,4 +1,4 @@
-namespace TorchBinding.Autograd;
+namespace TorchBinding.Teaching.Autograd;
 
 /// <summary>
 /// Derivatives by reverse mode (<see cref="Value"/>): one forward pass builds the graph, one backward pass gives every

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using TorchBinding.Autograd;
+using TorchBinding.Teaching.Autograd;
 
-namespace TorchBinding.Tests.Autograd;
+namespace TorchBinding.Teaching.Tests.Autograd;
 
 /// <summary>The expression graph of <see cref="Value"/> as a neutral structure and as DOT text.</summary>
 public partial class ValueGraphTests

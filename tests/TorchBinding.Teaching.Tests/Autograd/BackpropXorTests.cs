@@ -1,9 +1,9 @@
 using TorchBinding.Activations;
-using TorchBinding.Autograd;
 using TorchBinding.Data.Synthetic;
+using TorchBinding.Teaching.Autograd;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Autograd;
+namespace TorchBinding.Teaching.Tests.Autograd;
 
 /// <summary>
 /// The lecture's demonstration: XOR, which no single neuron learns, is learned by the hand-written backpropagation with

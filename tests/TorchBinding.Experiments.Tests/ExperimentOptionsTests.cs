@@ -2,7 +2,7 @@ using System.Text.Json;
 using TorchBinding.Experiments;
 using TorchBinding.Runtime;
 
-namespace TorchBinding.Tests.Experiments;
+namespace TorchBinding.Experiments.Tests;
 
 public class ExperimentOptionsTests
 {

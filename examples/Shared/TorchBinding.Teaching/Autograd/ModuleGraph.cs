@@ -3,7 +3,7 @@ using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Autograd;
+namespace TorchBinding.Teaching.Autograd;
 
 /// <summary>One call of a layer during <see cref="ModuleGraph.Trace"/>.</summary>
 /// <param name="Id">The call's node id in <see cref="ModuleTrace.Graph"/> (<c>m0</c>, <c>m1</c>, ... in call order).</param>

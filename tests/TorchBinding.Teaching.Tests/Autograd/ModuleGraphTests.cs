@@ -1,10 +1,10 @@
-using TorchBinding.Autograd;
 using TorchBinding.Runtime;
+using TorchBinding.Teaching.Autograd;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Autograd;
+namespace TorchBinding.Teaching.Tests.Autograd;
 
 /// <summary>
 /// <see cref="ModuleGraph.Trace"/>: a Sequential is a chain of its layers with their output shapes; a skip connection

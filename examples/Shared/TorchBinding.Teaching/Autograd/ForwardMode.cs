@@ -1,4 +1,4 @@
-namespace TorchBinding.Autograd;
+namespace TorchBinding.Teaching.Autograd;
 
 /// <summary>
 /// Derivatives by forward mode (<see cref="Dual"/> numbers): one pass per input variable, each seeding that variable's

@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Autograd;
+namespace TorchBinding.Teaching.Autograd;
 
 /// <summary>
 /// A multilayer perceptron trained by Fausett's backpropagation, written out with plain tensor operations and no

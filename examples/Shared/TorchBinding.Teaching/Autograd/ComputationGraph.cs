@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace TorchBinding.Autograd;
+namespace TorchBinding.Teaching.Autograd;
 
 /// <summary>What a node of a <see cref="ComputationGraph"/> stands for.</summary>
 public enum GraphNodeKind

@@ -1,7 +1,7 @@
-using TorchBinding.Autograd;
+using TorchBinding.Teaching.Autograd;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Autograd;
+namespace TorchBinding.Teaching.Tests.Autograd;
 
 /// <summary>
 /// Random expression trees over a few variables, evaluated three ways: with <see cref="Value"/>, with <see cref="Dual"/>,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using TorchBinding.Activations;
 
-namespace TorchBinding.Autograd;
+namespace TorchBinding.Teaching.Autograd;
 
 /// <summary>
 /// A dual number <c>v + d·ε</c> with <c>ε² = 0</c>: forward-mode automatic differentiation. Evaluating a function on

@@ -1,9 +1,9 @@
 using TorchBinding.Activations;
-using TorchBinding.Autograd;
 using TorchBinding.Runtime;
+using TorchBinding.Teaching.Autograd;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Autograd;
+namespace TorchBinding.Teaching.Tests.Autograd;
 
 /// <summary>The tensor code of this topic leaves only its results in the caller's dispose scope.</summary>
 public class AutogradMemoryTests

@@ -1,11 +1,11 @@
 using TorchBinding.Activations;
-using TorchBinding.Autograd;
 using TorchBinding.Runtime;
+using TorchBinding.Teaching.Autograd;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Autograd;
+namespace TorchBinding.Teaching.Tests.Autograd;
 
 /// <summary>
 /// Fausett's hand-written backpropagation (<see cref="BackpropNetwork"/>, no autograd) against TorchSharp's autograd on

@@ -1,6 +1,6 @@
 using TorchBinding.Activations;
 
-namespace TorchBinding.Autograd;
+namespace TorchBinding.Teaching.Autograd;
 
 /// <summary>Scalar functions shared by <see cref="Value"/> and <see cref="Dual"/>.</summary>
 static class Scalar

@@ -1,7 +1,7 @@
 using System.Globalization;
 using TorchBinding.Activations;
 
-namespace TorchBinding.Autograd;
+namespace TorchBinding.Teaching.Autograd;
 
 /// <summary>
 /// A number that remembers how it was computed: scalar reverse-mode automatic differentiation for teaching, in the

@@ -1,10 +1,10 @@
 using TorchBinding.Activations;
-using TorchBinding.Autograd;
 using TorchBinding.Runtime;
+using TorchBinding.Teaching.Autograd;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TorchBinding.Tests.Autograd;
+namespace TorchBinding.Teaching.Tests.Autograd;
 
 /// <summary>
 /// The scalar reverse mode (<see cref="Value"/>) and forward mode (<see cref="Dual"/>) on the lecture's worked cases,

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace TorchBinding.Autograd;
+namespace TorchBinding.Teaching.Autograd;
 
 /// <summary>How the gradients of a mini-batch combine the samples' contributions.</summary>
 public enum BatchReduction
