@@ -2,12 +2,15 @@ using TorchBinding.Runtime;
 
 namespace TorchBinding.Models.Reinforcement;
 
-/// <summary>What one step of an environment returns (Gymnasium's <c>step</c> without its info dictionary).</summary>
+/// <summary>
+/// What one step of an environment returns (Gymnasium's <c>step</c> without its info dictionary): the next observation,
+/// the reward and how the episode goes on. With the state and action before it, it makes a <see cref="Transition"/>.
+/// </summary>
 /// <param name="Observation">The observation after the step.</param>
 /// <param name="Reward">The reward for the step.</param>
 /// <param name="Terminated">Whether the episode reached a terminal state of the task (fallen pole, caught mouse, ...).</param>
 /// <param name="Truncated">Whether the episode was cut by a time limit, the state itself not being terminal.</param>
-public readonly record struct StepResult(double[] Observation, double Reward, bool Terminated, bool Truncated)
+public readonly record struct EnvironmentStep(double[] Observation, double Reward, bool Terminated, bool Truncated)
 {
     /// <summary>Whether the episode is over, one way or the other.</summary>
     public bool Done => Terminated || Truncated;
@@ -37,7 +40,7 @@ public interface IEnvironment
 
     /// <summary>Applies <paramref name="action"/> and advances one step.</summary>
     /// <param name="action">An action in <c>0..ActionCount − 1</c>.</param>
-    StepResult Step(int action);
+    EnvironmentStep Step(int action);
 }
 
 /// <summary>
@@ -57,7 +60,7 @@ public abstract class DiscreteEnvironment : IEnvironment
     /// <param name="name">The name used in messages.</param>
     /// <param name="actionNames">What each action does, in action order (e.g. "push left", "push right").</param>
     /// <param name="observationSize">The observation length.</param>
-    /// <param name="maxEpisodeSteps">The time limit after which a step reports <see cref="StepResult.Truncated"/> (null: none).</param>
+    /// <param name="maxEpisodeSteps">The time limit after which a step reports <see cref="EnvironmentStep.Truncated"/> (null: none).</param>
     protected DiscreteEnvironment(string name, IReadOnlyList<string> actionNames, int observationSize, int? maxEpisodeSteps)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -116,7 +119,7 @@ public abstract class DiscreteEnvironment : IEnvironment
     }
 
     /// <inheritdoc/>
-    public StepResult Step(int action)
+    public EnvironmentStep Step(int action)
     {
         if (action < 0 || action >= ActionCount)
             throw new ArgumentOutOfRangeException(nameof(action), action,
@@ -129,7 +132,7 @@ public abstract class DiscreteEnvironment : IEnvironment
         ElapsedSteps++;
         _terminated |= terminated;
         _truncated = MaxEpisodeSteps is { } limit && ElapsedSteps >= limit;
-        return new StepResult(Observe(), reward, terminated, _truncated);
+        return new EnvironmentStep(Observe(), reward, terminated, _truncated);
     }
 
     /// <summary>Starts an episode's bookkeeping (for resets to a chosen state, e.g. <c>ResetTo</c> methods).</summary>

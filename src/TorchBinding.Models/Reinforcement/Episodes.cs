@@ -16,7 +16,7 @@ public sealed record EpisodeOptions
     public bool StopOnTermination { get; init; } = true;
 
     /// <summary>Called after every step with the step number (from 0), the action and the result (e.g. to record a path).</summary>
-    public Action<int, int, StepResult>? OnStep { get; init; }
+    public Action<int, int, EnvironmentStep>? OnStep { get; init; }
 
     /// <summary>Starts the episode in a state of the caller's choosing instead of <see cref="IEnvironment.Reset"/>; returns the first observation.</summary>
     public Func<IEnvironment, double[]>? Start { get; init; }
@@ -53,7 +53,7 @@ public static class Episodes
         var state = options.Start?.Invoke(environment) ?? environment.Reset(options.Seed);
         var total = 0.0;
         var steps = 0;
-        StepResult last = default;
+        EnvironmentStep last = default;
         while (true)
         {
             var action = policy(state);

@@ -96,7 +96,7 @@ public class EnvironmentTests
     {
         var env = new CartPoleEnvironment();
         env.Reset(seed: 1);
-        StepResult step;
+        EnvironmentStep step;
         var steps = 0;
         do
         {
