@@ -1,6 +1,6 @@
 using SkiaSharp;
-using TorchBinding.IO;
 using TorchBinding.Plots.Rendering;
+using TorchBinding.Runtime;
 
 namespace TorchBinding.Plots;
 

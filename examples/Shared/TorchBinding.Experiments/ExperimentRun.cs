@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using TorchBinding.IO;
 using TorchBinding.Runtime;
 using TorchSharp;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using TorchBinding.Data;
-using TorchBinding.IO;
 using TorchBinding.Runtime;
 using TorchBinding.Runtime.Kernels;
 using static TorchSharp.torch;

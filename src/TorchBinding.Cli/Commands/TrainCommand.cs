@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using TorchBinding.Data;
 using TorchBinding.Experiments;
-using TorchBinding.IO;
 using TorchBinding.Losses;
 using TorchBinding.Metrics;
 using TorchBinding.Models;

@@ -1,5 +1,5 @@
-using TorchBinding.Data.Synthetic;
 using TorchBinding.Runtime;
+using TorchBinding.Statistics;
 using static TorchSharp.torch;
 
 namespace TorchBinding.Metrics;

@@ -1,4 +1,3 @@
-using TorchBinding.IO;
 using TorchBinding.Runtime.Kernels;
 
 namespace TorchBinding.Runtime;

@@ -14,10 +14,10 @@ public sealed class TrainingContext
     readonly Stopwatch _clock = Stopwatch.StartNew();
     bool _skipStep;
 
-    readonly Checkpoints.RunCheckpoint? _checkpoint;
+    readonly ICheckpointWriter? _checkpoint;
 
     internal TrainingContext(nn.Module model, IReadOnlyList<optim.Optimizer> optimizers, TrainingHistory history,
-        IReadOnlyList<TrainingCallback> callbacks, int epochs, Device device, CancellationToken cancellation, Checkpoints.RunCheckpoint? checkpoint = null)
+        IReadOnlyList<TrainingCallback> callbacks, int epochs, Device device, CancellationToken cancellation, ICheckpointWriter? checkpoint = null)
     {
         _checkpoint = checkpoint;
         Model = model;
@@ -153,7 +153,7 @@ public sealed class TrainingContext
     public void SaveCheckpoint(string path)
     {
         var checkpoint = _checkpoint ?? throw new InvalidOperationException("Checkpoints can be saved only while a trainer's Fit runs.");
-        Checkpoints.CheckpointFile.Write(path, checkpoint.Capture(this));
+        checkpoint.Write(path, this);
     }
 
     /// <summary>"epoch 3, step 17" — where the run is, for messages.</summary>

@@ -176,7 +176,7 @@ public class BadInputTests
         var other = Path.Combine(folder.Path, $".best.ckpt.{int.MaxValue - 7}.{Guid.NewGuid():N}.tmp"); // another file's
         foreach (var file in new[] { dead, live, other })
             File.WriteAllText(file, "partial");
-        TorchBinding.IO.AtomicFile.WriteAllText(target, "complete");
+        TorchBinding.Runtime.AtomicFile.WriteAllText(target, "complete");
         Assert.Multiple(() =>
         {
             Assert.That(File.ReadAllText(target), Is.EqualTo("complete"));
@@ -193,10 +193,10 @@ public class BadInputTests
         using var folder = TestSupport.TemporaryFolder();
         var target = Path.Combine(folder.Path, "last.ckpt");
         File.WriteAllText(target, "previous");
-        Assert.That(() => TorchBinding.IO.AtomicFile.Write(target, stream =>
+        Assert.That(() => TorchBinding.Runtime.AtomicFile.Write(target, stream =>
         {
             stream.Write("half of the new"u8);
-            TorchBinding.IO.AtomicFile.AbandonWritesInProgress();
+            TorchBinding.Runtime.AtomicFile.AbandonWritesInProgress();
             stream.Write(" checkpoint"u8);
         }), Throws.InstanceOf<IOException>(), "the abandoned write does not complete");
         Assert.Multiple(() =>
@@ -204,7 +204,7 @@ public class BadInputTests
             Assert.That(File.ReadAllText(target), Is.EqualTo("previous"));
             Assert.That(Directory.GetFiles(folder.Path, "*.tmp"), Is.Empty);
         });
-        TorchBinding.IO.AtomicFile.WriteAllText(target, "next");
+        TorchBinding.Runtime.AtomicFile.WriteAllText(target, "next");
         Assert.That(File.ReadAllText(target), Is.EqualTo("next"), "later writes work as before");
     }
 

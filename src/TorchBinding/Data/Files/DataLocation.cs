@@ -21,7 +21,7 @@ public sealed record DataLocation
     public string? Directory { get; init; }
 
     /// <summary>The cache root; data sets go to <c>datasets/NAME</c> below it (default: the TorchBinding cache).</summary>
-    public string CacheRoot { get; init; } = IO.CacheDirectory.Root;
+    public string CacheRoot { get; init; } = Runtime.CacheDirectory.Root;
 
     /// <summary>Download from the mirrors when no copy is found (default true).</summary>
     public bool AllowDownload { get; init; } = true;

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
-using TorchBinding.IO;
+using TorchBinding.Runtime;
 
 namespace TorchBinding.Data.Files;
 

@@ -1,5 +1,4 @@
 using SkiaSharp;
-using TorchBinding.IO;
 using TorchBinding.Runtime;
 using static TorchSharp.torch;
 

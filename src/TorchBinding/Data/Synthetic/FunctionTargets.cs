@@ -1,3 +1,5 @@
+using TorchBinding.Statistics;
+
 namespace TorchBinding.Data.Synthetic;
 
 /// <summary>

@@ -4,15 +4,11 @@ using static TorchSharp.torch;
 
 namespace TorchBinding.Data.Synthetic;
 
-/// <summary>What every generator shares: its seeded <see cref="Random"/>, Gaussian draws, balanced class sizes, the data set.</summary>
+/// <summary>What every generator shares: its seeded <see cref="Random"/>, balanced class sizes, the data set (Gaussian draws: <see cref="Statistics.NormalDraws"/>).</summary>
 static class Generation
 {
     /// <summary>The generator's random source: the given seed, or one drawn from <see cref="Seeding.NextSeed"/>.</summary>
     public static Random NewRandom(int? seed) => new(seed ?? Seeding.NextSeed());
-
-    /// <summary>A standard normal draw (Box-Muller); 1 - U keeps the logarithm's argument in (0, 1].</summary>
-    public static double NextNormal(this Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     /// <summary><paramref name="n"/> split into <paramref name="classes"/> sizes as evenly as possible (the first classes get the remainder).</summary>
     public static int[] BalancedCounts(int n, int classes) =>

@@ -1,4 +1,5 @@
 using TorchBinding.Runtime;
+using TorchBinding.Statistics;
 using static TorchSharp.torch;
 
 namespace TorchBinding.Data.Synthetic;

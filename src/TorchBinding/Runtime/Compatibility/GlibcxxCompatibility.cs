@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using TorchBinding.IO;
 
 namespace TorchBinding.Runtime.Compatibility;
 
@@ -103,7 +102,7 @@ public static class GlibcxxCompatibility
         {
             throw new RuntimeInitializationException(
                 $"{verdict.Explanation} The patched copy goes into the cache folder '{cacheFolder}', which cannot be written ({e.Message}). " +
-                $"Set {IO.CacheDirectory.EnvironmentVariable} to a writable folder.", e);
+                $"Set {Runtime.CacheDirectory.EnvironmentVariable} to a writable folder.", e);
         }
         return target;
     }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using TorchBinding.IO;
 
 namespace TorchBinding.Runtime.Kernels;
 

@@ -46,7 +46,7 @@ public sealed class MetricsLog : TrainingCallback
             _columns = lines[0].Split(',')[1..];
         var kept = lines.Where((line, i) => (Format == MetricsLogFormat.Csv && i == 0) || EpochOf(line) <= context.Epoch).ToList();
         if (kept.Count != lines.Count)
-            IO.AtomicFile.WriteAllText(Path, string.Concat(kept.Select(l => l + Environment.NewLine)));
+            Runtime.AtomicFile.WriteAllText(Path, string.Concat(kept.Select(l => l + Environment.NewLine)));
     }
 
     int EpochOf(string line)

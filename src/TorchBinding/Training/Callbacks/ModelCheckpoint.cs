@@ -41,7 +41,7 @@ public sealed class ModelCheckpoint : TrainingCallback
     public string BestPath => Path.Combine(Directory, "best.ckpt");
 
     /// <summary>Removes temporary files that checkpoint writes of ended processes left in the folder.</summary>
-    public override void OnFitStart(TrainingContext context) => IO.AtomicFile.RemoveStaleTemporaries(Directory);
+    public override void OnFitStart(TrainingContext context) => Runtime.AtomicFile.RemoveStaleTemporaries(Directory);
 
     /// <inheritdoc/>
     public override void OnEpochCompleted(TrainingContext context, EpochRecord epoch)

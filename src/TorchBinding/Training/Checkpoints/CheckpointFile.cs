@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using TorchBinding.IO;
+using TorchBinding.Runtime;
 
 namespace TorchBinding.Training.Checkpoints;
 

@@ -9,8 +9,11 @@ namespace TorchBinding.Training.Checkpoints;
 /// generator, the training order (through <see cref="EpochProgress"/>), the history and the callbacks' states.
 /// A restored run continues bit for bit on the CPU, or is refused with the reason when it cannot.
 /// </summary>
-sealed class RunCheckpoint(nn.Module model, IReadOnlyList<optim.Optimizer> optimizers, EpochProgress progress)
+sealed class RunCheckpoint(nn.Module model, IReadOnlyList<optim.Optimizer> optimizers, EpochProgress progress) : ICheckpointWriter
 {
+    /// <summary>Writes the run's current state to <paramref name="path"/> (atomically): <see cref="TrainingContext.SaveCheckpoint"/>.</summary>
+    public void Write(string path, TrainingContext context) => CheckpointFile.Write(path, Capture(context));
+
     /// <summary>The checkpoint content of the run as it is now.</summary>
     public CheckpointData Capture(TrainingContext context)
     {

@@ -1,4 +1,4 @@
-namespace TorchBinding.IO;
+namespace TorchBinding.Runtime;
 
 /// <summary>
 /// The per-user cache of TorchBinding (patched native libraries, downloaded data sets):

@@ -1,4 +1,4 @@
-namespace TorchBinding.IO;
+namespace TorchBinding.Runtime;
 
 /// <summary>
 /// Writes files so that a reader never sees a half-written one: the content goes to a temporary
