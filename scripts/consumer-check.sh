@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Proves the packages work the way a user consumes them: packs TorchBinding, TorchBinding.Models and
-# TorchBinding.Plots into a temporary feed, then, in fresh console apps outside the repository (no project
-# reference anywhere), adds them with `dotnet add package` from that feed (third-party packages come from the
-# machine's usual NuGet sources) and runs three consumers:
+# Proves the packages work the way a user consumes them: packs TorchBinding, TorchBinding.Models,
+# TorchBinding.Analysis and TorchBinding.Plots into a temporary feed (and the TorchBinding.Cli tool, whose package is
+# checked for its readme and the libraries it carries), then, in fresh console apps outside the repository (no
+# project reference anywhere), adds them with `dotnet add package` from that feed (third-party packages come from
+# the machine's usual NuGet sources) and runs four consumers:
 #   1. TorchBinding + libtorch-cpu-linux-x64: the first statement is a plain TorchSharp call (the package's start-up
 #      hook must have made libtorch loadable before Main), then one epoch on the digits, then TorchRuntime.Describe();
 #   2. the same with TorchBinding.Models (its Mlp and the course CNN);
 #   3. an external-libtorch build: TorchBinding.Models without any libtorch package (no natives in the app), run
-#      with TORCHBINDING_LIBTORCH pointing at a libtorch 2.10 folder (the libtorch-cpu natives in the NuGet cache).
+#      with TORCHBINDING_LIBTORCH pointing at a libtorch 2.10 folder (the libtorch-cpu natives in the NuGet cache);
+#   4. TorchBinding.Analysis + libtorch-cpu-linux-x64: a gradient attribution of a linear classifier, which must
+#      equal the classifier's weight rows.
 # The packages get a unique prerelease version (VERSION-check.TIMESTAMP), so a restore can never take a stale copy
 # from the NuGet cache; those versions are removed from the cache afterwards.
 #
 #   scripts/consumer-check.sh                          # builds and packs Release
 #   scripts/consumer-check.sh -c Debug --no-build      # packs what is already built (the tests do this)
-# Last line: "consumer-check: 3 consumers passed" (exit 0), or what failed (exit 1).
+# Last line: "consumer-check: 4 consumers passed" (exit 0), or what failed (exit 1).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 configuration=Release
@@ -38,7 +41,7 @@ base_version=$(dotnet msbuild "$root/src/TorchBinding/TorchBinding.csproj" -nolo
 version="$base_version-check.$(date +%s)"
 cleanup() {
   rm -rf "$work"
-  for id in torchbinding torchbinding.models torchbinding.plots; do
+  for id in torchbinding torchbinding.models torchbinding.analysis torchbinding.plots; do
     rm -rf "${packages%/}/$id/$version"
     rmdir "${packages%/}/$id" 2>/dev/null || true   # only when no other version is there
   done
@@ -48,10 +51,10 @@ trap cleanup EXIT
 step "pack $version ($configuration, build: $build) into $feed"
 pack_args=(-c "$configuration" -o "$feed" -p:Version="$version" -nologo -v quiet)
 [ "$build" = no ] && pack_args+=(--no-build)
-for project in TorchBinding TorchBinding.Models TorchBinding.Plots; do
+for project in TorchBinding TorchBinding.Models TorchBinding.Analysis TorchBinding.Plots TorchBinding.Cli; do
   dotnet pack "$root/src/$project/$project.csproj" "${pack_args[@]}" || fail "dotnet pack src/$project"
 done
-for id in TorchBinding TorchBinding.Models TorchBinding.Plots; do
+for id in TorchBinding TorchBinding.Models TorchBinding.Analysis TorchBinding.Plots; do
   nupkg="$feed/$id.$version.nupkg"
   [ -f "$nupkg" ] || fail "$nupkg was not written"
   [ -f "$feed/$id.$version.snupkg" ] || fail "no symbols package for $id"
@@ -65,6 +68,20 @@ for id in TorchBinding TorchBinding.Models TorchBinding.Plots; do
   done
 done
 unzip -l "$feed/TorchBinding.$version.nupkg" | grep -q "buildTransitive/TorchBinding.targets" || fail "TorchBinding's package lacks its start-up hook (buildTransitive)"
+for id in TorchBinding TorchBinding.Models TorchBinding.Analysis TorchBinding.Plots; do
+  unzip -p "$feed/$id.$version.nupkg" README.md | head -1 | grep -qx "# $id" || fail "$id's package carries another project's readme"
+done
+# The tool is checked, not installed (its package carries the linux-x64 natives, about 210 MB): its own readme, and
+# every library it runs on, the examples' harness (not a package of its own) included.
+cli="$feed/TorchBinding.Cli.$version.nupkg"
+[ -f "$cli" ] || fail "$cli was not written"
+listing=$(unzip -l "$cli")
+for expected in README.md tools/net10.0/any/TorchBinding.Cli.dll tools/net10.0/any/TorchBinding.dll tools/net10.0/any/TorchBinding.Models.dll \
+    tools/net10.0/any/TorchBinding.Plots.dll tools/net10.0/any/TorchBinding.Experiments.dll; do
+  grep -q " $expected\$" <<<"$listing" || fail "the tool's package has no $expected"
+done
+unzip -p "$cli" README.md | head -1 | grep -qx "# TorchBinding.Cli" || fail "the tool's package carries another project's readme"
+rm -f "$cli" "${cli%.nupkg}.snupkg"
 
 # The feed serves TorchBinding*; everything else comes from the machine's own sources (read here, not named).
 mapfile -t sources < <(dotnet nuget list source --format detailed | sed -n 's/^ *[0-9][0-9]*\. *\(.*\) \[Enabled\]$/\1/p')
@@ -168,5 +185,26 @@ expect external "torch.ones(2, 3).sum() = 6"
 expect external "course CNN: 28938 parameters, logits [2, 10]"
 expect external "natives folder   $natives"
 
+step "consumer 4: TorchBinding.Analysis + libtorch-cpu-linux-x64"
+new_app analysis <<'EOF'
+using TorchBinding.Analysis.Interpretability;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// A linear classifier of 2x3 images: the gradient of class c's score with respect to the input is its weight row c.
+manual_seed(1);
+var fc = nn.Linear(6, 3);
+var model = nn.Sequential(("flatten", nn.Flatten()), ("fc", fc));
+var images = rand(4, 1, 2, 3);
+var targets = tensor(new long[] { 0, 2, 1, 2 });
+var saliency = Attribution.Gradient(model, images, targets);
+var weights = fc.weight!.detach().index_select(0, targets).view(4, 1, 2, 3);
+Console.WriteLine($"gradient attribution [{string.Join(", ", saliency.shape)}], the weight rows: {saliency.allclose(weights, rtol: 1e-5, atol: 1e-6)}");
+EOF
+add_package analysis TorchBinding.Analysis "$version"
+add_package analysis libtorch-cpu-linux-x64 2.10.0
+build_and_run analysis
+expect analysis "gradient attribution [4, 1, 2, 3], the weight rows: True"
+
 step "done"
-echo "consumer-check: 3 consumers passed ($version, packages from a local feed, apps in $work)"
+echo "consumer-check: 4 consumers passed ($version, packages from a local feed, apps in $work)"
