@@ -38,14 +38,12 @@ public sealed class AutoencoderStep : ITrainingStep
     public IBatchTransform? Noise { get; }
 
     /// <inheritdoc/>
+    public nn.Module Model => _model;
+
+    /// <inheritdoc/>
     public StepResult TrainStep(Batch batch, TrainingContext context)
     {
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
         var (output, loss) = Reconstruct(batch.Inputs);
-        loss.backward();
-        if (context.AfterBackward(loss))
-            optimizer.step();
         return new StepResult(loss, output);
     }
 

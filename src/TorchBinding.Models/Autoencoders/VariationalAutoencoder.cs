@@ -294,16 +294,10 @@ public sealed class VariationalAutoencoderStep(VariationalAutoencoder model) : I
     readonly VariationalAutoencoder _model = model ?? throw new ArgumentNullException(nameof(model));
 
     /// <inheritdoc/>
-    public StepResult TrainStep(Batch batch, TrainingContext context)
-    {
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
-        var loss = _model.Loss(batch.Inputs);
-        loss.Loss.backward();
-        if (context.AfterBackward(loss.Loss))
-            optimizer.step();
-        return Result(loss);
-    }
+    public nn.Module Model => _model;
+
+    /// <inheritdoc/>
+    public StepResult TrainStep(Batch batch, TrainingContext context) => Result(_model.Loss(batch.Inputs));
 
     /// <inheritdoc/>
     public StepResult EvaluationStep(Batch batch, TrainingContext context) => Result(_model.Loss(batch.Inputs));

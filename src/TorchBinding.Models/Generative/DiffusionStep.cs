@@ -23,6 +23,8 @@ public sealed class DiffusionStep : ITrainingStep
     {
         _ddpm = ddpm ?? throw new ArgumentNullException(nameof(ddpm));
         _model = model ?? throw new ArgumentNullException(nameof(model));
+        if (model is not nn.Module)
+            throw new ArgumentException($"DiffusionStep trains a module; this noise predictor ({model.GetType().Name}) is not one (a closed form has nothing to learn).", nameof(model));
         if (labelDropout is < 0 or > 1 || double.IsNaN(labelDropout))
             throw new ArgumentOutOfRangeException(nameof(labelDropout), labelDropout, "The label dropout probability must be in [0, 1].");
         if (labelDropout > 0 && model.Classes == 0)
@@ -34,17 +36,14 @@ public sealed class DiffusionStep : ITrainingStep
     public double LabelDropout { get; }
 
     /// <inheritdoc/>
+    public nn.Module Model => (nn.Module)_model;
+
+    /// <inheritdoc/>
     public StepResult TrainStep(Batch batch, TrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(context);
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
-        var loss = _ddpm.Loss(_model, batch.Inputs, Labels(batch), LabelDropout);
-        loss.backward();
-        if (context.AfterBackward(loss))
-            optimizer.step();
-        return new StepResult(loss);
+        return new StepResult(_ddpm.Loss(_model, batch.Inputs, Labels(batch), LabelDropout));
     }
 
     /// <inheritdoc/>
