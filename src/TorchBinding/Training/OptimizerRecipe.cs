@@ -127,7 +127,7 @@ public sealed record OptimizerRecipe
         };
         foreach (var rule in Groups)
         {
-            var taken = named.Where(p => Groups.First(g => g.Selects(p.name)) == rule).Select(p => p.parameter).ToList();
+            var taken = named.Where(p => Groups.FirstOrDefault(g => g.Selects(p.name)) == rule).Select(p => p.parameter).ToList();
             if (taken.Count == 0)
                 throw new ArgumentException($"Optimizer recipe {this}: parameter group '{rule.Description}' selects no trainable parameter of the model ({model.GetName()}).", nameof(model));
             groups.Add((taken, Settings with { LearningRate = rule.LearningRate ?? Settings.LearningRate, WeightDecay = rule.WeightDecay ?? Settings.WeightDecay }));

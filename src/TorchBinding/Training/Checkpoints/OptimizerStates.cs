@@ -65,7 +65,7 @@ static class OptimizerStates
             helper.load_state_dict(reader);
             return stream.Position == stream.Length;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or OverflowException or KeyNotFoundException or IndexOutOfRangeException or NotSupportedException or InvalidCastException or System.Runtime.InteropServices.ExternalException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidDataException or OverflowException or KeyNotFoundException or IndexOutOfRangeException or NotSupportedException or InvalidCastException or System.Runtime.InteropServices.ExternalException)
         {
             return false;
         }
