@@ -23,12 +23,12 @@ public sealed class DiffusionStep : ITrainingStep
     {
         _ddpm = ddpm ?? throw new ArgumentNullException(nameof(ddpm));
         _model = model ?? throw new ArgumentNullException(nameof(model));
-        if (model is not nn.Module)
-            throw new ArgumentException($"DiffusionStep trains a module; this noise predictor ({model.GetType().Name}) is not one (a closed form has nothing to learn).", nameof(model));
         if (labelDropout is < 0 or > 1 || double.IsNaN(labelDropout))
             throw new ArgumentOutOfRangeException(nameof(labelDropout), labelDropout, "The label dropout probability must be in [0, 1].");
         if (labelDropout > 0 && model.Classes == 0)
             throw new ArgumentException("Label dropout (for classifier-free guidance) needs a class-conditional model; this one is unconditional.", nameof(labelDropout));
+        if (model is not nn.Module)
+            throw new ArgumentException($"DiffusionStep trains a module; this noise predictor ({model.GetType().Name}) is not one (a closed form has nothing to learn).", nameof(model));
         LabelDropout = labelDropout;
     }
 
