@@ -15,7 +15,7 @@ namespace TorchBinding.Models.Autoencoders;
 /// <example>
 /// <code>
 /// var step = new AutoencoderStep(model, noise: NoiseModel.Gaussian(0.5, clamp: true, seed: 1));
-/// new Trainer(model, step, [optim.Adam(model.parameters(), 1e-3)], new TrainerOptions { Epochs = 5 }).Fit(train);
+/// new Trainer(step, Optim.Adam(1e-3), new TrainerOptions { Epochs = 5 }).Fit(train);
 /// </code>
 /// </example>
 public sealed class AutoencoderStep : ITrainingStep

@@ -83,7 +83,7 @@ public sealed record VaeLoss(Tensor Loss, Tensor Reconstruction, Tensor Kl);
 /// <example>
 /// <code>
 /// var vae = new VariationalAutoencoder(new VariationalAutoencoderOptions { LatentSize = 16 });
-/// new Trainer(vae, new VariationalAutoencoderStep(vae), [optim.Adam(vae.parameters(), 1e-3)]).Fit(mnist);
+/// new Trainer(new VariationalAutoencoderStep(vae), Optim.Adam(1e-3)).Fit(mnist);
 /// var digits = vae.Sample(64, seed: 1).reshape(64, 1, 28, 28);
 /// </code>
 /// </example>

@@ -53,7 +53,7 @@ public sealed record AdversarialTrainingOptions
 /// </summary>
 /// <example><code>
 /// var step = new AdversarialTrainingStep(model, new AdversarialTrainingOptions { Epsilon = 0.3 });
-/// var trainer = new Trainer(model, step, [optim.Adam(model.parameters(), 1e-3)], new TrainerOptions { Epochs = 10 });
+/// var trainer = new Trainer(step, Optim.Adam(1e-3), new TrainerOptions { Epochs = 10 });
 /// trainer.Fit(train, test);
 /// </code></example>
 public sealed class AdversarialTrainingStep : ITrainingStep
