@@ -41,14 +41,14 @@ static class TrainerBenchmark
     /// forward, loss, backward, Adam step, reading the loss), alternating, medians of the rounds.
     /// </summary>
     internal static (double Hand, double Trainer, int Steps) MicrosecondsPerStep(InMemoryDataset data, int batch, Func<nn.Module<Tensor, Tensor>> make, int rounds, int epochs,
-        Func<IEnumerable<TorchSharp.Modules.Parameter>, optim.Optimizer>? trainerOptimizer = null)
+        OptimizerRecipe? trainerOptimizer = null)
     {
         torch.manual_seed(0);
         var handModel = make();
         var handOptimizer = optim.Adam(handModel.parameters(), 1e-3);
         using var handBatches = data.Batches(batch, new BatchOptions { Seed = 1 });
         var trainerModel = make();
-        var trainer = new Trainer(trainerModel, (o, y) => nn.functional.cross_entropy(o, y), trainerOptimizer?.Invoke(trainerModel.parameters()) ?? optim.Adam(trainerModel.parameters(), 1e-3),
+        var trainer = new Trainer(trainerModel, (o, y) => nn.functional.cross_entropy(o, y), trainerOptimizer ?? Optim.Adam(1e-3).WithTorchSharp(),
             new TrainerOptions { Epochs = epochs, BatchSize = batch, Seed = 1, Progress = false });
         var steps = epochs * handBatches.Count;
 
@@ -105,7 +105,7 @@ static class TrainerBenchmark
                 atLate = process.WorkingSet64;
         });
         var epochs = (int)Math.Ceiling(late / Math.Ceiling(digits.Count / 32.0)) + 1;
-        new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(model.parameters(), 1e-3),
+        new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-3),
             new TrainerOptions { Epochs = epochs, BatchSize = 32, Seed = 1, Progress = false, Callbacks = [probe] }).Fit(digits);
         return new BenchmarkResult("trainer-memory", "process working set (MB) after N trainer steps, MLP on the digits", $"after {early} steps", atEarly / 1e6,
             $"after {late} steps", atLate / 1e6, LowerIsBetter: true, "after a full GC at each point; history and per-step losses included");

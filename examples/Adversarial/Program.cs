@@ -51,8 +51,8 @@ PgdOptions Pgd(double epsilon) => new() { Epsilon = epsilon, Steps = 20, Seed = 
     return (fgsm, pgd);
 }
 
-Trainer NewTrainer(Cnn model, ITrainingStep step, int epochs, double learningRate, IReadOnlyList<TrainingCallback> callbacks) =>
-    new(model, step, [optim.Adam(model.parameters(), learningRate)], new TrainerOptions
+Trainer NewTrainer(ITrainingStep step, int epochs, double learningRate, IReadOnlyList<TrainingCallback> callbacks) =>
+    new(step, Optim.Adam(learningRate), new TrainerOptions
     {
         Epochs = epochs, BatchSize = 100, Seed = run.Seed, Metrics = [() => new Accuracy()], Callbacks = callbacks,
     });
@@ -60,7 +60,7 @@ Trainer NewTrainer(Cnn model, ITrainingStep step, int epochs, double learningRat
 // 1. The standard CNN, the course's recipe.
 var standard = Cnn.Course().to(run.Device);
 var clock = Stopwatch.StartNew();
-NewTrainer(standard, new SupervisedStep(standard, (o, y) => nn.functional.cross_entropy(o, y)), run.Fast ? 1 : run.Options.GetInt("epochs"), 1e-3, []).Fit(train);
+NewTrainer(new SupervisedStep(standard, (o, y) => nn.functional.cross_entropy(o, y)), run.Fast ? 1 : run.Options.GetInt("epochs"), 1e-3, []).Fit(train);
 run.Report("standard_training_seconds", Math.Round(clock.Elapsed.TotalSeconds, 1), "standard CNN: training seconds", "F1");
 run.Report("clean_accuracy", RobustAccuracy.Evaluate(standard, test, device: run.Device), "standard CNN: clean test accuracy", "P2");
 run.Report("pgd_accuracy_eps_0_3", RobustAccuracy.Evaluate(standard, test, (x, y) => Attacks.Pgd(standard, x, y, Pgd(Epsilon)), run.Device, limit: pgdImages),
@@ -104,7 +104,7 @@ var robustEpochs = run.Fast ? 2 : run.Options.GetInt("robust-epochs");
 var stepsPerEpoch = (train.Count + 99) / 100;
 var adversarialStep = new AdversarialTrainingStep(robust, new AdversarialTrainingOptions { Epsilon = Epsilon, WarmupSteps = stepsPerEpoch });
 clock.Restart();
-NewTrainer(robust, adversarialStep, robustEpochs, 3e-3, [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)]).Fit(train);
+NewTrainer(adversarialStep, robustEpochs, 3e-3, [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)]).Fit(train);
 run.Report("robust_training_seconds", Math.Round(clock.Elapsed.TotalSeconds, 1), "adversarially trained CNN: training seconds", "F1");
 run.Report("robust_clean_accuracy", RobustAccuracy.Evaluate(robust, test, device: run.Device), "adversarially trained CNN: clean test accuracy", "P2");
 run.Report("robust_pgd_accuracy_eps_0_3", RobustAccuracy.Evaluate(robust, test, (x, y) => Attacks.Pgd(robust, x, y, Pgd(Epsilon)), run.Device, limit: pgdImages),

@@ -40,7 +40,7 @@ var restarts = run.Options.GetInt("xor-restarts");
 (XorTransformer Model, List<double> Losses, double MaxError) TrainXor()
 {
     var model = new XorTransformer().to(run.Device);
-    var optimizer = optim.Adam(model.parameters(), 0.1);
+    var optimizer = Optim.Adam(0.1).Build(model);
     var losses = new List<double>();
     for (var epoch = 1; epoch <= xorEpochs; epoch++)
     {
@@ -101,7 +101,7 @@ attentionPanels.Save(run.PathFor("xor_attention.png"));
 // (b) Attention as a learned kernel.
 var kernelModel = new AttentionKernelModel().to(run.Device);
 var labels = xor.Targets.to(run.Device);                            // [4, 1] in {0, 1}
-var kernelOptimizer = optim.Adam(kernelModel.parameters(), 0.01);   // the frozen projection is not trained
+var kernelOptimizer = Optim.Adam(0.01).Build(kernelModel);   // the frozen projection is not trained
 var kernelEpochs = run.Options.GetInt("kernel-epochs");
 var kernelLosses = new List<double>();
 var snapshots = new List<(int Epoch, double[,] Projected)>();

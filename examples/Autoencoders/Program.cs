@@ -43,7 +43,7 @@ void SaveDigits(string file, string title, Tensor images, IReadOnlyList<string>?
     using var pca = Pca.Fit(centred.Inputs, k);
     var linear = new Autoencoder(new AutoencoderOptions { EncoderSizes = [64, k], Activation = Activation.Identity }).to(run.Device);
     // Full-batch Adam: the exact gradient of the MSE, so the loss settles at PCA's minimum (≈ 0.0376).
-    var history = new Trainer(linear, new AutoencoderStep(linear), [optim.Adam(linear.parameters(), 0.01)],
+    var history = new Trainer(new AutoencoderStep(linear), Optim.Adam(0.01),
         new TrainerOptions { Epochs = fast ? 400 : 1000, BatchSize = Digits.Count, Seed = run.Seed, Progress = false }).Fit(centred);
     var decoder = linear.modules().OfType<TorchSharp.Modules.Linear>().Last().weight!.detach().cpu(); // [64, k]: spans the AE's output plane
     var angles = Pca.PrincipalAngles(pca.Components.t(), decoder);
@@ -83,7 +83,7 @@ using var centredTrain = train.WithInputs(train.Inputs - meanImage);
 using var centredTest = test.WithInputs(test.Inputs - meanImage);
 var course = Autoencoder.Course().to(run.Device);
 Console.WriteLine($"  course autoencoder: {course.ParameterCount():N0} parameters");
-var aeHistory = new Trainer(course, new AutoencoderStep(course), [optim.Adam(course.parameters(), 1e-3)],
+var aeHistory = new Trainer(new AutoencoderStep(course), Optim.Adam(1e-3),
     new TrainerOptions { Epochs = fast ? 1 : run.Options.GetInt("ae-epochs"), BatchSize = 64, Seed = run.Seed }).Fit(centredTrain, centredTest);
 var aeLoss = run.Report("ae_final_train_loss", aeHistory.Last("train_loss")!.Value, "course AE, last epoch's mean training loss (course: 0.0393 for its last logged batch)", "F4");
 run.Metric("ae_test_loss", aeHistory.Last("val_loss")!.Value);
@@ -127,7 +127,7 @@ var noiseStd = run.Options.GetDouble("noise");
 // A convolutional autoencoder whose code is its 32x7x7 feature map; linear output, MSE against the clean image.
 var denoiser = new ConvAutoencoder(new ConvAutoencoderOptions { LatentSize = null }).to(run.Device);
 using var trainingNoise = NoiseModel.Gaussian(noiseStd, clamp: true, seed: run.Seed);
-new Trainer(denoiser, new AutoencoderStep(denoiser, noise: trainingNoise), [optim.Adam(denoiser.parameters(), 2e-3)],
+new Trainer(new AutoencoderStep(denoiser, noise: trainingNoise), Optim.Adam(2e-3),
     new TrainerOptions { Epochs = fast ? 1 : run.Options.GetInt("denoise-epochs"), BatchSize = 128, Seed = run.Seed }).Fit(train);
 denoiser.eval();
 double Psnr(double mse) => 10 * Math.Log10(1 / mse);                             // pixels in [0, 1]: peak 1
@@ -158,7 +158,7 @@ VariationalAutoencoder TrainVae(int latent)
 {
     var vae = new VariationalAutoencoder(new VariationalAutoencoderOptions { LatentSize = latent }).to(run.Device);
     Console.WriteLine($"  VAE with a {latent}-D latent space: {vae.ParameterCount():N0} parameters (784-512-256-{latent}, Bernoulli decoder)");
-    new Trainer(vae, new VariationalAutoencoderStep(vae), [optim.Adam(vae.parameters(), 1e-3)],
+    new Trainer(new VariationalAutoencoderStep(vae), Optim.Adam(1e-3),
         new TrainerOptions { Epochs = fast ? 2 : run.Options.GetInt("vae-epochs"), BatchSize = 128, Seed = run.Seed }).Fit(train);
     vae.eval();
     return vae;

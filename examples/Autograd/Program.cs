@@ -51,7 +51,7 @@ using (no_grad())
 }
 LossFunction loss = (output, y) => LectureLosses.SvmHinge(output, y) + lambda * WeightPenalty.L2([model.weight!]);
 var steps = run.Fast ? 200 : run.Options.GetInt("steps");
-var history = new Trainer(model, loss, optim.SGD(model.parameters(), run.Options.GetDouble("lr")),
+var history = new Trainer(model, loss, Optim.Sgd(run.Options.GetDouble("lr")),
     new TrainerOptions { Epochs = steps, BatchSize = 4, Shuffle = false, Progress = false }).Fit(points);
 
 double[] w, margins;

@@ -38,7 +38,7 @@ using (NewDisposeScope())
 Console.WriteLine($"  2-{hidden}-1 sigmoid network, seed {run.Seed}: largest difference between hand-written and autograd gradients {gradientDifference:E2}");
 
 // 1b. Train both full-batch with the same α: the hand-written update Δw = −α ∂E/∂w and torch.optim.SGD.
-var optimizer = optim.SGD(twin.parameters(), alpha);
+var optimizer = Optim.Sgd(alpha).Build(twin);
 var handErrors = new List<double>();
 var autogradErrors = new List<double>();
 for (var epoch = 0; epoch < epochs; epoch++)

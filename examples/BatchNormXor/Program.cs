@@ -24,7 +24,7 @@ using var xor = LogicGates.Xor();
 
 // Training mode on full batches of the four points, as the notebook trains.
 TrainingHistory Train(XorBnNet model) =>
-    new Trainer(model, (o, y) => nn.functional.binary_cross_entropy_with_logits(o, y), optim.Adam(model.parameters(), 0.01),
+    new Trainer(model, (o, y) => nn.functional.binary_cross_entropy_with_logits(o, y), Optim.Adam(0.01),
         new TrainerOptions { Epochs = epochs, BatchSize = 4, Seed = run.Seed, Progress = false }).Fit(xor);
 
 // 1. The course's network, seeded.

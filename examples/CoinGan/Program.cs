@@ -41,7 +41,7 @@ Gan NewGan() => new(
         snapshots.Add((epoch, samples));
         Console.WriteLine($"  epoch {epoch}: {samples.Count(x => x > 0.5) / 1000.0:P1} of 1000 samples above 1/2");
     });
-    var trainer = new Trainer(gan, new GanStep(gan, options), gan.CreateOptimizers(learningRate: 1e-3, beta1: 0.9),   // PyTorch's Adam defaults, as the course
+    var trainer = new Trainer(new GanStep(gan, options), Gan.OptimizerRecipes(learningRate: 1e-3, beta1: 0.9),   // PyTorch's Adam defaults, as the course
         new TrainerOptions { Epochs = epochs, BatchSize = 32, Seed = run.Seed, Callbacks = [snapshot] });
     return (trainer.Fit(data), snapshots);
 }

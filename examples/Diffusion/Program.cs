@@ -37,7 +37,7 @@ var epochs1d = run.Fast ? 10 : run.Options.GetInt("epochs-1d");
 {
     var model = new DiffusionMlp(new DiffusionMlpOptions { Steps = ddpm.Steps });
     model.to(run.Device);
-    var trainer = new Trainer(model, new DiffusionStep(ddpm, model), [optim.Adam(model.parameters(), 1e-4)],
+    var trainer = new Trainer(new DiffusionStep(ddpm, model), Optim.Adam(1e-4),
         new TrainerOptions { Epochs = epochs1d, BatchSize = 2048, Seed = run.Seed });
     return (model, trainer.Fit(pixelData));
 }
@@ -133,7 +133,7 @@ moonModel.to(run.Device);
 var moonSteps = run.Fast ? 600 : run.Options.GetInt("steps-2d");
 var moonBatches = moons.Count / 256;
 Console.WriteLine($"(b) 2-D: {moons.Count} points of two moons, {moonSteps} steps");
-new Trainer(moonModel, new DiffusionStep(moonDdpm, moonModel), [optim.Adam(moonModel.parameters(), 2e-3)],
+new Trainer(new DiffusionStep(moonDdpm, moonModel), Optim.Adam(2e-3),
     new TrainerOptions { Epochs = (moonSteps + moonBatches - 1) / moonBatches, BatchSize = 256, DropLast = true, Seed = run.Seed }).Fit(moons);
 var trajectories = new List<float[]>();
 // Each step's estimate of x₀ is clipped to the data's range (±2.5): near t = T, ᾱ_t ≈ 1e-6 and x̂₀ = (x − √(1−ᾱ) ε̂)/√ᾱ
@@ -180,7 +180,7 @@ var unet = new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 16, Depth = 
 unet.to(run.Device);
 var mnistEpochs = run.Fast ? 1 : run.Options.GetInt("epochs-mnist");
 Console.WriteLine($"(c) MNIST: {digits.Count} images, T = {mnistDdpm.Steps}, U-Net with {unet.ParameterCount():N0} parameters, {mnistEpochs} epoch(s)");
-var mnistHistory = new Trainer(unet, new DiffusionStep(mnistDdpm, unet, labelDropout: 0.2), [optim.Adam(unet.parameters(), 2e-3)],
+var mnistHistory = new Trainer(new DiffusionStep(mnistDdpm, unet, labelDropout: 0.2), Optim.Adam(2e-3),
     new TrainerOptions
     {
         Epochs = mnistEpochs, BatchSize = 128, Seed = run.Seed,

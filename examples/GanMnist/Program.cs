@@ -41,7 +41,7 @@ TrainingHistory Train(string name, Gan gan, int epochs)
 {
     gan.to(run.Device);
     Console.WriteLine($"{name}: generator {gan.Generator.ParameterCount():N0} parameters, discriminator {gan.Discriminator.ParameterCount():N0}; {epochs} epoch(s)");
-    var trainer = new Trainer(gan, new GanStep(gan), gan.CreateOptimizers(2e-4, beta1: 0.5),
+    var trainer = new Trainer(new GanStep(gan), Gan.OptimizerRecipes(2e-4, beta1: 0.5),
         new TrainerOptions { Epochs = epochs, BatchSize = 128, Seed = run.Seed, DropLast = true });
     return trainer.Fit(train);
 }

@@ -69,7 +69,7 @@ double[] notebookUntrained = [0.5036649107933044, 0.5484296679496765, 0.50351637
 if (gptSeed == 1337)
     run.Report("untrained_difference_from_notebook", untrained.Zip(notebookUntrained, (a, b) => Math.Abs(a - b)).Max(), "untrained P(1): largest difference from the notebook's", "G3");
 
-var optimizer = optim.AdamW(gpt.parameters(), lr: 1e-3, weight_decay: 0.1);
+var optimizer = Optim.AdamW(1e-3, weightDecay: 0.1).Build(gpt);
 var iterations = Math.Max(50, run.Options.GetInt("iterations"));
 var losses = new List<double>();
 double[] after50 = [];
@@ -148,7 +148,7 @@ manual_seed(gptSeed);
 var xorGpt = Gpt.FiniteState(context: 2, implementation: AttentionImplementation.Explicit).to(run.Device);
 run.Metric("xor_parameters", xorGpt.ParameterCount());
 var xorUntrained = NextOne(xorGpt, xorAll);
-var xorOptimizer = optim.AdamW(xorGpt.parameters(), lr: 1e-3, weight_decay: 0.1);
+var xorOptimizer = Optim.AdamW(1e-3, weightDecay: 0.1).Build(xorGpt);
 var xorIterations = run.Options.GetInt("xor-iterations");
 var xorLosses = new List<double>();
 for (var i = 0; i < xorIterations; i++)

@@ -49,7 +49,7 @@ HeatmapOverlay Overlay(Tensor image, Tensor map) =>
 // Train a CNN with the trainer; returns its test accuracy.
 double Train(Cnn model, InMemoryDataset train, InMemoryDataset test, int epochs, string key)
 {
-    var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(model.parameters(), 1e-3),
+    var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-3),
         new TrainerOptions { Epochs = epochs, BatchSize = 100, Seed = run.Seed, Metrics = [() => new Accuracy()] });
     trainer.Fit(train);
     return run.Report($"{key}_test_accuracy", trainer.Evaluate(test)["accuracy"], $"{key}: test accuracy", "P2");

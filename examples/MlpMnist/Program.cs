@@ -19,7 +19,7 @@ Console.WriteLine($"  {train.Count} training and {test.Count} test images");
 
 var model = new Mlp(784, 500, 10).to(run.Device);
 Console.WriteLine($"  {model.ParameterCount():N0} parameters");
-var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(model.parameters(), 1e-3),
+var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-3),
     new TrainerOptions
     {
         Epochs = run.Fast ? 1 : run.Options.GetInt("epochs"),

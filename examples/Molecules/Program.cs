@@ -111,7 +111,7 @@ foreach (var kind in kinds)
         torch.random.manual_seed(run.Seed + s);
         var model = new GraphClassifier(new GraphClassifierOptions { InFeatures = rings.FeatureCount, Layer = kind, Hidden = 32, Layers = 3, Pooling = GraphPooling.Sum }).to(run.Device);
         var clock = Stopwatch.StartNew();
-        var trainer = new Trainer(model, new GraphClassificationStep(model, rings, (o, y) => nn.functional.cross_entropy(o, y)), [optim.Adam(model.parameters(), 0.01)],
+        var trainer = new Trainer(new GraphClassificationStep(model, rings, (o, y) => nn.functional.cross_entropy(o, y)), Optim.Adam(0.01),
             new TrainerOptions
             {
                 Epochs = epochs, BatchSize = 32, Seed = run.Seed + s, Metrics = [() => new Accuracy()], Progress = false,

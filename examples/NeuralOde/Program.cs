@@ -57,7 +57,7 @@ foreach (var system in systems)
     using var truth = OdeSolver.Solve(system.Dynamics, y0, times, solver).Trajectory.reshape(dataSize, 2);   // [500, 2]
     manual_seed(run.Seed);
     var net = NewNetwork();
-    var optimizer = optim.Adam(net.parameters(), 1e-2);
+    var optimizer = Optim.Adam(1e-2).Build(net);
     var checkpoints = new List<double>();
     var losses = new List<double>();
     var clock = Stopwatch.StartNew();

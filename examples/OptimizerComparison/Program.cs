@@ -59,7 +59,7 @@ using var xor = LogicGates.Xor();
     var tricks = strategy.Tricks;
     // OneCycle's peak is the optimizer's rate: the notebook's OneCycleLR(max_lr = 0.1) over 500 one-step epochs (the
     // scheduler plans it over the run: epochs × one full batch).
-    var optimizer = Optimizers.Create(strategy.Optimizer, model.parameters(), new OptimizerSettings { LearningRate = tricks.OneCycle ? 0.1 : 0.01 });
+    var optimizer = Optim.Named(strategy.Optimizer, new OptimizerSettings { LearningRate = tricks.OneCycle ? 0.1 : 0.01 });
     var converged = new ConvergenceStop(Threshold);
     List<TrainingCallback> callbacks = [converged];
     if (tricks.Clipping)

@@ -19,7 +19,7 @@ var model = nn.Sequential(
     ("relu", nn.ReLU()),
     ("output", nn.Linear(128, 10))).to(run.Device);
 var trainer = new Trainer(model, (output, labels) => nn.functional.cross_entropy(output, labels),
-    optim.Adam(model.parameters(), lr: run.Options.GetDouble("lr")),
+    Optim.Adam(run.Options.GetDouble("lr")),
     new TrainerOptions
     {
         Epochs = run.Fast ? 15 : run.Options.GetInt("epochs"),

@@ -44,7 +44,7 @@ foreach (var seed in seeds)
     Console.WriteLine($"  course ResNet, seed {seed}: {course.ParameterCount():N0} parameters, {train.Count} training images, {schedule} learning rate");
     var clock = Stopwatch.StartNew();
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-    var trainer = new Trainer(course, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(course.parameters(), 1e-3), new TrainerOptions
+    var trainer = new Trainer(course, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-3), new TrainerOptions
     {
         Epochs = run.Fast ? 1 : run.Options.GetInt("epochs"), BatchSize = 100, Seed = seed, Metrics = [() => new Accuracy()],
         Callbacks = schedule == "cosine" ? [new LearningRateScheduler(new CosineAnnealing(), ScheduleInterval.Step)] : [],
@@ -99,7 +99,7 @@ foreach (var depth in depths)
         var model = ResNet.Cifar(depth, residual, inChannels: 1, classes: 10, shortcut: Shortcut.ZeroPadding).to(run.Device);
         var name = $"{(residual ? "residual" : "plain")}-{depth}";
         var timer = Stopwatch.StartNew();
-        var fit = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), optim.SGD(model.parameters(), 0.05, momentum: 0.9),
+        var fit = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Sgd(0.05, momentum: 0.9),
             new TrainerOptions { Epochs = 1, BatchSize = 32, MaxStepsPerEpoch = steps, Seed = run.Seed, Progress = false }).Fit(pooled);
         var losses = fit.StepLosses;
         var smoothed = losses.Select((_, i) => losses.Skip(Math.Max(0, i - 19)).Take(Math.Min(20, i + 1)).Average()).ToArray();

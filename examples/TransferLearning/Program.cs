@@ -34,7 +34,7 @@ Dictionary<string, Tensor> Pretrain(InMemoryDataset source, InMemoryDataset sour
 {
     using var subset = run.Fast ? source.Take(10000) : null;
     var model = Cnn.Small(classes: classes).to(run.Device);
-    var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), new FlatAdam(model.parameters(), 1e-3),
+    var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-3),
         new TrainerOptions { Epochs = run.Fast ? 1 : run.Options.GetInt("pretrain-epochs"), BatchSize = 100, Seed = run.Seed, Metrics = [() => new Accuracy()] });
     trainer.Fit(subset ?? source);
     run.Report($"{key}_accuracy", trainer.Evaluate(sourceTest)["accuracy"], $"pretraining: {title} test accuracy", "P2");
@@ -68,10 +68,10 @@ double Learn(Study study, Dictionary<string, Tensor> pretrained, string strategy
         if (strategy == "frozen")
             TransferLearning.Freeze(model, except: ["fc1", model.HeadName]);
     }
-    model.to(run.Device);                                                       // before the optimizer, which takes the parameters' storage
-    optim.Optimizer optimizer = strategy == "finetune"
-        ? new FlatAdam(TransferLearning.LearningRateGroups(model, bodyLearningRate, ("fc1", 1e-3), (model.HeadName, 1e-3)).ToParamGroups<FlatAdam.Options>())
-        : new FlatAdam(model.parameters(), 1e-3);                              // frozen: only the head requires gradients
+    model.to(run.Device);
+    var optimizer = strategy == "finetune"
+        ? Optim.Adam(bodyLearningRate).Group("fc1", learningRate: 1e-3).Group(model.HeadName, learningRate: 1e-3)
+        : Optim.Adam(1e-3);                                                    // frozen: only the head requires gradients
     List<TrainingCallback> callbacks = strategy == "frozen" ? [new FrozenBatchNormCallback(model)] : [];
     var batchSize = Math.Min(count, 32);
     using var data = Labelled(study.Pool, study.Classes, count, seed, batchSize);

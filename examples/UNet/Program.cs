@@ -19,7 +19,7 @@ var model = new UNet(new UNetOptions { InChannels = 1, Classes = 4 }).to(run.Dev
 Console.WriteLine($"  {train.Count} training, {validation.Count} validation and {test.Count} test images; U-Net depth {model.Options.Depth}, base width {model.Options.BaseWidth}, {model.ParameterCount():N0} parameters");
 
 var clock = Stopwatch.StartNew();
-var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(model.parameters(), 3e-3),
+var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(3e-3),
     new TrainerOptions
     {
         Epochs = epochs, BatchSize = 16, Seed = run.Seed, Metrics = [() => new MeanIoU(4), () => new Accuracy()],

@@ -18,7 +18,7 @@ Tensor SumOfSquares(Tensor output, Tensor target) => (output - target).square().
 Tensor MeanSquare(Tensor output, Tensor target) => (output - target).square().mean();
 
 TrainingHistory Fit(Mlp model, InMemoryDataset data, Func<Tensor, Tensor, Tensor> loss, double lr, int epochs) =>
-    new Trainer(model, (o, t) => loss(o, t), optim.Adam(model.parameters(), lr),
+    new Trainer(model, (o, t) => loss(o, t), Optim.Adam(lr),
         new TrainerOptions { Epochs = epochs, BatchSize = data.Count, Shuffle = false, Progress = false }).Fit(data);
 
 // 1. The square wave, fitted by P sigmoids.

@@ -40,7 +40,7 @@ Console.WriteLine($"  {train.Count} training and {test.Count} test images, pixel
 
 var model = VisionTransformer.Course(implementation).to(run.Device);
 Console.WriteLine($"  {model.ParameterCount():N0} parameters (the course's ViT: 213,642)");
-var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(model.parameters(), 3e-3),
+var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(3e-3),
     new TrainerOptions
     {
         Epochs = run.Fast ? 1 : run.Options.GetInt("epochs"),

@@ -46,7 +46,7 @@ using var ring = RingOfClusters(run.Seed);
 var model = VqVae.Mlp().to(run.Device);
 Console.WriteLine($"  2-D VQ-VAE: {model.ParameterCount()} parameters (the notebook: 348), {ring.Count} points");
 var epochs = run.Fast ? 60 : run.Options.GetInt("epochs");
-var trainer = new Trainer(model, new VqVaeStep(model), [optim.Adam(model.parameters(), 2e-3)],
+var trainer = new Trainer(new VqVaeStep(model), Optim.Adam(2e-3),
     new TrainerOptions { Epochs = epochs, BatchSize = 256, Seed = run.Seed });
 var history = trainer.Fit(ring);
 var perplexity = run.Report("perplexity", history.Last("train_perplexity")!.Value, "perplexity (last epoch's mean over batches; course 3.99)", "F2");
@@ -107,7 +107,7 @@ var (train, test) = (trainSubset ?? mnistTrain, testSubset ?? mnistTest);
 var mnistModel = VqVae.Convolutional(codes: 64, codeSize: 16, channels: 32,
     new VectorQuantizerOptions { EmaDecay = 0.99, DeadCodeThreshold = 1.0 }).to(run.Device);
 Console.WriteLine($"  MNIST VQ-VAE: {mnistModel.ParameterCount():N0} parameters, 64 codes of 16 values, a 7x7 code grid per image, {train.Count} training images");
-var mnistTrainer = new Trainer(mnistModel, new VqVaeStep(mnistModel), [optim.Adam(mnistModel.parameters(), 2e-3)],
+var mnistTrainer = new Trainer(new VqVaeStep(mnistModel), Optim.Adam(2e-3),
     new TrainerOptions { Epochs = run.Fast ? 1 : run.Options.GetInt("mnist-epochs"), BatchSize = 128, Seed = run.Seed });
 var mnistHistory = mnistTrainer.Fit(train);
 Console.WriteLine($"  {mnistModel.Quantizer.Restarts} dead-code restart(s) during training");

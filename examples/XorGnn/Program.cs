@@ -40,7 +40,7 @@ GraphDataset XorGraphs(long[] labels, bool oneHot)
 // The plain full-batch loop of the notebook: 4 graphs, one step per epoch.
 (double Accuracy, List<double> Losses, long[] Predictions) Train(nn.Module<Graph, Tensor> model, GraphDataset data)
 {
-    var optimizer = optim.Adam(model.parameters(), 0.01);
+    var optimizer = Optim.Adam(0.01).Build(model);
     using var batch = data.Collate([0, 1, 2, 3], run.Device);
     var labels = batch.Labels!;
     var losses = new List<double>();

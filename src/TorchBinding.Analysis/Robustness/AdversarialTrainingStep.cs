@@ -53,7 +53,7 @@ public sealed record AdversarialTrainingOptions
 /// </summary>
 /// <example><code>
 /// var step = new AdversarialTrainingStep(model, new AdversarialTrainingOptions { Epsilon = 0.3 });
-/// var trainer = new Trainer(model, step, [optim.Adam(model.parameters(), 1e-3)], new TrainerOptions { Epochs = 10 });
+/// var trainer = new Trainer(step, Optim.Adam(1e-3), new TrainerOptions { Epochs = 10 });
 /// trainer.Fit(train, test);
 /// </code></example>
 public sealed class AdversarialTrainingStep : ITrainingStep
@@ -92,19 +92,17 @@ public sealed class AdversarialTrainingStep : ITrainingStep
     }
 
     /// <inheritdoc/>
+    public nn.Module Model => _model;
+
+    /// <inheritdoc/>
     public StepResult TrainStep(Batch batch, TrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(context);
         var epsilon = EpsilonAt(context.GlobalStep);
         var adversarial = Perturb(batch.Inputs, batch.Targets, epsilon);
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
         var output = SupervisedStep.InFloat32(_model.call(adversarial));
         var loss = _loss(output, batch.Targets);
-        loss.backward();
-        if (context.AfterBackward(loss))
-            optimizer.step();
         return new StepResult(loss, output, new Dictionary<string, Tensor> { ["epsilon"] = tensor(epsilon) });
     }
 

@@ -69,7 +69,7 @@ static class EvaluateCommand
 
         using var test = dataset.Load(DatasetPart.Test);
         // Evaluate needs no optimizer; the trainer takes one, which is never stepped.
-        var trainer = new Trainer(model, lossDefinition.Create(), optim.SGD(model.parameters(), 1e-3),
+        var trainer = new Trainer(model, lossDefinition.Create(), Optim.Sgd(1e-3),
             new TrainerOptions { Metrics = [() => new Accuracy()], Progress = false });
         var scores = trainer.Evaluate(test);
         var table = Output.Table("model", "file", "data", "samples", lossDefinition.Name + " loss", "accuracy")

@@ -71,7 +71,7 @@ static class TrainCommand
         Console.WriteLine($"  {data.Train.Count} training, {data.Validation?.Count ?? 0} validation, {data.Test.Count} test samples; {model.ParameterCount():N0} parameters");
 
         var checkpoints = new ModelCheckpoint(run.OutputDirectory, data.Validation is null ? "train_loss" : "val_loss");
-        var trainer = new Trainer(model, loss.Create(), Optimizers.Create(optimizerName, model.parameters(), new OptimizerSettings { LearningRate = settings.Lr }),
+        var trainer = new Trainer(model, loss.Create(), Optim.Named(optimizerName, new OptimizerSettings { LearningRate = settings.Lr }),
             new TrainerOptions
             {
                 Epochs = settings.Epochs,

@@ -15,7 +15,7 @@ namespace TorchBinding.Models.Autoencoders;
 /// <example>
 /// <code>
 /// var step = new AutoencoderStep(model, noise: NoiseModel.Gaussian(0.5, clamp: true, seed: 1));
-/// new Trainer(model, step, [optim.Adam(model.parameters(), 1e-3)], new TrainerOptions { Epochs = 5 }).Fit(train);
+/// new Trainer(step, Optim.Adam(1e-3), new TrainerOptions { Epochs = 5 }).Fit(train);
 /// </code>
 /// </example>
 public sealed class AutoencoderStep : ITrainingStep
@@ -38,14 +38,12 @@ public sealed class AutoencoderStep : ITrainingStep
     public IBatchTransform? Noise { get; }
 
     /// <inheritdoc/>
+    public nn.Module Model => _model;
+
+    /// <inheritdoc/>
     public StepResult TrainStep(Batch batch, TrainingContext context)
     {
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
         var (output, loss) = Reconstruct(batch.Inputs);
-        loss.backward();
-        if (context.AfterBackward(loss))
-            optimizer.step();
         return new StepResult(loss, output);
     }
 

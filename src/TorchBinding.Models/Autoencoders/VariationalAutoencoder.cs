@@ -83,7 +83,7 @@ public sealed record VaeLoss(Tensor Loss, Tensor Reconstruction, Tensor Kl);
 /// <example>
 /// <code>
 /// var vae = new VariationalAutoencoder(new VariationalAutoencoderOptions { LatentSize = 16 });
-/// new Trainer(vae, new VariationalAutoencoderStep(vae), [optim.Adam(vae.parameters(), 1e-3)]).Fit(mnist);
+/// new Trainer(new VariationalAutoencoderStep(vae), Optim.Adam(1e-3)).Fit(mnist);
 /// var digits = vae.Sample(64, seed: 1).reshape(64, 1, 28, 28);
 /// </code>
 /// </example>
@@ -294,16 +294,10 @@ public sealed class VariationalAutoencoderStep(VariationalAutoencoder model) : I
     readonly VariationalAutoencoder _model = model ?? throw new ArgumentNullException(nameof(model));
 
     /// <inheritdoc/>
-    public StepResult TrainStep(Batch batch, TrainingContext context)
-    {
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
-        var loss = _model.Loss(batch.Inputs);
-        loss.Loss.backward();
-        if (context.AfterBackward(loss.Loss))
-            optimizer.step();
-        return Result(loss);
-    }
+    public nn.Module Model => _model;
+
+    /// <inheritdoc/>
+    public StepResult TrainStep(Batch batch, TrainingContext context) => Result(_model.Loss(batch.Inputs));
 
     /// <inheritdoc/>
     public StepResult EvaluationStep(Batch batch, TrainingContext context) => Result(_model.Loss(batch.Inputs));

@@ -132,14 +132,12 @@ public sealed class VqVaeStep : ITrainingStep
     }
 
     /// <inheritdoc/>
+    public nn.Module Model => _model;
+
+    /// <inheritdoc/>
     public StepResult TrainStep(Batch batch, TrainingContext context)
     {
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
         var (total, output, values) = Losses(batch.Inputs);
-        total.backward();
-        if (context.AfterBackward(total))
-            optimizer.step();
         return new StepResult(total, output, values);
     }
 

@@ -232,7 +232,7 @@ public sealed class MnistFeatureExtractor : IDisposable
             "its weights are then cached.");
         using var train = Mnist.Load(DatasetPart.Train, options.Data, cancellation);
         using var test = Mnist.Load(DatasetPart.Test, options.Data, cancellation);
-        var trainer = new Trainer(network, (o, y) => nn.functional.cross_entropy(o, y), optim.Adam(network.parameters(), recipe.LearningRate),
+        var trainer = new Trainer(network, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(recipe.LearningRate),
             new TrainerOptions
             {
                 Epochs = recipe.Epochs,

@@ -90,7 +90,7 @@ public sealed record SamplingOptions
 /// <code>
 /// var ddpm = new Ddpm(new DdpmOptions { Steps = 50 });
 /// var model = new DiffusionMlp(new DiffusionMlpOptions { Steps = 50 });
-/// new Trainer(model, new DiffusionStep(ddpm, model), [optim.Adam(model.parameters(), 1e-4)]).Fit(data);
+/// new Trainer(new DiffusionStep(ddpm, model), Optim.Adam(1e-4)).Fit(data);
 /// var samples = ddpm.Sample(model, 10_000);
 /// </code>
 /// </example>

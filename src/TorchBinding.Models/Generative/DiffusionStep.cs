@@ -27,6 +27,8 @@ public sealed class DiffusionStep : ITrainingStep
             throw new ArgumentOutOfRangeException(nameof(labelDropout), labelDropout, "The label dropout probability must be in [0, 1].");
         if (labelDropout > 0 && model.Classes == 0)
             throw new ArgumentException("Label dropout (for classifier-free guidance) needs a class-conditional model; this one is unconditional.", nameof(labelDropout));
+        if (model is not nn.Module)
+            throw new ArgumentException($"DiffusionStep trains a module; this noise predictor ({model.GetType().Name}) is not one (a closed form has nothing to learn).", nameof(model));
         LabelDropout = labelDropout;
     }
 
@@ -34,17 +36,14 @@ public sealed class DiffusionStep : ITrainingStep
     public double LabelDropout { get; }
 
     /// <inheritdoc/>
+    public nn.Module Model => (nn.Module)_model;
+
+    /// <inheritdoc/>
     public StepResult TrainStep(Batch batch, TrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(context);
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
-        var loss = _ddpm.Loss(_model, batch.Inputs, Labels(batch), LabelDropout);
-        loss.backward();
-        if (context.AfterBackward(loss))
-            optimizer.step();
-        return new StepResult(loss);
+        return new StepResult(_ddpm.Loss(_model, batch.Inputs, Labels(batch), LabelDropout));
     }
 
     /// <inheritdoc/>

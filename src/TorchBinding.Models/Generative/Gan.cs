@@ -1,3 +1,4 @@
+using TorchBinding.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -126,12 +127,12 @@ public abstract class GanDiscriminator : nn.Module<Tensor, Tensor?, Tensor>
 /// <summary>
 /// A generator and a discriminator as one module (children <c>generator</c> and <c>discriminator</c>), so the
 /// trainer moves, saves and checkpoints both; trained by <see cref="GanStep"/> with two optimizers from
-/// <see cref="CreateOptimizers"/>.
+/// <see cref="OptimizerRecipes"/>.
 /// </summary>
 /// <example>
 /// <code>
 /// var gan = new Gan(new DcganGenerator(), new DcganDiscriminator());
-/// var trainer = new Trainer(gan, new GanStep(gan), gan.CreateOptimizers(), new TrainerOptions { Epochs = 5, BatchSize = 128 });
+/// var trainer = new Trainer(new GanStep(gan), Gan.OptimizerRecipes(), new TrainerOptions { Epochs = 5, BatchSize = 128 });
 /// trainer.Fit(mnist.WithInputs(mnist.Inputs * 2 - 1));   // the generator's tanh output lies in [-1, 1]
 /// </code>
 /// </example>
@@ -155,6 +156,12 @@ public sealed class Gan : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The generator's module name inside the GAN (its parameters are <c>generator.*</c>).</summary>
+    public const string GeneratorName = nameof(generator);
+
+    /// <summary>The discriminator's module name inside the GAN.</summary>
+    public const string DiscriminatorName = nameof(discriminator);
+
     /// <summary>The generator.</summary>
     public GanGenerator Generator => generator;
 
@@ -165,12 +172,12 @@ public sealed class Gan : nn.Module
     public bool IsConditional => generator.Classes > 0;
 
     /// <summary>
-    /// Two Adam optimizers in the order <see cref="GanStep"/> expects: the discriminator's first, then the generator's.
+    /// Two Adam recipes in the order <see cref="GanStep"/> expects: the discriminator's first, then the generator's.
     /// The defaults are the DCGAN paper's (learning rate 2e-4, β₁ = 0.5); the course's coin GAN uses 1e-3 and β₁ = 0.9.
     /// </summary>
-    public IReadOnlyList<optim.Optimizer> CreateOptimizers(double learningRate = 2e-4, double beta1 = 0.5, double beta2 = 0.999) =>
+    public static IReadOnlyList<OptimizerRecipe> OptimizerRecipes(double learningRate = 2e-4, double beta1 = 0.5, double beta2 = 0.999) =>
     [
-        optim.Adam(discriminator.parameters(), learningRate, beta1, beta2),
-        optim.Adam(generator.parameters(), learningRate, beta1, beta2),
+        Optim.Adam(learningRate, beta1, beta2).Of(DiscriminatorName),
+        Optim.Adam(learningRate, beta1, beta2).Of(GeneratorName),
     ];
 }

@@ -72,7 +72,7 @@ public sealed record GanStepOptions
 
 /// <summary>
 /// One step of GAN training as an <see cref="ITrainingStep"/>, with the trainer's two optimizers (the
-/// discriminator's first, as <see cref="Gan.CreateOptimizers"/> returns them):
+/// discriminator's first, as <see cref="Gan.OptimizerRecipes"/> orders them), stepped in turn through <see cref="TrainingContext.Minimize"/>:
 /// <list type="number">
 /// <item>Discriminator: z ~ N(0, I), fake = G(z) (detached), d_loss = ½ [BCE(D(real), RealLabel) + BCE(D(fake), 0)];
 /// backward, step. ½ of the two makes it the course's BCE over the concatenated batch (ln 2 ≈ 0.693 at equilibrium).</item>
@@ -102,11 +102,17 @@ public sealed class GanStep : ITrainingStep
     public GanStepOptions Options { get; }
 
     /// <inheritdoc/>
+    public nn.Module Model => _gan;
+
+    /// <summary>False: the discriminator and the generator are optimized in turn, each through <see cref="TrainingContext.Minimize"/>.</summary>
+    public bool AutomaticOptimization => false;
+
+    /// <inheritdoc/>
     public StepResult TrainStep(Batch batch, TrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(context);
-        var (dOptimizer, gOptimizer) = Optimizers(context);
+        CheckOptimizers(context);
         var real = batch.Inputs;
         var labels = _gan.IsConditional ? batch.Targets : null;
         var n = real.shape[0];
@@ -125,18 +131,12 @@ public sealed class GanStep : ITrainingStep
         var objective = dLoss;
         if (Options.R1Penalty > 0)
             objective = dLoss + Options.R1Penalty / 2 * GradientPenalty(realLogits, realInput);
-        dOptimizer.zero_grad();
-        objective.backward();
-        if (context.AfterBackward(objective))
-            dOptimizer.step();
+        context.Minimize(objective, DiscriminatorOptimizer);
 
         // Generator step: a fresh batch through the updated discriminator.
         var gLogits = _gan.Discriminator.call(Blur(_gan.Generator.call(_gan.Generator.Latent(n), labels), noise), labels);
         var gLoss = GeneratorLoss(gLogits, Options.GeneratorLoss);
-        gOptimizer.zero_grad();
-        gLoss.backward();
-        if (context.AfterBackward(gLoss))
-            gOptimizer.step();
+        context.Minimize(gLoss, GeneratorOptimizer);
 
         using var _ = no_grad();
         return new StepResult(dLoss, null, new Dictionary<string, Tensor>
@@ -208,14 +208,19 @@ public sealed class GanStep : ITrainingStep
             : -nn.functional.binary_cross_entropy_with_logits(fakeLogits, torch.zeros_like(fakeLogits));
     }
 
-    (optim.Optimizer Discriminator, optim.Optimizer Generator) Optimizers(TrainingContext context)
+    /// <summary>The discriminator's optimizer's index (the first, as <see cref="Gan.OptimizerRecipes"/> orders them).</summary>
+    public const int DiscriminatorOptimizer = 0;
+
+    /// <summary>The generator's optimizer's index.</summary>
+    public const int GeneratorOptimizer = 1;
+
+    void CheckOptimizers(TrainingContext context)
     {
         var optimizers = context.Optimizers;
         if (optimizers.Count != 2)
-            throw new InvalidOperationException($"GanStep needs two optimizers, the discriminator's then the generator's (gan.CreateOptimizers()); the trainer has {optimizers.Count}.");
-        if (!Holds(optimizers[0], _gan.Discriminator) || !Holds(optimizers[1], _gan.Generator))
-            throw new InvalidOperationException("GanStep expects the discriminator's optimizer first and the generator's second (as gan.CreateOptimizers() returns them); these optimizers hold other parameters.");
-        return (optimizers[0], optimizers[1]);
+            throw new InvalidOperationException($"GanStep needs two optimizers, the discriminator's then the generator's (gan.OptimizerRecipes()); the trainer has {optimizers.Count}.");
+        if (!Holds(optimizers[DiscriminatorOptimizer], _gan.Discriminator) || !Holds(optimizers[GeneratorOptimizer], _gan.Generator))
+            throw new InvalidOperationException("GanStep expects the discriminator's optimizer first and the generator's second (as gan.OptimizerRecipes() returns them); these optimizers hold other parameters.");
     }
 
     static bool Holds(optim.Optimizer optimizer, nn.Module module)

@@ -29,19 +29,16 @@ public sealed class GraphClassificationStep : ITrainingStep
     }
 
     /// <inheritdoc/>
+    public nn.Module Model => _model;
+
+    /// <inheritdoc/>
     public StepResult TrainStep(Batch batch, TrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(context);
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
         using var graph = _graphs.Collate(batch, context.Device);
         var output = _model.call(graph);
-        var loss = _loss(output, batch.Targets);
-        loss.backward();
-        if (context.AfterBackward(loss))
-            optimizer.step();
-        return new StepResult(loss, output);
+        return new StepResult(_loss(output, batch.Targets), output);
     }
 
     /// <inheritdoc/>

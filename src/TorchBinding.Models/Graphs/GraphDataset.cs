@@ -20,8 +20,8 @@ namespace TorchBinding.Models.Graphs;
 /// using var all = graphs.AsIndexDataset();
 /// var (train, test) = DatasetSplits.TrainTest(all, 0.2, seed: 1);
 /// var model = new GraphClassifier(new GraphClassifierOptions { InFeatures = graphs.FeatureCount, Classes = 2 });
-/// var trainer = new Trainer(model, new GraphClassificationStep(model, graphs, (o, y) =&gt; nn.functional.cross_entropy(o, y)),
-///     [optim.Adam(model.parameters(), 0.01)], new TrainerOptions { Epochs = 50, BatchSize = 32, Metrics = [() =&gt; new Accuracy()] });
+/// var trainer = new Trainer(new GraphClassificationStep(model, graphs, (o, y) =&gt; nn.functional.cross_entropy(o, y)),
+///     Optim.Adam(0.01), new TrainerOptions { Epochs = 50, BatchSize = 32, Metrics = [() =&gt; new Accuracy()] });
 /// trainer.Fit(train, test);
 /// </code></example>
 public sealed class GraphDataset : IDisposable

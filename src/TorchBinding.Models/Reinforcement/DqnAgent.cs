@@ -1,3 +1,4 @@
+using TorchBinding.Training;
 using TorchBinding.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -142,7 +143,7 @@ public sealed class DqnAgent : IDisposable
                 p.requires_grad = false;
             SyncTarget();
         }
-        _optimizer = optim.Adam(_online.parameters(), Options.LearningRate, weight_decay: Options.WeightDecay);
+        _optimizer = Optim.Adam(Options.LearningRate, weightDecay: Options.WeightDecay).Build(_online);
         Replay = new ReplayBuffer(Options.ReplayCapacity, observationSize, _random.Next());
     }
 

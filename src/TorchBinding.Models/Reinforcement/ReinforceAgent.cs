@@ -1,3 +1,4 @@
+using TorchBinding.Training;
 using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -84,11 +85,11 @@ public sealed class ReinforceAgent : IDisposable
         _device = device ?? CPU;
         _random = new Random(seed ?? Seeding.NextSeed());
         _policy = AgentNetworks.Check(policy, observationSize, actionCount, "ReinforceAgent", "policy network").to(_device);
-        _policyOptimizer = optim.Adam(_policy.parameters(), Options.LearningRate);
+        _policyOptimizer = Optim.Adam(Options.LearningRate).Build(_policy);
         if (baseline is not null)
         {
             _baseline = AgentNetworks.Check(baseline, observationSize, 1, "ReinforceAgent", "baseline network").to(_device);
-            _baselineOptimizer = optim.Adam(_baseline.parameters(), Options.BaselineLearningRate);
+            _baselineOptimizer = Optim.Adam(Options.BaselineLearningRate).Build(_baseline);
         }
     }
 

@@ -27,8 +27,8 @@ public sealed record LearningRateGroup(string Name, IReadOnlyList<Parameter> Par
 /// var model = Cnn.Small();                                // pretrained on Fashion-MNIST
 /// TransferLearning.ReplaceHead(model, classes: 10);       // a fresh output layer for MNIST
 /// TransferLearning.Freeze(model, except: ["fc2"]);         // frozen features + new head ...
-/// var groups = TransferLearning.LearningRateGroups(model, 1e-4, ("fc2", 1e-3));   // ... or fine-tuning: slow body, fast head
-/// var optimizer = new FlatAdam(groups.ToParamGroups&lt;FlatAdam.Options&gt;());
+/// var fineTuning = Optim.Adam(1e-4).Group("fc2", learningRate: 1e-3);   // ... or fine-tuning: slow body, fast head
+/// // (LearningRateGroups gives the same groups for an optimizer made by hand)
 /// </code></example>
 public static class TransferLearning
 {

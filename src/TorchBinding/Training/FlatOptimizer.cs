@@ -379,7 +379,9 @@ public abstract class FlatOptimizer : OptimizerHelper
             writer.Write(state.Step);
             foreach (var name in state.Names)
             {
-                using var slice = state[name] is { } flat ? buffer.SliceOf(flat, index).contiguous() : null;
+                // The view and its contiguous copy are two handles: both are disposed (a checkpoint per epoch would leak otherwise).
+                using var view = state[name] is { } flat ? buffer.SliceOf(flat, index) : null;
+                using var slice = view?.contiguous();
                 SaveConditionalStateTensor(writer, slice!);
             }
         }

@@ -150,7 +150,12 @@ public sealed class FlatParameterBuffer : IDisposable
         return repaired;
     }
 
-    static Tensor View(Tensor flat, long offset, long count, long[] shape) => flat.narrow(0, offset, count).view(shape);
+    static Tensor View(Tensor flat, long offset, long count, long[] shape)
+    {
+        // The narrowed handle is an intermediate: disposed here, or every call outside a dispose scope would leave one live.
+        using var narrowed = flat.narrow(0, offset, count);
+        return narrowed.view(shape);
+    }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -25,8 +25,8 @@ public enum Precision
 /// </summary>
 /// <example><code>
 /// var model = Cnn.Course().to(device);
-/// MixedPrecision.ToBf16(model);                                  // before the optimizer is made
-/// var trainer = new Trainer(model, loss, new FlatAdam(model.parameters()), new TrainerOptions { Precision = Precision.Bf16Mixed });
+/// MixedPrecision.ToBf16(model);                                  // before the trainer builds its optimizer
+/// var trainer = new Trainer(model, loss, Optim.Adam(), new TrainerOptions { Precision = Precision.Bf16Mixed });
 /// </code></example>
 public static class MixedPrecision
 {

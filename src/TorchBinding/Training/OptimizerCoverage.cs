@@ -5,6 +5,8 @@ namespace TorchBinding.Training;
 /// <summary>The trainer's check, before the first step, that its optimizers hold exactly the model's trainable parameters.</summary>
 static class OptimizerCoverage
 {
+    const string Advice = "Build the optimizers after ReplaceHead (or any other change of the model's layers): a new Trainer builds its optimizers at its first Fit.";
+
     /// <summary>
     /// Refuses optimizers that no longer match the model: a parameter they update that the model does not use, or a
     /// trainable parameter of the model that none updates. Both mean the model changed after the optimizers were made
@@ -34,7 +36,7 @@ static class OptimizerCoverage
                 {
                     throw new InvalidOperationException($"Optimizer {i} ({optimizers[i].GetType().Name}) has no state for some of the parameters it now reads from " +
                         $"the model ({model.GetName()}): the model changed after the optimizer was made (e.g. TransferLearning.ReplaceHead swapped its head), " +
-                        "so the new layer was never given to it. Create the optimizer after ReplaceHead (or any other change of the model's layers).", e);
+                        "so the new layer was never given to it. " + Advice, e);
                 }
             }
             var groups = optimizers[i].ParamGroups.OfType<TorchSharp.Modules.ParamGroup>().ToList();
@@ -49,7 +51,7 @@ static class OptimizerCoverage
                         throw new InvalidOperationException($"Optimizer {i} ({optimizers[i].GetType().Name}), parameter group {g}: parameter {k} " +
                             $"{(parameter.IsInvalid ? "(disposed)" : Shapes.Format(parameter.shape))} is not one of the model's ({model.GetName()}): the model changed after " +
                             "the optimizer was made (e.g. TransferLearning.ReplaceHead swapped its head out), and the optimizer would train a layer the model no " +
-                            "longer uses while the new one stays untrained. Create the optimizer after ReplaceHead (or any other change of the model's layers). " +
+                            "longer uses while the new one stays untrained. " + Advice + " " +
                             "A parameter trained beside the model (e.g. in the loss) belongs in the model, whose state the trainer checkpoints.");
                 }
             }
@@ -59,7 +61,7 @@ static class OptimizerCoverage
             if (parameter.requires_grad && !held.Contains(parameter))
                 throw new InvalidOperationException($"The model's parameter '{name}' {Shapes.Format(parameter.shape)} requires a gradient, but no optimizer of this trainer " +
                     "holds it, so it would never be trained. If the layer was put in after the optimizer was made (e.g. by TransferLearning.ReplaceHead), " +
-                    "create the optimizer after ReplaceHead; to keep the parameter fixed on purpose, freeze it (requires_grad = false, e.g. TransferLearning.Freeze).");
+                    Advice + " To keep the parameter fixed on purpose, freeze it (requires_grad = false, e.g. TransferLearning.Freeze).");
         }
     }
 }

@@ -51,7 +51,7 @@ public sealed record OptimizerSettings
 /// Optimizers by name, for configurations and the command line: <c>sgd</c>, <c>momentum</c> (SGD with momentum
 /// 0.9), <c>nesterov</c> (SGD with Nesterov momentum 0.9), <c>adagrad</c>, <c>adadelta</c>, <c>rmsprop</c>,
 /// <c>adam</c>, <c>adamw</c>. All but adagrad and adadelta are flat-buffer optimizers unless
-/// <see cref="OptimizerSettings.Flat"/> is false.
+/// <see cref="OptimizerSettings.Flat"/> is false. <see cref="Optim"/> makes the same optimizers as recipes.
 /// </summary>
 public static class Optimizers
 {
@@ -62,36 +62,63 @@ public static class Optimizers
     /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>, or a setting is out of range.</exception>
     public static optim.Optimizer Create(string name, IEnumerable<Parameter> parameters, OptimizerSettings? settings = null)
     {
-        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(parameters);
         settings ??= new OptimizerSettings();
         settings.Validate();
-        var lr = settings.LearningRate;
-        var decay = settings.WeightDecay;
-        var (beta1, beta2) = settings.Betas;
+        return CreateWithGroups(name, [(parameters.ToList(), settings)], settings.Flat ? OptimizerImplementation.Flat : OptimizerImplementation.TorchSharp);
+    }
+
+    /// <summary>The name in the form <see cref="Names"/> lists it.</summary>
+    /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>.</exception>
+    internal static string Normalize(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
         var key = name.Trim().ToLowerInvariant();
-        if (settings.Flat)
+        return Names.Contains(key) ? key : throw new ArgumentException($"Optimizer '{name}' is not one of: {string.Join(", ", Names)}.", nameof(name));
+    }
+
+    /// <summary>Whether a flat-buffer version of the named optimizer exists.</summary>
+    internal static bool HasFlat(string name) => name is not ("adagrad" or "adadelta");
+
+    /// <summary>
+    /// The named optimizer over parameter groups, each with its own settings (its learning rate and weight decay; the
+    /// other settings are the first group's, as one optimizer holds them).
+    /// </summary>
+    internal static optim.Optimizer CreateWithGroups(string name, IReadOnlyList<(IReadOnlyList<Parameter> Parameters, OptimizerSettings Settings)> groups, OptimizerImplementation implementation)
+    {
+        var key = Normalize(name);
+        var first = groups[0].Settings;
+        var (beta1, beta2) = first.Betas;
+        // The momentum the name implies: "momentum" and "nesterov" mean 0.9 unless one is given.
+        var momentum = first.Momentum ?? (key is "momentum" or "nesterov" ? 0.9 : 0);
+        var nesterov = key == "nesterov";
+        // AdamW's decoupled decay defaults to PyTorch's 0.01 when none is given.
+        double Decay(OptimizerSettings s) => key == "adamw" && s.WeightDecay == 0 ? 0.01 : s.WeightDecay;
+        if (implementation == OptimizerImplementation.Flat && HasFlat(key))
         {
-            switch (key)
+            return key switch
             {
-                case "sgd": return new FlatSgd(parameters, lr, settings.Momentum ?? 0, weightDecay: decay);
-                case "momentum": return new FlatSgd(parameters, lr, settings.Momentum ?? 0.9, weightDecay: decay);
-                case "nesterov": return new FlatSgd(parameters, lr, settings.Momentum ?? 0.9, weightDecay: decay, nesterov: true);
-                case "rmsprop": return new FlatRmsProp(parameters, lr, 0.99, 1e-8, decay, settings.Momentum ?? 0);
-                case "adam": return new FlatAdam(parameters, lr, beta1, beta2, 1e-8, decay);
-                case "adamw": return FlatAdam.AdamW(parameters, lr, beta1, beta2, 1e-8, decay == 0 ? 0.01 : decay);
-            }
+                "sgd" or "momentum" or "nesterov" => new FlatSgd(groups.Select(g => new ParamGroup<FlatSgd.Options>(g.Parameters,
+                    new FlatSgd.Options { LearningRate = g.Settings.LearningRate, Momentum = momentum, WeightDecay = Decay(g.Settings), Nesterov = nesterov }))),
+                "rmsprop" => new FlatRmsProp(groups.Select(g => new ParamGroup<FlatRmsProp.Options>(g.Parameters,
+                    new FlatRmsProp.Options { LearningRate = g.Settings.LearningRate, Alpha = 0.99, Epsilon = 1e-8, WeightDecay = Decay(g.Settings), Momentum = momentum }))),
+                _ => new FlatAdam(groups.Select(g => new ParamGroup<FlatAdam.Options>(g.Parameters,
+                    new FlatAdam.Options { LearningRate = g.Settings.LearningRate, Beta1 = beta1, Beta2 = beta2, Epsilon = 1e-8, WeightDecay = Decay(g.Settings), Decoupled = key == "adamw" }))),
+            };
         }
+        var lr = first.LearningRate;
         return key switch
         {
-            "sgd" => optim.SGD(parameters, lr, settings.Momentum ?? 0, 0, decay, false, false),
-            "momentum" => optim.SGD(parameters, lr, settings.Momentum ?? 0.9, 0, decay, false, false),
-            "nesterov" => optim.SGD(parameters, lr, settings.Momentum ?? 0.9, 0, decay, true, false),
-            "adagrad" => optim.Adagrad(parameters, lr, 0, decay, 0, 1e-10),
-            "adadelta" => optim.Adadelta(parameters, lr, 0.9, 1e-6, decay, false),
-            "rmsprop" => optim.RMSProp(parameters, lr, 0.99, 1e-8, decay, settings.Momentum ?? 0, false, false),
-            "adam" => optim.Adam(parameters, lr, beta1, beta2, 1e-8, decay, false, false),
-            "adamw" => optim.AdamW(parameters, lr, beta1, beta2, 1e-8, decay == 0 ? 0.01 : decay, false, false),
-            _ => throw new ArgumentException($"Optimizer '{name}' is not one of: {string.Join(", ", Names)}.", nameof(name)),
+            "sgd" or "momentum" or "nesterov" => optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Parameters, g.Settings.LearningRate, momentum, 0, Decay(g.Settings), nesterov, false)),
+                lr, momentum, 0, Decay(first), nesterov, false),
+            "adagrad" => optim.Adagrad(groups.Select(g => new Adagrad.ParamGroup(g.Parameters, g.Settings.LearningRate, 0, Decay(g.Settings), 0, 1e-10)), lr, 0, Decay(first), 0, 1e-10),
+            "adadelta" => optim.Adadelta(groups.Select(g => new Adadelta.ParamGroup(g.Parameters, g.Settings.LearningRate, 0.9, 1e-6, Decay(g.Settings), false)), lr, 0.9, 1e-6, Decay(first), false),
+            "rmsprop" => optim.RMSProp(groups.Select(g => new RMSProp.ParamGroup(g.Parameters, g.Settings.LearningRate, 1e-8, 0.99, Decay(g.Settings), momentum, false)),
+                lr, 0.99, 1e-8, Decay(first), momentum, false, false),
+            "adam" => optim.Adam(groups.Select(g => new Adam.ParamGroup(g.Parameters, g.Settings.LearningRate, beta1, beta2, 1e-8, Decay(g.Settings), false, false)),
+                lr, beta1, beta2, 1e-8, Decay(first), false, false),
+            _ => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, g.Settings.LearningRate, beta1, beta2, 1e-8, Decay(g.Settings), false, false)),
+                lr, beta1, beta2, 1e-8, Decay(first), false, false),
         };
     }
 }

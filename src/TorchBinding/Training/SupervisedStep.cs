@@ -4,8 +4,7 @@ using static TorchSharp.torch;
 namespace TorchBinding.Training;
 
 /// <summary>
-/// The supervised step: zero the gradients, forward, loss, backward, (callbacks), optimizer step, with
-/// one model, one loss function and the context's first optimizer. Outputs in bfloat16 or float16 (mixed
+/// The supervised step: forward, loss (the trainer minimises it), with one model and one loss function. Outputs in bfloat16 or float16 (mixed
 /// precision) go to the loss and the metrics in float32.
 /// </summary>
 public sealed class SupervisedStep : ITrainingStep
@@ -21,16 +20,13 @@ public sealed class SupervisedStep : ITrainingStep
     }
 
     /// <inheritdoc/>
+    public nn.Module Model => _model;
+
+    /// <inheritdoc/>
     public StepResult TrainStep(Batch batch, TrainingContext context)
     {
-        var optimizer = context.Optimizer;
-        optimizer.zero_grad();
         var output = InFloat32(_model.call(batch.Inputs));
-        var loss = _loss(output, batch.Targets);
-        loss.backward();
-        if (context.AfterBackward(loss))
-            optimizer.step();
-        return new StepResult(loss, output);
+        return new StepResult(_loss(output, batch.Targets), output);
     }
 
     /// <inheritdoc/>

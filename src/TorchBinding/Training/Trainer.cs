@@ -18,7 +18,7 @@ namespace TorchBinding.Training;
 /// </summary>
 /// <example>
 /// <code>
-/// var trainer = new Trainer(model, (o, y) =&gt; nn.functional.cross_entropy(o, y), optim.Adam(model.parameters()),
+/// var trainer = new Trainer(model, (o, y) =&gt; nn.functional.cross_entropy(o, y), Optim.Adam(1e-3),
 ///     new TrainerOptions { Epochs = 20, Metrics = [() =&gt; new Accuracy()], Callbacks = [new EarlyStopping("val_loss", patience: 3)] });
 /// var history = trainer.Fit(train, validation);
 /// </code>
@@ -27,26 +27,49 @@ public sealed class Trainer
 {
     readonly nn.Module _model;
     readonly ITrainingStep _step;
-    readonly IReadOnlyList<optim.Optimizer> _optimizers;
+    readonly IReadOnlyList<OptimizerRecipe> _recipes;
+    List<optim.Optimizer>? _optimizers;
 
-    /// <summary>A supervised trainer: one model, one loss, one optimizer.</summary>
-    public Trainer(nn.Module<Tensor, Tensor> model, LossFunction loss, optim.Optimizer optimizer, TrainerOptions? options = null)
-        : this(model, new SupervisedStep(model, loss), [optimizer], options)
+    /// <summary>A supervised trainer: one model, one loss, one optimizer recipe (e.g. <c>Optim.Adam(1e-3)</c>).</summary>
+    public Trainer(nn.Module<Tensor, Tensor> model, LossFunction loss, OptimizerRecipe optimizer, TrainerOptions? options = null)
+        : this(new SupervisedStep(model, loss), [optimizer], options)
     {
     }
 
-    /// <summary>A trainer with a custom step (GANs, VAEs, diffusion): the model holds every trained module.</summary>
-    public Trainer(nn.Module model, ITrainingStep step, IReadOnlyList<optim.Optimizer> optimizers, TrainerOptions? options = null)
+    /// <summary>A trainer with a custom step (VAEs, diffusion, graph batches) and one optimizer recipe.</summary>
+    public Trainer(ITrainingStep step, OptimizerRecipe optimizer, TrainerOptions? options = null)
+        : this(step, [optimizer ?? throw new ArgumentNullException(nameof(optimizer))], options)
+    {
+    }
+
+    /// <summary>
+    /// A trainer with a custom step and several optimizer recipes (e.g. a GAN's, each <see cref="OptimizerRecipe.Of"/> its
+    /// part of the model). The step's <see cref="ITrainingStep.Model"/> holds every trained module.
+    /// </summary>
+    public Trainer(ITrainingStep step, IReadOnlyList<OptimizerRecipe> optimizers, TrainerOptions? options = null)
     {
         TorchRuntime.EnsureInitialized();
-        _model = model ?? throw new ArgumentNullException(nameof(model));
         _step = step ?? throw new ArgumentNullException(nameof(step));
-        _optimizers = optimizers is { Count: > 0 } ? optimizers : throw new ArgumentException("A trainer needs at least one optimizer.", nameof(optimizers));
+        _model = step.Model ?? throw new ArgumentException($"{step.GetType().Name}.Model is null: a step names the model it trains.", nameof(step));
+        ArgumentNullException.ThrowIfNull(optimizers);
+        _recipes = optimizers.Count > 0 ? optimizers.ToList() : throw new ArgumentException("A trainer needs at least one optimizer recipe (e.g. Optim.Adam(1e-3)).", nameof(optimizers));
+        if (_recipes.Any(r => r is null))
+            throw new ArgumentException("An optimizer recipe is null.", nameof(optimizers));
         Options = options ?? new TrainerOptions();
         Options.Validate();
-        if (Options.Precision == Precision.Bf16Mixed)
-            MixedPrecision.Check(_model, _optimizers);
     }
+
+    /// <summary>The model the trainer trains (its step's).</summary>
+    public nn.Module Model => _model;
+
+    /// <summary>The optimizer recipes, in the order of <see cref="Optimizers"/>.</summary>
+    public IReadOnlyList<OptimizerRecipe> Recipes => _recipes;
+
+    /// <summary>
+    /// The optimizers, built from the recipes over the model's parameters as they are at the first use (the first
+    /// <see cref="Fit"/>, or this property): move the model to its device and settle its layers before that.
+    /// </summary>
+    public IReadOnlyList<optim.Optimizer> Optimizers => _optimizers ??= BuildOptimizers(null);
 
     /// <summary>The dtype inputs are converted to (bfloat16 in mixed precision), or null.</summary>
     ScalarType? InputType => Options.Precision == Precision.Bf16Mixed ? ScalarType.BFloat16 : null;
@@ -69,6 +92,10 @@ public sealed class Trainer
     public TrainingHistory Fit(InMemoryDataset train, InMemoryDataset? validation = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(train);
+        var resumeFrom = Options.ResumeFrom is { } path ? CheckpointFile.Read(path) : null;
+        _optimizers ??= BuildOptimizers(resumeFrom);
+        if (Options.Precision == Precision.Bf16Mixed)
+            MixedPrecision.Check(_model, _optimizers);
         OptimizerCoverage.Check(_model, _optimizers);
         CheckLearningRates();
         var device = Device;
@@ -96,7 +123,7 @@ public sealed class Trainer
         if (Options.ResumeFrom is { } resume)
         {
             var output = Options.ProgressWriter ?? Console.Out;
-            foreach (var note in checkpoint.Restore(resume, context, Options.Epochs))
+            foreach (var note in checkpoint.Restore(resume, resumeFrom!, context, Options.Epochs))
                 output.WriteLine(note);
             if (context.Epoch == Options.Epochs)
                 output.WriteLine($"'{resume}' has already trained all {Options.Epochs} epochs: nothing to train (set Epochs higher to train on).");
@@ -146,7 +173,8 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(data);
         _step.CheckData(data, Device, InputType);
         using var batches = data.Batches(Options.EvaluationBatchSize, EvaluationBatches(Device));
-        var context = new TrainingContext(_model, _optimizers, History, [], Options.Epochs, Device, default);
+        // Evaluation needs no optimizer: none is built for it.
+        var context = new TrainingContext(_model, (IReadOnlyList<optim.Optimizer>?)_optimizers ?? [], History, [], Options.Epochs, Device, default);
         return Evaluate(batches, Options.Metrics.Select(f => f()).ToList(), context);
     }
 
@@ -168,6 +196,27 @@ public sealed class Trainer
         }
     }
 
+    /// <summary>
+    /// Builds every recipe over the model. Resuming, each optimizer is built in the implementation the checkpoint's run
+    /// used (flat or TorchSharp's: their states are not interchangeable), so a checkpoint written with TorchSharp's
+    /// optimizers — as every example wrote them before recipes — resumes exactly.
+    /// </summary>
+    List<optim.Optimizer> BuildOptimizers(CheckpointData? resume)
+    {
+        var optimizers = new List<optim.Optimizer>(_recipes.Count);
+        for (var i = 0; i < _recipes.Count; i++)
+        {
+            var recipe = _recipes[i];
+            if (resume is not null && !recipe.IsCustom && i < resume.Optimizers.Count && OptimizerStates.ImplementationOf(resume, i, recipe, _model) is { } saved && saved != recipe.Implementation)
+            {
+                (Options.ProgressWriter ?? Console.Out).WriteLine($"Resuming: optimizer {i} is built as {(saved == OptimizerImplementation.Flat ? "a flat-buffer" : "TorchSharp's")} {recipe.Name}, as the checkpoint's run made it (their states differ).");
+                recipe = recipe.With(saved);
+            }
+            optimizers.Add(recipe.Build(_model));
+        }
+        return optimizers;
+    }
+
     BatchOptions EvaluationBatches(Device device) => new() { Shuffle = false, Seed = 0, Device = device, InputType = InputType };
 
     List<TrainingCallback> CallbacksOfThisFit()
@@ -184,7 +233,7 @@ public sealed class Trainer
     /// <summary>A NaN or negative learning rate would only show later, as non-finite weights blamed on the gradients.</summary>
     void CheckLearningRates()
     {
-        for (var i = 0; i < _optimizers.Count; i++)
+        for (var i = 0; i < _optimizers!.Count; i++)
         {
             var groups = _optimizers[i].ParamGroups.ToList();
             for (var g = 0; g < groups.Count; g++)
@@ -226,6 +275,8 @@ public sealed class Trainer
         using var scope = NewDisposeScope();
         var learningRate = context.LearningRate;
         var result = _step.TrainStep(batch, context);
+        if (_step.AutomaticOptimization)
+            context.MinimizeWith(result.Objective ?? result.Loss, context.Optimizers);
         var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["loss"] = context.LossValue(result.Loss) };
         foreach (var (name, value) in result.Values ?? new Dictionary<string, Tensor>())
             values[name] = ScalarRead.Value(value, name);

@@ -35,7 +35,7 @@ public sealed class TrainingContext
     /// <summary>The optimizers (one for supervised training; e.g. two for a GAN).</summary>
     public IReadOnlyList<optim.Optimizer> Optimizers { get; }
 
-    /// <summary>The first optimizer, whose learning rate schedules change and the history records.</summary>
+    /// <summary>The first optimizer, whose learning rate the history records.</summary>
     public optim.Optimizer Optimizer => Optimizers[0];
 
     /// <summary>The run's history so far.</summary>
@@ -86,22 +86,28 @@ public sealed class TrainingContext
     /// <summary>The first optimizer's learning rate (its first parameter group's).</summary>
     public double LearningRate => Optimizer.ParamGroups.First().LearningRate;
 
-    /// <summary>Sets the learning rate of every parameter group of the first optimizer.</summary>
+    /// <summary>Sets the learning rate of every parameter group of every optimizer.</summary>
     public void SetLearningRate(double rate)
     {
-        foreach (var group in Optimizer.ParamGroups)
+        foreach (var group in Optimizers.SelectMany(o => o.ParamGroups))
             group.LearningRate = rate;
     }
 
-    /// <summary>Sets each parameter group's learning rate to its initial rate times <paramref name="factor"/>.</summary>
+    /// <summary>
+    /// Sets each parameter group's learning rate, in every optimizer, to its initial rate times <paramref name="factor"/>:
+    /// a schedule shapes every optimizer's rate alike (a GAN's generator as well as its discriminator).
+    /// </summary>
     public void ScaleInitialLearningRate(double factor)
     {
-        foreach (var group in Optimizer.ParamGroups)
+        foreach (var group in Optimizers.SelectMany(o => o.ParamGroups))
             group.LearningRate = group.InitialLearningRate * factor;
     }
 
-    /// <summary>The parameters the first optimizer updates (for clipping and inspection).</summary>
+    /// <summary>The model's parameters (for clipping and inspection).</summary>
     public IEnumerable<TorchSharp.Modules.Parameter> Parameters => Model.parameters();
+
+    /// <summary>The optimizers about to step, while <see cref="TrainingCallback.OnAfterBackward"/> runs (all of them in automatic optimisation).</summary>
+    public IReadOnlyList<optim.Optimizer> SteppingOptimizers { get; private set; } = [];
 
     /// <summary>Prevents the coming optimizer step (a callback found the gradients unusable).</summary>
     public void SkipOptimizerStep() => _skipStep = true;
@@ -126,13 +132,31 @@ public sealed class TrainingContext
     }
 
     /// <summary>
-    /// Called by a step between <c>backward()</c> and the optimizer step: runs every callback's
-    /// <see cref="TrainingCallback.OnAfterBackward"/> and returns whether the optimizer step should happen.
+    /// One optimisation step on <paramref name="loss"/> with the optimizer at index <paramref name="optimizer"/>, for a step
+    /// with <see cref="ITrainingStep.AutomaticOptimization"/> false (a GAN steps its discriminator, then its generator):
+    /// zero its gradients, <c>backward()</c>, the callbacks' <see cref="TrainingCallback.OnAfterBackward"/> (clipping, the
+    /// non-finite guard), then its step unless a callback skipped it or stopped the run.
     /// </summary>
-    public bool AfterBackward(Tensor loss)
+    /// <returns>Whether the optimizer stepped.</returns>
+    public bool Minimize(Tensor loss, int optimizer)
     {
+        if (optimizer < 0 || optimizer >= Optimizers.Count)
+            throw new ArgumentOutOfRangeException(nameof(optimizer), optimizer, $"This trainer has {Optimizers.Count} optimizer(s); there is no optimizer {optimizer}.");
+        return MinimizeWith(loss, [Optimizers[optimizer]]);
+    }
+
+    /// <summary>The optimisation ritual, in one place: zero, backward, callbacks, step.</summary>
+    internal bool MinimizeWith(Tensor loss, IReadOnlyList<optim.Optimizer> optimizers)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        // Zeroed here, after the forward pass, not before it: what the step computed first (an attack's input gradients)
+        // cannot leak into the parameters' gradients.
+        foreach (var o in optimizers)
+            o.zero_grad();
+        loss.backward();
         _skipStep = false;
         CurrentLoss = loss;
+        SteppingOptimizers = optimizers;
         LossValue(loss);
         try
         {
@@ -142,8 +166,13 @@ public sealed class TrainingContext
         finally
         {
             CurrentLoss = null;
+            SteppingOptimizers = [];
         }
-        return !_skipStep && !StopRequested;
+        if (_skipStep || StopRequested)
+            return false;
+        foreach (var o in optimizers)
+            o.step();
+        return true;
     }
 
     /// <summary>The callbacks of the run, in calling order.</summary>

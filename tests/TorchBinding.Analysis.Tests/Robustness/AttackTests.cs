@@ -124,7 +124,7 @@ public class AttackTests
         {
             TestModels.Seed(3);
             var model = TestModels.SmallCnn();
-            var trainer = new Trainer(model, step(model), [new FlatAdam(model.parameters(), 1e-2)], new TrainerOptions { Epochs = 2, BatchSize = 16, Seed = 1, Progress = false });
+            var trainer = new Trainer(step(model), Optim.Adam(1e-2), new TrainerOptions { Epochs = 2, BatchSize = 16, Seed = 1, Progress = false });
             trainer.Fit(data);
             return ((Linear)model[7]).weight!.detach().clone();
         }

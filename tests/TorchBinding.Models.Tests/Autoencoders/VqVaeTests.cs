@@ -243,11 +243,11 @@ public class VqVaeTests
         };
         // The data set itself is checked before the first step.
         using var nanData = new InMemoryDataset(data.Inputs.clone().index_put_(tensor(float.NaN), tensor(5L), tensor(1L)), data.Targets, "points with a NaN");
-        Assert.That(() => new Trainer(model, new VqVaeStep(model), [optim.Adam(model.parameters(), 1e-2)], Options(2, null)).Fit(nanData),
+        Assert.That(() => new Trainer(new VqVaeStep(model), Optim.Adam(1e-2), Options(2, null)).Fit(nanData),
             Throws.ArgumentException.With.Message.StartWith("vq_vae (points with a NaN): input must be finite; got NaN at element 11 of input [64, 2]."));
         // Two batches per epoch: the third batch (the first of epoch 2) turns NaN on its way to the model.
         var last = Path.Combine(folder.Path, "last.ckpt");
-        Assert.That(() => new Trainer(model, new VqVaeStep(model), [optim.Adam(model.parameters(), 1e-2)], Options(2, new PoisonBatch(3))).Fit(data),
+        Assert.That(() => new Trainer(new VqVaeStep(model), Optim.Adam(1e-2), Options(2, new PoisonBatch(3))).Fit(data),
             Throws.ArgumentException.With.Message.StartWith("vq_vae: input must be finite; got NaN at element 0 of input [32, 2]."));
         var now = State(model);
         Assert.Multiple(() =>
@@ -258,7 +258,7 @@ public class VqVaeTests
         });
         // The checkpoint of epoch 1 is intact: the run resumes from it and finishes.
         using var resumed = VqVae.Mlp(options: new VectorQuantizerOptions { EmaDecay = 0.9 });
-        var history = new Trainer(resumed, new VqVaeStep(resumed), [optim.Adam(resumed.parameters(), 1e-2)],
+        var history = new Trainer(new VqVaeStep(resumed), Optim.Adam(1e-2),
             new TrainerOptions { Epochs = 2, BatchSize = 32, Seed = 1, Progress = false, ResumeFrom = last }).Fit(data);
         Assert.That(history.Epochs.Count, Is.EqualTo(2));
         Assert.That(resumed.Quantizer.Codebook.isfinite().all().item<bool>(), Is.True);

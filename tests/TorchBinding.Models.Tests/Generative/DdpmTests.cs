@@ -337,6 +337,7 @@ public class DdpmTests
             Assert.That(() => ddpm.QSample(ones(2, 1), tensor(new long[] { 0 })), Throws.ArgumentException.With.Message.Contain("one step per sample expected"));
             Assert.That(() => ddpm.Loss(unconditional, ones(2, 3)), Throws.ArgumentException.With.Message.StartWith("ddpm.Loss: the model makes samples [N, 1], got [2, 3]."));
             Assert.That(() => ddpm.Loss(unconditional, ones(2, 1), labelDropout: 0.1), Throws.ArgumentException.With.Message.Contain("needs a class-conditional model"));
+            Assert.That(() => new DiffusionStep(ddpm, unconditional), Throws.ArgumentException.With.Message.Contain("DiffusionStep trains a module"));
             Assert.That(() => new DiffusionStep(ddpm, unconditional, 0.1), Throws.ArgumentException.With.Message.Contain("needs a class-conditional model"));
         });
     }

@@ -192,7 +192,7 @@ public class DiffusionModelTests
         var ddpm = new Ddpm(new DdpmOptions { Steps = 20, Schedule = BetaSchedule.Cosine });
         var model = new DiffusionMlp(new DiffusionMlpOptions { Steps = 20, HiddenSizes = [64, 64], TimeEncoding = TimeEncoding.Sinusoidal, TimeEmbeddingSize = 16 });
         using var data = new InMemoryDataset(randn(1024, 1) * 0.3 + 1.5, zeros(1024, dtype: int64), "normal");
-        new Trainer(model, new DiffusionStep(ddpm, model), [optim.Adam(model.parameters(), 3e-3)], new TrainerOptions { Epochs = 60, BatchSize = 128, Progress = false, Seed = 2 }).Fit(data);
+        new Trainer(new DiffusionStep(ddpm, model), Optim.Adam(3e-3), new TrainerOptions { Epochs = 60, BatchSize = 128, Progress = false, Seed = 2 }).Fit(data);
         var samples = ddpm.Sample(model, 5000, new SamplingOptions { Seed = 1 });
         Assert.That(samples.mean().item<float>(), Is.EqualTo(1.5).Within(0.15));
         Assert.That(samples.std().item<float>(), Is.InRange(0.2, 0.45));

@@ -65,7 +65,7 @@ public class GanStepTests
         var gan = SmallGan();
         var watch = new GeneratorGradientWatch(gan);
         using var data = Data();
-        new Trainer(gan, new GanStep(gan), gan.CreateOptimizers(1e-3), new TrainerOptions { Epochs = 2, BatchSize = 16, Progress = false, Callbacks = [watch] }).Fit(data);
+        new Trainer(new GanStep(gan), Gan.OptimizerRecipes(1e-3), new TrainerOptions { Epochs = 2, BatchSize = 16, Progress = false, Callbacks = [watch] }).Fit(data);
         Assert.That(watch.DiscriminatorSteps, Is.EqualTo(8));
         Assert.That(watch.Differences, Is.Empty);
     }
@@ -77,7 +77,7 @@ public class GanStepTests
         var gan = SmallGan();
         var watch = new GeneratorGradientWatch(gan);
         using var data = Data();
-        new Trainer(gan, new GanStep(gan, new GanStepOptions { DetachFakeForDiscriminator = false }), gan.CreateOptimizers(1e-3),
+        new Trainer(new GanStep(gan, new GanStepOptions { DetachFakeForDiscriminator = false }), Gan.OptimizerRecipes(1e-3),
             new TrainerOptions { Epochs = 1, BatchSize = 16, Progress = false, Callbacks = [watch] }).Fit(data);
         Assert.That(watch.Differences, Has.Count.GreaterThan(0));
     }
@@ -96,7 +96,7 @@ public class GanStepTests
         var gan = SmallGan();
         var log = new StepLog();
         using var data = Data();
-        var history = new Trainer(gan, new GanStep(gan), gan.CreateOptimizers(1e-3), new TrainerOptions { Epochs = 1, BatchSize = 16, Progress = false, Callbacks = [log] }).Fit(data);
+        var history = new Trainer(new GanStep(gan), Gan.OptimizerRecipes(1e-3), new TrainerOptions { Epochs = 1, BatchSize = 16, Progress = false, Callbacks = [log] }).Fit(data);
         double[] Series(string name) => [.. log.Steps.Select(s => s[name])];
         Assert.Multiple(() =>
         {
@@ -157,7 +157,7 @@ public class GanStepTests
         var bias = gan.Discriminator.parameters().Last().item<float>();
         var log = new StepLog();
         using var data = new InMemoryDataset(zeros(64, 1), zeros(64, dtype: int64));
-        new Trainer(gan, new GanStep(gan, new GanStepOptions { InstanceNoise = noise }), gan.CreateOptimizers(1e-3),
+        new Trainer(new GanStep(gan, new GanStepOptions { InstanceNoise = noise }), Gan.OptimizerRecipes(1e-3),
             new TrainerOptions { Epochs = 1, BatchSize = 64, Progress = false, Callbacks = [log] }).Fit(data);
         var difference = Math.Abs(log.Steps[0]["d_real"] - 1 / (1 + Math.Exp(-bias)));
         if (noise == 0)
@@ -181,7 +181,7 @@ public class GanStepTests
             var gan = new Gan(
                 new MlpGenerator(new MlpGeneratorOptions { LatentSize = 1, HiddenSizes = [64], OutputShape = [1], NegativeSlope = 0, Output = GanOutput.Linear }),
                 new MlpDiscriminator(new MlpDiscriminatorOptions { InputShape = [1], HiddenSizes = [32], NegativeSlope = 0 }));
-            new Trainer(gan, new GanStep(gan, new GanStepOptions { R1Penalty = r1 }), gan.CreateOptimizers(1e-3, 0.9),
+            new Trainer(new GanStep(gan, new GanStepOptions { R1Penalty = r1 }), Gan.OptimizerRecipes(1e-3, 0.9),
                 new TrainerOptions { Epochs = 120, BatchSize = 32, Seed = 2, Progress = false }).Fit(data);
             return gan.Generator.Sample(10_000).gt(0.5).to(float32).mean().item<float>();
         }
@@ -196,12 +196,12 @@ public class GanStepTests
     {
         var gan = SmallGan();
         using var data = Data();
-        var swapped = gan.CreateOptimizers().Reverse().ToList();
+        var swapped = Gan.OptimizerRecipes().Reverse().ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(() => new Trainer(gan, new GanStep(gan), swapped, new TrainerOptions { Progress = false }).Fit(data),
+            Assert.That(() => new Trainer(new GanStep(gan), swapped, new TrainerOptions { Progress = false }).Fit(data),
                 Throws.InvalidOperationException.With.Message.Contain("discriminator's optimizer first"));
-            Assert.That(() => new Trainer(gan, new GanStep(gan), [optim.Adam(gan.parameters())], new TrainerOptions { Progress = false }).Fit(data),
+            Assert.That(() => new Trainer(new GanStep(gan), Optim.Adam(), new TrainerOptions { Progress = false }).Fit(data),
                 Throws.InvalidOperationException.With.Message.Contain("needs two optimizers"));
         });
     }
@@ -211,7 +211,7 @@ public class GanStepTests
     {
         var gan = SmallGan(new LabelConditioning(3));
         using var data = Data();
-        var history = new Trainer(gan, new GanStep(gan), gan.CreateOptimizers(1e-3), new TrainerOptions { Epochs = 1, BatchSize = 16, Progress = false }).Fit(data);
+        var history = new Trainer(new GanStep(gan), Gan.OptimizerRecipes(1e-3), new TrainerOptions { Epochs = 1, BatchSize = 16, Progress = false }).Fit(data);
         Assert.That(history.StepLosses, Has.Count.EqualTo(4).And.All.Matches<double>(double.IsFinite));
     }
 
@@ -223,7 +223,7 @@ public class GanStepTests
         var gan = SmallGan();
         using var data = Data(256);
         var start = gan.Generator.Sample(4000).mean().item<float>();
-        new Trainer(gan, new GanStep(gan), gan.CreateOptimizers(2e-3), new TrainerOptions { Epochs = 40, BatchSize = 16, Progress = false, Seed = 1 }).Fit(data);
+        new Trainer(new GanStep(gan), Gan.OptimizerRecipes(2e-3), new TrainerOptions { Epochs = 40, BatchSize = 16, Progress = false, Seed = 1 }).Fit(data);
         var mean = gan.Generator.Sample(4000).mean().item<float>();
         Assert.That(Math.Abs(start - 2), Is.GreaterThan(1), "the untrained generator is elsewhere");
         Assert.That(mean, Is.EqualTo(2).Within(0.35));

@@ -21,7 +21,7 @@ public class GraphTrainingTests
         {
             random.manual_seed(1);
             var model = new GraphClassifier(new GraphClassifierOptions { InFeatures = 1, Layer = GraphLayerKind.Gin, Hidden = 16, Layers = 2 });
-            var trainer = new Trainer(model, new GraphClassificationStep(model, graphs, (o, y) => nn.functional.cross_entropy(o, y)), [optim.Adam(model.parameters(), 0.01)],
+            var trainer = new Trainer(new GraphClassificationStep(model, graphs, (o, y) => nn.functional.cross_entropy(o, y)), Optim.Adam(0.01),
                 new TrainerOptions { Epochs = 15, BatchSize = 16, Seed = 1, Metrics = [() => new Accuracy()], Progress = false });
             var history = trainer.Fit(train, test);
             // Measured 1.0 from epoch 6 on; the ends of a chain (degree 1) are one sum away, so this is no near miss.
@@ -45,7 +45,7 @@ public class GraphTrainingTests
         {
             random.manual_seed(3);
             var model = new GraphClassifier(new GraphClassifierOptions { InFeatures = 1, Layer = GraphLayerKind.Gin, Hidden = 8, Layers = 2 });
-            var trainer = new Trainer(model, new GraphClassificationStep(model, graphs, (o, y) => nn.functional.cross_entropy(o, y)), [optim.Adam(model.parameters(), 0.01)],
+            var trainer = new Trainer(new GraphClassificationStep(model, graphs, (o, y) => nn.functional.cross_entropy(o, y)), Optim.Adam(0.01),
                 new TrainerOptions { Epochs = 3, BatchSize = 1, Seed = 3, Progress = false });
             var history = trainer.Fit(all);
             Assert.That(history.StopReason, Is.Null);

@@ -36,7 +36,7 @@ public class TransferLearningTests
         Assert.That(summary.Trainable, Is.EqualTo(new[] { "head.weight", "head.bias" }));
         Assert.That(summary.Frozen, Is.EqualTo(new[] { "conv.weight", "conv.bias", "bn.weight", "bn.bias" }));
         var before = Snapshot(model);
-        optim.Optimizer optimizer = flat ? new FlatAdam(model.parameters(), 1e-2) : optim.Adam(model.parameters(), 1e-2);
+        var optimizer = flat ? Optim.Adam(1e-2) : Optim.Adam(1e-2).WithTorchSharp();
         var callback = new FrozenBatchNormCallback(model);
         Assert.That(callback.LayerCount, Is.EqualTo(1));
         using var data = Data();
@@ -58,7 +58,7 @@ public class TransferLearningTests
         TransferLearning.Freeze(model, except: ["head"]);
         var before = Snapshot(model);
         using var data = Data();
-        new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), new FlatAdam(model.parameters(), 1e-2), new TrainerOptions { Epochs = 1, BatchSize = 16, Seed = 1, Progress = false }).Fit(data);
+        new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-2), new TrainerOptions { Epochs = 1, BatchSize = 16, Seed = 1, Progress = false }).Fit(data);
         var after = Snapshot(model);
         Assert.That(before["bn.running_mean"].equal(after["bn.running_mean"]).all().item<bool>(), Is.False);
         Assert.That(before["conv.weight"].equal(after["conv.weight"]).all().item<bool>(), Is.True);
@@ -75,10 +75,13 @@ public class TransferLearningTests
         var adam = optim.Adam(groups.ToAdamGroups());
         Assert.That(flat.ParamGroups.Select(g => g.LearningRate), Is.EqualTo(new[] { 0.1, 0.0 }));
         Assert.That(adam.ParamGroups.Select(g => g.LearningRate), Is.EqualTo(new[] { 0.1, 0.0 }));
-        // A body rate of 0 leaves the body where it was; the head moves.
+        // The same groups as a recipe, built by the trainer: a body rate of 0 leaves the body where it was; the head moves.
         var before = Snapshot(model);
         using var data = Data();
-        new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), flat, new TrainerOptions { Epochs = 1, BatchSize = 16, Seed = 1, Progress = false }).Fit(data);
+        var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(0.1).Group("conv", learningRate: 0).Group("bn", learningRate: 0),
+            new TrainerOptions { Epochs = 1, BatchSize = 16, Seed = 1, Progress = false });
+        trainer.Fit(data);
+        Assert.That(trainer.Optimizers.Single().ParamGroups.Select(g => g.LearningRate), Is.EqualTo(new[] { 0.1, 0.0, 0.0 }));
         var after = Snapshot(model);
         Assert.That(before["conv.weight"].equal(after["conv.weight"]).all().item<bool>(), Is.True);
         Assert.That(before["head.weight"].equal(after["head.weight"]).all().item<bool>(), Is.False);
@@ -193,30 +196,30 @@ public class TransferLearningTests
 
     static InMemoryDataset FiveClasses() => new(TestModels.Images(32, 2, 2, seed: 3).reshape(32, 4), tensor(Enumerable.Range(0, 32).Select(i => (long)(i % 5)).ToArray()), "five-classes");
 
-    static Trainer FiveClassTrainer(HeadNet model, optim.Optimizer optimizer) =>
+    static Trainer FiveClassTrainer(HeadNet model, OptimizerRecipe optimizer) =>
         new(model, (o, y) => nn.functional.cross_entropy(o, y), optimizer, new TrainerOptions { Epochs = 2, BatchSize = 8, Seed = 1, Progress = false });
 
     [TestCase(true)]
     [TestCase(false)]
-    public void Replacing_the_head_after_making_the_optimizer_is_refused_by_the_trainer_before_any_step(bool flat)
+    public void Replacing_the_head_after_the_trainer_built_its_optimizers_is_refused_before_any_step(bool flat)
     {
         using var scope = NewDisposeScope();
         var model = new HeadNet();
-        optim.Optimizer optimizer = flat ? new FlatAdam(model.parameters(), 1e-2) : optim.Adam(model.parameters(), 1e-2);
+        var recipe = flat ? Optim.Adam(1e-2) : Optim.Adam(1e-2).WithTorchSharp();
+        var trainer = FiveClassTrainer(model, recipe);
+        Assert.That(trainer.Optimizers, Has.Count.EqualTo(1)); // built now, over the three-class head
         TransferLearning.ReplaceHead(model, classes: 5);
         var before = Snapshot(model);
         using var data = FiveClasses();
         // Without the check, the flat optimizer trained the old head and left the new one as it was; TorchSharp's Adam
         // failed at its first step with a bare KeyNotFoundException.
-        Assert.That(() => FiveClassTrainer(model, optimizer).Fit(data), Throws.InvalidOperationException
-            .With.Message.Contain(flat
-                ? "Optimizer 0 (FlatAdam), parameter group 0: parameter 2 [3, 8] is not one of the model's"
-                : "Optimizer 0 (Adam) has no state for some of the parameters it now reads from the model")
-            .And.Message.Contain("Create the optimizer after ReplaceHead"));
+        Assert.That(() => trainer.Fit(data), Throws.InvalidOperationException
+            .With.Message.Contain($"Optimizer 0 ({(flat ? "FlatAdam" : "Adam")}), parameter group 0: parameter 2 [3, 8] is not one of the model's")
+            .And.Message.Contain("a new Trainer builds its optimizers at its first Fit"));
         var after = Snapshot(model);
         Assert.That(before.Keys.All(k => before[k].equal(after[k]).all().item<bool>()), Is.True, "nothing trained");
-        // Made after the swap, the optimizer trains the new head.
-        FiveClassTrainer(model, flat ? new FlatAdam(model.parameters(), 1e-2) : optim.Adam(model.parameters(), 1e-2)).Fit(data);
+        // A trainer made after the swap builds its optimizer over the new head, which learns.
+        FiveClassTrainer(model, recipe).Fit(data);
         Assert.That(before["head.weight"].equal(Snapshot(model)["head.weight"]).all().item<bool>(), Is.False, "the new head learned");
     }
 
@@ -253,7 +256,7 @@ public class TransferLearningTests
         var model = new HeadNet();
         using var data = FiveClasses();
         TransferLearning.ReplaceHead(model, classes: 5);
-        var bodyOnly = new FlatAdam(model.parameters().Take(2), 1e-2);
+        var bodyOnly = Optim.Adam(1e-2).Of("body");
         Assert.That(() => FiveClassTrainer(model, bodyOnly).Fit(data), Throws.InvalidOperationException
             .With.Message.Contain("The model's parameter 'head.weight' [5, 8] requires a gradient, but no optimizer of this trainer holds it")
             .And.Message.Contain("freeze it"));

@@ -20,7 +20,7 @@ public class TrainerIntegrationTests
         using (test)
         {
             var model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10));
-            var trainer = new Trainer(model, LossCatalog.SquaredHinge.Create(Squash.Softmax), optim.Adam(model.parameters(), 0.01), new TrainerOptions
+            var trainer = new Trainer(model, LossCatalog.SquaredHinge.Create(Squash.Softmax), Optim.Adam(0.01), new TrainerOptions
             {
                 Epochs = 4,
                 Seed = 1,

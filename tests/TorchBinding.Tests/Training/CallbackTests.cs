@@ -18,6 +18,10 @@ public class CallbackTests
     /// </summary>
     sealed class ScriptedStep(double[] validationLosses, nn.Module<Tensor, Tensor> model) : ITrainingStep
     {
+        public nn.Module Model => model;
+
+        public bool AutomaticOptimization => false;
+
         public StepResult TrainStep(Batch batch, TrainingContext context)
         {
             using (no_grad())
@@ -38,7 +42,7 @@ public class CallbackTests
         var model = nn.Linear(1, 1, hasBias: false);
         using var data = Ones();
         var stopping = new EarlyStopping("val_loss", patience: 2, minDelta: 0.01);
-        var trainer = new Trainer(model, new ScriptedStep(losses, model), [optim.SGD(model.parameters(), 0.1)],
+        var trainer = new Trainer(new ScriptedStep(losses, model), Optim.Sgd(0.1),
             new TrainerOptions { Epochs = 8, BatchSize = 8, Callbacks = [stopping], Progress = false });
         var history = trainer.Fit(data, data);
         Assert.Multiple(() =>
@@ -95,7 +99,7 @@ public class CallbackTests
         using (train)
         {
             var model = new Poisoned(fromStep: 26, gradientOnly); // 23 batches of 64 per epoch: step 26 is epoch 2, step 3
-            var trainer = new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.01), new TrainerOptions { Epochs = 5, BatchSize = 64, Progress = false, NonFiniteCheck = check });
+            var trainer = new Trainer(model, CrossEntropy, Optim.Sgd(0.01), new TrainerOptions { Epochs = 5, BatchSize = 64, Progress = false, NonFiniteCheck = check });
             var history = trainer.Fit(train);
             Assert.Multiple(() =>
             {
@@ -123,7 +127,7 @@ public class CallbackTests
                     var grads = context.Model.parameters().Select(p => p.grad!).ToList();
                     observed.Add((stack(grads.Select(g => g.norm()).ToArray()).norm().item<float>(), grads.Max(g => g.abs().max().item<float>())));
                 });
-                new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.1),
+                new Trainer(model, CrossEntropy, Optim.Sgd(0.1),
                     new TrainerOptions { Epochs = 1, BatchSize = 64, Callbacks = [clip, probe], Progress = false }).Fit(train);
                 if (clip.MaxNorm is { } maxNorm)
                 {
@@ -171,9 +175,8 @@ public class CallbackTests
         using (train)
         {
             var model = Mlp();
-            var optimizer = optim.SGD(model.parameters(), 0.1);
             var steps = 3 * 23;
-            var history = new Trainer(model, CrossEntropy, optimizer, new TrainerOptions
+            var history = new Trainer(model, CrossEntropy, Optim.Sgd(0.1), new TrainerOptions
             {
                 Epochs = 3, BatchSize = 64, Progress = false,
                 Callbacks = [new LearningRateScheduler(new OneCycle(steps), ScheduleInterval.Step)],
@@ -183,7 +186,7 @@ public class CallbackTests
 
             // Planned by the trainer: a OneCycle without a length spans the run's 3 × 23 steps, as Lightning's estimated_stepping_batches.
             var planned = Mlp();
-            var plannedHistory = new Trainer(planned, CrossEntropy, optim.SGD(planned.parameters(), 0.1), new TrainerOptions
+            var plannedHistory = new Trainer(planned, CrossEntropy, Optim.Sgd(0.1), new TrainerOptions
             {
                 Epochs = 3, BatchSize = 64, Progress = false,
                 Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
@@ -192,7 +195,7 @@ public class CallbackTests
             Assert.That(() => new OneCycle().Factor(0), Throws.InvalidOperationException.With.Message.Contain("OneCycle has no length"));
 
             var model2 = Mlp();
-            var history2 = new Trainer(model2, CrossEntropy, optim.SGD(model2.parameters(), 0.1), new TrainerOptions
+            var history2 = new Trainer(model2, CrossEntropy, Optim.Sgd(0.1), new TrainerOptions
             {
                 Epochs = 5, BatchSize = 64, Progress = false,
                 Callbacks = [new LearningRateScheduler(new StepDecay(2, 0.5), ScheduleInterval.Epoch)],
@@ -207,7 +210,7 @@ public class CallbackTests
         double[] losses = [1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8];
         var model = nn.Linear(1, 1, hasBias: false);
         using var data = Ones();
-        var history = new Trainer(model, new ScriptedStep(losses, model), [optim.SGD(model.parameters(), 1.0)], new TrainerOptions
+        var history = new Trainer(new ScriptedStep(losses, model), Optim.Sgd(1.0), new TrainerOptions
         {
             Epochs = 9, BatchSize = 8, Progress = false, Callbacks = [new ReduceOnPlateau("val_loss", factor: 0.5, patience: 2)],
         }).Fit(data, data);
@@ -227,7 +230,7 @@ public class CallbackTests
             var model = Mlp();
             var csv = Path.Combine(folder.Path, "metrics.csv");
             var jsonl = Path.Combine(folder.Path, "metrics.jsonl");
-            var history = new Trainer(model, CrossEntropy, optim.Adam(model.parameters()), new TrainerOptions
+            var history = new Trainer(model, CrossEntropy, Optim.Adam(), new TrainerOptions
             {
                 Epochs = 3, Progress = false, Callbacks = [new MetricsLog(csv), new MetricsLog(jsonl, MetricsLogFormat.JsonLines)],
             }).Fit(train, test);
@@ -253,7 +256,7 @@ public class CallbackTests
         using (train)
         {
             var model = Mlp();
-            new Trainer(model, CrossEntropy, optim.Adam(model.parameters()), new TrainerOptions
+            new Trainer(model, CrossEntropy, Optim.Adam(), new TrainerOptions
             {
                 Epochs = 2, Progress = false, Callbacks = [new TensorBoardLog(folder.Path, logSteps: true)],
             }).Fit(train);

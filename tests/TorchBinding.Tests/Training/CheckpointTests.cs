@@ -33,14 +33,14 @@ public class CheckpointTests
             // Uninterrupted.
             Seeding.SeedEverything(1);
             var a = Mlp();
-            var historyA = new Trainer(a, CrossEntropy, optim.Adam(a.parameters(), 1e-2), Options(Path.Combine(folder.Path, "a"))).Fit(train, test);
+            var historyA = new Trainer(a, CrossEntropy, Optim.Adam(1e-2), Options(Path.Combine(folder.Path, "a"))).Fit(train, test);
 
             // Cancelled in the middle of epoch 2 (45 batches of 32 per epoch; step 60 is batch 15 of epoch 2).
             Seeding.SeedEverything(1);
             var b = Mlp();
             using var cancel = new CancellationTokenSource();
             var checkpoints = Path.Combine(folder.Path, "b");
-            Assert.That(() => new Trainer(b, CrossEntropy, optim.Adam(b.parameters(), 1e-2), Options(checkpoints, cancel, 60)).Fit(train, test, cancel.Token),
+            Assert.That(() => new Trainer(b, CrossEntropy, Optim.Adam(1e-2), Options(checkpoints, cancel, 60)).Fit(train, test, cancel.Token),
                 Throws.InstanceOf<OperationCanceledException>());
             var last = Path.Combine(checkpoints, "last.ckpt");
             Assert.That(File.Exists(last), Is.True, "cancellation leaves a checkpoint");
@@ -48,7 +48,7 @@ public class CheckpointTests
             // Resumed in a fresh model and optimizer, with the global generator in another state.
             Seeding.SeedEverything(999);
             var c = Mlp();
-            var trainerC = new Trainer(c, CrossEntropy, optim.Adam(c.parameters(), 1e-2), Options(checkpoints, resume: last));
+            var trainerC = new Trainer(c, CrossEntropy, Optim.Adam(1e-2), Options(checkpoints, resume: last));
             var historyC = trainerC.Fit(train, test);
 
             var (wa, wc) = (Weights(a), Weights(c));
@@ -71,7 +71,7 @@ public class CheckpointTests
         {
             Seeding.SeedEverything(1);
             var model = Mlp();
-            optim.Optimizer optimizer = flat ? new FlatAdam(model.parameters(), rate) : optim.Adam(model.parameters(), rate);
+            var optimizer = flat ? Optim.Adam(rate) : Optim.Adam(rate).WithTorchSharp();
             var output = new StringWriter();
             var history = new Trainer(model, CrossEntropy, optimizer, new TrainerOptions
             {
@@ -132,9 +132,9 @@ public class CheckpointTests
         using (train)
         {
             var model = Mlp();
-            new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.1), new TrainerOptions { Epochs = 1, Progress = false, Callbacks = [new ModelCheckpoint(folder.Path, monitor: null)] }).Fit(train);
+            new Trainer(model, CrossEntropy, Optim.Sgd(0.1), new TrainerOptions { Epochs = 1, Progress = false, Callbacks = [new ModelCheckpoint(folder.Path, monitor: null)] }).Fit(train);
             var wider = nn.Sequential(("hidden", nn.Linear(64, 48)), ("dropout", nn.Dropout(0.2)), ("relu", nn.ReLU()), ("output", nn.Linear(48, 10)));
-            var trainer = new Trainer(wider, CrossEntropy, optim.SGD(wider.parameters(), 0.1), new TrainerOptions { Epochs = 2, Progress = false, ResumeFrom = Path.Combine(folder.Path, "last.ckpt") });
+            var trainer = new Trainer(wider, CrossEntropy, Optim.Sgd(0.1), new TrainerOptions { Epochs = 2, Progress = false, ResumeFrom = Path.Combine(folder.Path, "last.ckpt") });
             Assert.That(() => trainer.Fit(train), Throws.TypeOf<InvalidDataException>()
                 .With.Message.Contain("different architecture").And.Message.Contain("'hidden.weight' is [32, 64] there and [48, 64] here"));
         }
@@ -148,7 +148,7 @@ public class CheckpointTests
         using (train)
         {
             var model = Mlp();
-            new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.1), new TrainerOptions { Epochs = 1, Progress = false, Callbacks = [new ModelCheckpoint(folder.Path, monitor: null)] }).Fit(train);
+            new Trainer(model, CrossEntropy, Optim.Sgd(0.1), new TrainerOptions { Epochs = 1, Progress = false, Callbacks = [new ModelCheckpoint(folder.Path, monitor: null)] }).Fit(train);
             var good = File.ReadAllBytes(Path.Combine(folder.Path, "last.ckpt"));
             var truncated = Path.Combine(folder.Path, "truncated.ckpt");
             File.WriteAllBytes(truncated, good[..(good.Length * 2 / 3)]);

@@ -20,7 +20,7 @@ public class ConvergenceAndEarlyStoppingTests
             model.weight!.zero_();
         using var data = new InMemoryDataset(ones(1, 1), ones(1, 1), "y = x at x = 1");
         var stop = new ConvergenceStop(threshold);
-        var history = new Trainer(model, (o, y) => nn.functional.mse_loss(o, y), optim.SGD(model.parameters(), 0.25),
+        var history = new Trainer(model, (o, y) => nn.functional.mse_loss(o, y), Optim.Sgd(0.25),
             new TrainerOptions { Epochs = epochs, BatchSize = 1, Progress = false, Callbacks = [stop] }).Fit(data);
         return (stop, history);
     }
@@ -65,7 +65,7 @@ public class ConvergenceAndEarlyStoppingTests
             torch.manual_seed(5);
             var model = Mlp();
             var stopping = new EarlyStopping("val_loss", patience: 5);
-            var trainer = new Trainer(model, CrossEntropy, optim.Adam(model.parameters(), 0.01),
+            var trainer = new Trainer(model, CrossEntropy, Optim.Adam(0.01),
                 new TrainerOptions { Epochs = 80, BatchSize = 32, Seed = 1, Progress = false, Callbacks = [stopping] });
             var history = trainer.Fit(small, test);
             var validation = history.Series("val_loss");

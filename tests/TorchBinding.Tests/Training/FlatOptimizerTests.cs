@@ -323,17 +323,17 @@ public class FlatOptimizerTests
             };
             Seeding.SeedEverything(1);
             var a = Mlp();
-            new Trainer(a, CrossEntropy, new FlatAdam(a.parameters(), 1e-2), Options(Path.Combine(folder.Path, "a"))).Fit(train, test);
+            new Trainer(a, CrossEntropy, Optim.Adam(1e-2), Options(Path.Combine(folder.Path, "a"))).Fit(train, test);
 
             Seeding.SeedEverything(1);
             var b = Mlp();
             using var cancel = new CancellationTokenSource();
             var checkpoints = Path.Combine(folder.Path, "b");
-            Assert.That(() => new Trainer(b, CrossEntropy, new FlatAdam(b.parameters(), 1e-2), Options(checkpoints, cancel)).Fit(train, test, cancel.Token),
+            Assert.That(() => new Trainer(b, CrossEntropy, Optim.Adam(1e-2), Options(checkpoints, cancel)).Fit(train, test, cancel.Token),
                 Throws.InstanceOf<OperationCanceledException>());
             Seeding.SeedEverything(999);
             var c = Mlp();
-            new Trainer(c, CrossEntropy, new FlatAdam(c.parameters(), 1e-2), Options(checkpoints, resume: Path.Combine(checkpoints, "last.ckpt"))).Fit(train, test);
+            new Trainer(c, CrossEntropy, Optim.Adam(1e-2), Options(checkpoints, resume: Path.Combine(checkpoints, "last.ckpt"))).Fit(train, test);
 
             var (wa, wc) = (Weights(a), Weights(c));
             Assert.Multiple(() =>
@@ -353,8 +353,7 @@ public class FlatOptimizerTests
         using (test)
         {
             var model = MixedPrecision.ToBf16(nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.LayerNorm(128), nn.Linear(128, 10)));
-            var optimizer = new FlatAdam(model.parameters(), 3e-3);
-            var trainer = new Trainer(model, CrossEntropy, optimizer, new TrainerOptions
+            var trainer = new Trainer(model, CrossEntropy, Optim.Adam(3e-3), new TrainerOptions
             {
                 Epochs = 25, BatchSize = 32, Precision = Precision.Bf16Mixed, Metrics = [() => new TorchBinding.Metrics.Accuracy()], Progress = false,
             });
@@ -363,7 +362,7 @@ public class FlatOptimizerTests
             {
                 Assert.That(trainer.Evaluate(test)["accuracy"], Is.GreaterThanOrEqualTo(0.95), "held-out accuracy in bf16");
                 Assert.That(model.parameters().Select(p => p.dtype).Distinct(), Is.EquivalentTo(new[] { ScalarType.BFloat16, ScalarType.Float32 }), "linear layers bf16, the layer norm fp32");
-                Assert.That(optimizer.Buffers.Select(b => b.Dtype), Is.EquivalentTo(new[] { ScalarType.BFloat16, ScalarType.Float32 }));
+                Assert.That(((FlatAdam)trainer.Optimizers.Single()).Buffers.Select(b => b.Dtype), Is.EquivalentTo(new[] { ScalarType.BFloat16, ScalarType.Float32 }));
                 Assert.That(trainer.Predict(test).dtype, Is.EqualTo(ScalarType.Float32), "outputs come back in float32");
             });
         }
@@ -372,14 +371,15 @@ public class FlatOptimizerTests
     [Test]
     public void Bf16_mixed_precision_needs_a_prepared_model_and_a_flat_optimizer()
     {
+        static TorchBinding.Data.InMemoryDataset Tiny() => new(rand(4, 4), zeros(4, dtype: int64), "tiny");
         var plain = nn.Sequential(nn.Linear(4, 2));
         var prepared = MixedPrecision.ToBf16(nn.Sequential(nn.Linear(4, 2)));
         var options = new TrainerOptions { Precision = Precision.Bf16Mixed };
         Assert.Multiple(() =>
         {
-            Assert.That(() => new Trainer(plain, CrossEntropy, new FlatAdam(plain.parameters()), options),
+            Assert.That(() => new Trainer(plain, CrossEntropy, Optim.Adam(), options).Fit(Tiny()),
                 Throws.ArgumentException.With.Message.Contain("call MixedPrecision.ToBf16(model) before making its optimizer"));
-            Assert.That(() => new Trainer(prepared, CrossEntropy, optim.Adam(prepared.parameters()), options),
+            Assert.That(() => new Trainer(prepared, CrossEntropy, Optim.Adam().WithTorchSharp(), options).Fit(Tiny()),
                 Throws.ArgumentException.With.Message.Contain("needs flat optimizers").And.Message.Contain("Adam"));
         });
     }

@@ -35,7 +35,7 @@ public class ScheduleTests
         using (train)
         {
             var model = Mlp();
-            var history = new Trainer(model, CrossEntropy, optim.SGD(model.parameters(), 0.1), new TrainerOptions
+            var history = new Trainer(model, CrossEntropy, Optim.Sgd(0.1), new TrainerOptions
             {
                 Epochs = 4, BatchSize = 256, Progress = false,
                 Callbacks = [new LearningRateScheduler(new CosineAnnealing(), ScheduleInterval.Epoch)],
@@ -73,8 +73,12 @@ public class ScheduleTests
         });
     }
 
-    sealed class ScriptedLoss(double[] losses) : ITrainingStep
+    sealed class ScriptedLoss(double[] losses, nn.Module model) : ITrainingStep
     {
+        public nn.Module Model => model;
+
+        public bool AutomaticOptimization => false;
+
         public StepResult TrainStep(Batch batch, TrainingContext context) => new(tensor(1.0));
 
         public StepResult EvaluationStep(Batch batch, TrainingContext context) => new(tensor(losses[context.Epoch - 1]));
@@ -88,7 +92,7 @@ public class ScheduleTests
         double[] losses = [1, 1, 1, 1, 1, 1, 1, 1];
         var model = nn.Linear(1, 1);
         using var data = new InMemoryDataset(ones(4, 1), zeros(4, dtype: int64), "ones");
-        var history = new Trainer(model, new ScriptedLoss(losses), [optim.SGD(model.parameters(), 1.0)], new TrainerOptions
+        var history = new Trainer(new ScriptedLoss(losses, model), Optim.Sgd(1.0), new TrainerOptions
         {
             Epochs = 8, BatchSize = 4, Progress = false,
             Callbacks = [new ReduceOnPlateau("val_loss", factor: 0.1, patience: 1, cooldown: 2, minRate: 0.05)],

@@ -9,7 +9,7 @@ namespace TorchBinding.Training.Callbacks;
 /// </summary>
 /// <example><code>
 /// var converged = new ConvergenceStop(1e-5);
-/// new Trainer(model, loss, optimizer, new TrainerOptions { Epochs = 500, Callbacks = [converged] }).Fit(xor);
+/// new Trainer(model, loss, Optim.Sgd(0.1), new TrainerOptions { Epochs = 500, Callbacks = [converged] }).Fit(xor);
 /// var epochs = converged.EpochsToConverge(cap: 500);
 /// </code></example>
 public sealed class ConvergenceStop : TrainingCallback

@@ -4,7 +4,7 @@ namespace TorchBinding.Training.Callbacks;
 
 /// <summary>
 /// Clips gradients between <c>backward()</c> and the optimizer step: by their global norm (rescaled so the
-/// norm over all parameters is at most <c>maxNorm</c>) or by value (each entry clamped to ±<c>maxValue</c>).
+/// norm over the stepping optimizers' parameters is at most <c>maxNorm</c>) or by value (each entry clamped to ±<c>maxValue</c>).
 /// With flat optimizers (<see cref="FlatOptimizer"/>) the norm is one per buffer instead of one per tensor.
 /// </summary>
 public sealed class GradientClipping : TrainingCallback
@@ -42,7 +42,9 @@ public sealed class GradientClipping : TrainingCallback
     /// <inheritdoc/>
     public override void OnAfterBackward(TrainingContext context)
     {
-        if (context.Optimizers.Count == 1 && context.Optimizer is FlatOptimizer flat)
+        // The gradients of what is about to step: a GAN's discriminator step clips the discriminator's alone.
+        var stepping = context.SteppingOptimizers.Count > 0 ? context.SteppingOptimizers : context.Optimizers;
+        if (stepping is [FlatOptimizer flat])
         {
             if (MaxNorm is { } max)
                 LastNorm = flat.ClipGradientNorm(max, NormType);
@@ -50,7 +52,7 @@ public sealed class GradientClipping : TrainingCallback
                 flat.ClipGradientValue(MaxValue!.Value);
             return;
         }
-        var parameters = context.Model.parameters().Where(p => p.grad is not null).ToList();
+        var parameters = stepping.SelectMany(o => o.parameters()).Where(p => p.grad is not null).ToList();
         if (parameters.Count == 0)
             return;
         if (MaxNorm is { } maxNorm)

@@ -131,7 +131,7 @@ public sealed class ReduceOnPlateau : TrainingCallback
         }
         if (_bad > Patience)
         {
-            foreach (var group in context.Optimizer.ParamGroups)
+            foreach (var group in context.Optimizers.SelectMany(o => o.ParamGroups))
                 group.LearningRate = Math.Max(group.LearningRate * Factor, MinRate);
             (_cooldownLeft, _bad) = (Cooldown, 0);
         }

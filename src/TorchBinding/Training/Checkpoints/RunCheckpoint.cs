@@ -31,6 +31,7 @@ sealed class RunCheckpoint(nn.Module model, IReadOnlyList<optim.Optimizer> optim
             ["epoch_value_sums"] = new JsonObject(midEpoch ? progress.ValueSums.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)) : []),
             ["stop_reason"] = context.StopReason,
             ["parameters"] = Architecture.Describe(model),
+            [OptimizerStates.Key] = OptimizerStates.Describe(optimizers),
             ["history"] = context.History.ToJson(),
             ["callbacks"] = CallbackStates(context.Callbacks),
         };
@@ -60,9 +61,8 @@ sealed class RunCheckpoint(nn.Module model, IReadOnlyList<optim.Optimizer> optim
     /// it on purpose. Lightning and PyTorch's <c>load_state_dict</c> always take the checkpoint's, silently.
     /// </remarks>
     /// <returns>A line for each group whose rate now differs from the one given, or was changed from the checkpoint's.</returns>
-    public IReadOnlyList<string> Restore(string path, TrainingContext context, int plannedEpochs)
+    public IReadOnlyList<string> Restore(string path, CheckpointData data, TrainingContext context, int plannedEpochs)
     {
-        var data = CheckpointFile.Read(path);
         var metadata = data.Metadata;
         Architecture.Check(metadata["parameters"]?.AsArray(), model, path);
         if (data.Optimizers.Count != optimizers.Count)
