@@ -33,13 +33,13 @@ var faithfulness = new FaithfulnessOptions { Steps = run.Fast ? 10 : 28, Fill = 
 // SmoothGrad (their sign says which way to change a pixel, not whether it helped), signed evidence for the others.
 IReadOnlyList<Method> Methods(string gradCamLayer) =>
 [
-    new("gradient", "gradient", "gradient", (m, x, y) => Attribution.ToPixelMap(Attribution.Gradient(m, x, y))),
-    new("gradient_x_input", "gradient × input", "grad × input", (m, x, y) => Attribution.ToPixelMap(Attribution.GradientTimesInput(m, x, y), PixelReduction.Sum)),
-    new("smoothgrad", "SmoothGrad", "SmoothGrad", (m, x, y) => Attribution.ToPixelMap(Attribution.SmoothGrad(m, x, y, smoothGrad))),
+    new("gradient", "gradient", "gradient", (m, x, y) => Attribution.ToPixelMap(new Saliency().Attribute(m, x, y))),
+    new("gradient_x_input", "gradient × input", "grad × input", (m, x, y) => Attribution.ToPixelMap(new GradientTimesInput().Attribute(m, x, y), PixelReduction.Sum)),
+    new("smoothgrad", "SmoothGrad", "SmoothGrad", (m, x, y) => Attribution.ToPixelMap(new SmoothGrad(smoothGrad).Attribute(m, x, y))),
     new("integrated_gradients", "Integrated Gradients", "IG", (m, x, y) =>
-        Attribution.ToPixelMap(Attribution.IntegratedGradients(m, x, y, integratedGradients).Attributions, PixelReduction.Sum)),
-    new("occlusion", "occlusion", "occlusion", (m, x, y) => Occlusion.Map(m, x, y, occlusion)),
-    new("grad_cam", $"Grad-CAM ({gradCamLayer})", "Grad-CAM", (m, x, y) => GradCam.Compute(m, gradCamLayer, x, y)),
+        Attribution.ToPixelMap(new IntegratedGradients(integratedGradients).Attribute(m, x, y), PixelReduction.Sum)),
+    new("occlusion", "occlusion", "occlusion", (m, x, y) => Attribution.ToPixelMap(new Occlusion(occlusion).Attribute(m, x, y), PixelReduction.Mean)),
+    new("grad_cam", $"Grad-CAM ({gradCamLayer})", "Grad-CAM", (m, x, y) => Attribution.ToPixelMap(new GradCam(gradCamLayer).Attribute(m, x, y), PixelReduction.Mean)),
 ];
 
 // A map laid over its image, from 0 (transparent) to the map's largest value (an all-zero map stays transparent).
@@ -87,7 +87,7 @@ void MeasureFaithfulness(Cnn model, InMemoryDataset test, IReadOnlyList<Method> 
     using var scope = NewDisposeScope();
     var x = test.Inputs[..faithfulnessImages].to(run.Device);
     var y = test.Targets[..faithfulnessImages].to(run.Device);
-    var ig = Attribution.IntegratedGradients(model, x, y, integratedGradients);
+    var ig = new IntegratedGradients(integratedGradients).AttributeWithCompleteness(model, x, y);
     var errors = ig.RelativeErrors.Order().ToList();
     Console.WriteLine($"  {title}: IG relative completeness errors: median {errors[errors.Count / 2]:P3}, 90th percentile {errors[errors.Count * 9 / 10]:P3}, largest {errors[^1]:P3}");
     run.Report($"{prefix}ig_completeness_max_relative_error", ig.MaxRelativeError,

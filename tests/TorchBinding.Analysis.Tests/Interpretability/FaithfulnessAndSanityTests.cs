@@ -26,7 +26,7 @@ public class FaithfulnessAndSanityTests
         }
         var images = TestModels.Images(10, 8, 8, seed: 12);
         var targets = zeros(10, dtype: int64);
-        var truth = Attribution.GradientTimesInput(model, images, targets).squeeze(1);
+        var truth = new GradientTimesInput().Attribute(model, images, targets).squeeze(1);
         var options = new FaithfulnessOptions { Steps = 16, Seed = 1 };
         var best = Faithfulness.Deletion(model, images, targets, truth, options);
         var random = Faithfulness.Deletion(model, images, targets, Faithfulness.RandomMaps(images, seed: 2), options);
@@ -82,7 +82,7 @@ public class FaithfulnessAndSanityTests
         var targets = tensor(new long[] { 0, 1, 2, 0, 1, 2 });
         var before = model.parameters().Select(p => p.detach().clone()).ToList();
         var gradient = SanityChecks.CascadingRandomization(model,
-            m => Attribution.ToPixelMap(Attribution.Gradient(m, images, targets)), new() { Seed = 3 });
+            m => Attribution.ToPixelMap(new Saliency().Attribute(m, images, targets)), new() { Seed = 3 });
         // An "explanation" that ignores the model (the image itself, an edge detector's limit case) passes through unchanged.
         var independent = SanityChecks.CascadingRandomization(model, _ => images.squeeze(1), new() { Seed = 3 });
         Assert.Multiple(() =>
