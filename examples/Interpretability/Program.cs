@@ -97,7 +97,7 @@ void MeasureFaithfulness(Cnn model, InMemoryDataset test, IReadOnlyList<Method> 
     var deletion = new LineChart { Title = $"{title}: deletion curves (lower is better)", XLabel = "fraction of pixels deleted (set to black)", YLabel = "probability of the true class", YMin = 0, YMax = 1 };
     var table = new List<(string Name, string Short, double Deletion, double Insertion)>();
     var clock = Stopwatch.StartNew();
-    foreach (var method in methods.Append(new Method("random", "random order", "random", (m, images, _) => Faithfulness.RandomMaps(images, run.Seed))))
+    foreach (var method in methods.Append(new Method("random", "random order", "random", (m, images, y) => new RandomAttribution(run.Seed).Attribute(m, images, y).squeeze(1))))
     {
         var maps = method.Map(model, x, y);
         var delete = Faithfulness.Deletion(model, x, y, maps, faithfulness);
@@ -144,15 +144,15 @@ using (var mnistTest = Mnist.Load(DatasetPart.Test))
     var sanity = new MultiPanelFigure(columns: 4) { Title = "Sanity check: |maps| as layers are randomised from the top", PanelWidth = 200, PanelHeight = 200 };
     foreach (var method in checkedMethods)
     {
-        var steps = SanityChecks.CascadingRandomization(course, m => method.Map(m, x, y), new() { Seed = run.Seed });
+        var steps = SanityChecks.CascadingRandomization(course, x, y, new Adapter(method), new() { Seed = run.Seed });
         cascade.Add(method.Title, steps.Select(s => s.MeanRankCorrelation).ToArray());
         cascade.YMin = Math.Min(cascade.YMin ?? 0, steps.Min(s => s.MeanRankCorrelation) - 0.05);
         foreach (var step in steps)
-            sanity.Add(Overlay(x[0, 0].cpu(), step.Maps[0].abs()), step.Layer == "original" ? $"{method.Short}: trained" : $"top→{step.Layer} random");
+            sanity.Add(Overlay(x[0, 0].cpu(), step.Attributions[0].abs()), step.Layer == "original" ? $"{method.Short}: trained" : $"top→{step.Layer} random");
         run.Report($"sanity_rank_correlation_{method.Key}", steps[^1].MeanRankCorrelation,
             $"sanity check, {method.Title}: rank correlation with the trained model's maps after randomising every layer", "F3");
         foreach (var step in steps)
-            step.Maps.Dispose();
+            step.Attributions.Dispose();
     }
     cascade.Save(run.PathFor("sanity_check_correlation.png"));
     sanity.Save(run.PathFor("sanity_check.png"));
@@ -177,3 +177,11 @@ run.Finish($"Interpretability: MNIST {run.Metrics["mnist_test_accuracy"]:P2}; IG
 
 /// <summary>An attribution method as the example uses it: a metrics key, a title, a short title, and its pixel map [N, H, W] of a model, images and classes.</summary>
 record Method(string Key, string Title, string Short, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor> Map);
+
+/// <summary>The example's method as an attribution method (until the example uses the library's methods directly).</summary>
+sealed class Adapter(Method method) : TorchBinding.Analysis.Interpretability.IAttributionMethod
+{
+    public string Name => method.Key;
+
+    public Tensor Attribute(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets) => method.Map(model, inputs, targets);
+}
