@@ -24,23 +24,35 @@ if (run is null)
 
 var faithfulnessImages = run.Fast ? 40 : run.Options.GetInt("faithfulness-images");
 // IG's trapezoidal rule over a ReLU network's kinked path: a few images need more steps to be complete to 0.5 %.
-var integratedGradients = new IntegratedGradientsOptions { Steps = run.Options.GetInt("ig-steps"), TargetRelativeError = 0.005, MaxSteps = 2048 };
-var smoothGrad = new SmoothGradOptions { Samples = run.Fast ? 16 : 50, NoiseLevel = 0.15, Seed = run.Seed };
-var occlusion = new OcclusionOptions { PatchSize = 4, Stride = 2, Fill = 0 };
+var integratedGradients = new IntegratedGradients(new() { Steps = run.Options.GetInt("ig-steps"), TargetRelativeError = 0.005, MaxSteps = 2048 });
 var faithfulness = new FaithfulnessOptions { Steps = run.Fast ? 10 : 28, Fill = 0, Seed = run.Seed };
 
-// Each method as a map per pixel [N, H, W], larger = more important for the class: magnitudes for the gradient and
-// SmoothGrad (their sign says which way to change a pixel, not whether it helped), signed evidence for the others.
-IReadOnlyList<Method> Methods(string gradCamLayer) =>
+// The methods, each called alike: attributions of the images' shape [N, 1, 28, 28], larger = more important for the
+// class. Magnitudes for the gradient and SmoothGrad (their sign says which way to change a pixel, not whether it
+// helped), signed evidence for the others. A method's Name is its key in metrics.json.
+IReadOnlyList<IAttributionMethod> Methods(string gradCamLayer) =>
 [
-    new("gradient", "gradient", "gradient", (m, x, y) => Attribution.ToPixelMap(Attribution.Gradient(m, x, y))),
-    new("gradient_x_input", "gradient × input", "grad × input", (m, x, y) => Attribution.ToPixelMap(Attribution.GradientTimesInput(m, x, y), PixelReduction.Sum)),
-    new("smoothgrad", "SmoothGrad", "SmoothGrad", (m, x, y) => Attribution.ToPixelMap(Attribution.SmoothGrad(m, x, y, smoothGrad))),
-    new("integrated_gradients", "Integrated Gradients", "IG", (m, x, y) =>
-        Attribution.ToPixelMap(Attribution.IntegratedGradients(m, x, y, integratedGradients).Attributions, PixelReduction.Sum)),
-    new("occlusion", "occlusion", "occlusion", (m, x, y) => Occlusion.Map(m, x, y, occlusion)),
-    new("grad_cam", $"Grad-CAM ({gradCamLayer})", "Grad-CAM", (m, x, y) => GradCam.Compute(m, gradCamLayer, x, y)),
+    new Saliency(new() { Absolute = true }) { Name = "gradient" },
+    new GradientTimesInput(),
+    new SmoothGrad(new() { Samples = run.Fast ? 16 : 50, NoiseLevel = 0.15, Seed = run.Seed, Absolute = true }),
+    integratedGradients,
+    new Occlusion(new() { PatchSize = 4, Stride = 2, Fill = 0 }),
+    new GradCam(gradCamLayer),
 ];
+
+// How the figures and tables name a method: a title and a short title.
+(string Title, string Short) Label(IAttributionMethod method) => method switch
+{
+    GradCam gradCam => ($"Grad-CAM ({gradCam.Layer})", "Grad-CAM"),
+    RandomAttribution => ("random order", "random"),
+    _ => method.Name switch
+    {
+        "gradient_x_input" => ("gradient × input", "grad × input"),
+        "smoothgrad" => ("SmoothGrad", "SmoothGrad"),
+        "integrated_gradients" => ("Integrated Gradients", "IG"),
+        _ => (method.Name, method.Name),
+    },
+};
 
 // A map laid over its image, from 0 (transparent) to the map's largest value (an all-zero map stays transparent).
 HeatmapOverlay Overlay(Tensor image, Tensor map) =>
@@ -56,13 +68,14 @@ double Train(Cnn model, InMemoryDataset train, InMemoryDataset test, int epochs,
 }
 
 // Rows of test images, columns of methods: the maps laid over the images.
-void DrawMaps(Cnn model, InMemoryDataset test, IReadOnlyList<Method> methods, string key, string title, IReadOnlyList<string> classNames)
+void DrawMaps(Cnn model, InMemoryDataset test, IReadOnlyList<IAttributionMethod> methods, string key, string title, IReadOnlyList<string> classNames)
 {
     using var scope = NewDisposeScope();
     const int rows = 6;
     var x = test.Inputs[..rows].to(run.Device);
     var y = test.Targets[..rows].to(run.Device);
-    var maps = methods.Select(m => m.Map(model, x, y).cpu()).ToList();
+    // One value per pixel: the sum over the channels, as the deletion curves rank pixels (MNIST has one channel).
+    var maps = methods.Select(m => Attribution.ToPixelMap(m.Attribute(model, x, y), PixelReduction.Sum).cpu()).ToList();
     Tensor predicted;
     using (no_grad())
     {
@@ -76,36 +89,36 @@ void DrawMaps(Cnn model, InMemoryDataset test, IReadOnlyList<Method> methods, st
         var (truth, guess) = (classNames[(int)y[r].item<long>()], classNames[(int)predicted[r].item<long>()]);
         figure.Add(new ImageFigure(image) { Min = 0, Max = 1 }, truth == guess ? $"{truth} ✓" : $"{truth} (as {guess})");
         for (var c = 0; c < methods.Count; c++)
-            figure.Add(Overlay(image, maps[c][r].clamp_min(0)), r == 0 ? methods[c].Short : "");
+            figure.Add(Overlay(image, maps[c][r].clamp_min(0)), r == 0 ? Label(methods[c]).Short : "");
     }
     figure.Save(run.PathFor($"{key}_maps.png"));
 }
 
 // Deletion and insertion curves of every method and of a random order; IG's completeness on the same images.
-void MeasureFaithfulness(Cnn model, InMemoryDataset test, IReadOnlyList<Method> methods, string prefix, string title)
+void MeasureFaithfulness(Cnn model, InMemoryDataset test, IReadOnlyList<IAttributionMethod> methods, string prefix, string title)
 {
     using var scope = NewDisposeScope();
     var x = test.Inputs[..faithfulnessImages].to(run.Device);
     var y = test.Targets[..faithfulnessImages].to(run.Device);
-    var ig = Attribution.IntegratedGradients(model, x, y, integratedGradients);
+    var ig = integratedGradients.AttributeWithCompleteness(model, x, y);
     var errors = ig.RelativeErrors.Order().ToList();
     Console.WriteLine($"  {title}: IG relative completeness errors: median {errors[errors.Count / 2]:P3}, 90th percentile {errors[errors.Count * 9 / 10]:P3}, largest {errors[^1]:P3}");
     run.Report($"{prefix}ig_completeness_max_relative_error", ig.MaxRelativeError,
         $"{title}: Integrated Gradients' completeness, largest |Σ attributions − (f(x) − f(0))| / |f(x) − f(0)| over {faithfulnessImages} images", "P3");
-    var refined = ig.Steps.Count(k => k > integratedGradients.Steps);
-    run.Report($"{prefix}ig_refined_images", refined, $"{title}: images that needed more than {integratedGradients.Steps} steps (at most {ig.Steps.Max()})", "N0");
+    var refined = ig.Steps.Count(k => k > integratedGradients.Options.Steps);
+    run.Report($"{prefix}ig_refined_images", refined, $"{title}: images that needed more than {integratedGradients.Options.Steps} steps (at most {ig.Steps.Max()})", "N0");
     var deletion = new LineChart { Title = $"{title}: deletion curves (lower is better)", XLabel = "fraction of pixels deleted (set to black)", YLabel = "probability of the true class", YMin = 0, YMax = 1 };
     var table = new List<(string Name, string Short, double Deletion, double Insertion)>();
     var clock = Stopwatch.StartNew();
-    foreach (var method in methods.Append(new Method("random", "random order", "random", (m, images, _) => Faithfulness.RandomMaps(images, run.Seed))))
+    foreach (var method in methods.Append(new RandomAttribution(run.Seed)))
     {
-        var maps = method.Map(model, x, y);
-        var delete = Faithfulness.Deletion(model, x, y, maps, faithfulness);
-        var insert = Faithfulness.Insertion(model, x, y, maps, faithfulness);
-        run.Metric($"{prefix}deletion_auc_{method.Key}", delete.Auc);
-        run.Metric($"{prefix}insertion_auc_{method.Key}", insert.Auc);
-        table.Add((method.Title, method.Short, delete.Auc, insert.Auc));
-        deletion.Add(method.Title, delete.Fractions.ToArray(), delete.Scores.ToArray(), method.Key == "random" ? Palette.OkabeIto[7] : null, dashed: method.Key == "random");
+        var (delete, insert) = Faithfulness.Curves(model, x, y, method, faithfulness);
+        var (name, shortName) = Label(method);
+        run.Metric($"{prefix}deletion_auc_{method.Name}", delete.Auc);
+        run.Metric($"{prefix}insertion_auc_{method.Name}", insert.Auc);
+        table.Add((name, shortName, delete.Auc, insert.Auc));
+        var random = method is RandomAttribution;
+        deletion.Add(name, delete.Fractions.ToArray(), delete.Scores.ToArray(), random ? Palette.OkabeIto[7] : null, dashed: random);
     }
     Console.WriteLine($"  {title}: faithfulness on {faithfulnessImages} test images ({clock.Elapsed.TotalSeconds:F0} s)");
     Console.WriteLine($"    {"method",-34} {"deletion AUC ↓",15} {"insertion AUC ↑",16}");
@@ -136,7 +149,7 @@ using (var mnistTest = Mnist.Load(DatasetPart.Test))
     using var scope = NewDisposeScope();
     var x = mnistTest.Inputs[..(run.Fast ? 8 : 32)].to(run.Device);
     var y = mnistTest.Targets[..(run.Fast ? 8 : 32)].to(run.Device);
-    var checkedMethods = mnistMethods.Where(m => m.Key is "gradient" or "gradient_x_input" or "integrated_gradients" or "grad_cam").ToList();
+    var checkedMethods = mnistMethods.Where(m => m.Name is "gradient" or "gradient_x_input" or "integrated_gradients" or "grad_cam").ToList();
     var cascade = new BarChart(["trained", "fc1 random", "fc1, conv2 random", "all random"])
     {
         Title = "Model randomisation from the top: similarity to the trained model's maps", YLabel = "Spearman rank correlation of |maps|", YMin = 0, YMax = 1.05, Width = 960, Height = 450,
@@ -144,15 +157,16 @@ using (var mnistTest = Mnist.Load(DatasetPart.Test))
     var sanity = new MultiPanelFigure(columns: 4) { Title = "Sanity check: |maps| as layers are randomised from the top", PanelWidth = 200, PanelHeight = 200 };
     foreach (var method in checkedMethods)
     {
-        var steps = SanityChecks.CascadingRandomization(course, m => method.Map(m, x, y), new() { Seed = run.Seed });
-        cascade.Add(method.Title, steps.Select(s => s.MeanRankCorrelation).ToArray());
+        var steps = SanityChecks.CascadingRandomization(course, x, y, method, new() { Seed = run.Seed });
+        var (name, shortName) = Label(method);
+        cascade.Add(name, steps.Select(s => s.MeanRankCorrelation).ToArray());
         cascade.YMin = Math.Min(cascade.YMin ?? 0, steps.Min(s => s.MeanRankCorrelation) - 0.05);
         foreach (var step in steps)
-            sanity.Add(Overlay(x[0, 0].cpu(), step.Maps[0].abs()), step.Layer == "original" ? $"{method.Short}: trained" : $"top→{step.Layer} random");
-        run.Report($"sanity_rank_correlation_{method.Key}", steps[^1].MeanRankCorrelation,
-            $"sanity check, {method.Title}: rank correlation with the trained model's maps after randomising every layer", "F3");
+            sanity.Add(Overlay(x[0, 0].cpu(), Attribution.ToPixelMap(step.Attributions)[0]), step.Layer == "original" ? $"{shortName}: trained" : $"top→{step.Layer} random");
+        run.Report($"sanity_rank_correlation_{method.Name}", steps[^1].MeanRankCorrelation,
+            $"sanity check, {name}: rank correlation with the trained model's maps after randomising every layer", "F3");
         foreach (var step in steps)
-            step.Maps.Dispose();
+            step.Attributions.Dispose();
     }
     cascade.Save(run.PathFor("sanity_check_correlation.png"));
     sanity.Save(run.PathFor("sanity_check.png"));
@@ -175,5 +189,3 @@ var beaten = run.Metrics.Where(m => m.Key.StartsWith("deletion_auc_", StringComp
 run.Finish($"Interpretability: MNIST {run.Metrics["mnist_test_accuracy"]:P2}; IG completeness error {run.Metrics["ig_completeness_max_relative_error"]:P2}; " +
     $"{beaten} of {mnistMethods.Count} methods delete faster than random (AUC vs {run.Metrics["deletion_auc_random"]:F3}){(run.Fast ? " (fast mode)" : "")}");
 
-/// <summary>An attribution method as the example uses it: a metrics key, a title, a short title, and its pixel map [N, H, W] of a model, images and classes.</summary>
-record Method(string Key, string Title, string Short, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor> Map);

@@ -19,11 +19,12 @@ public class InterpretabilityModelTests
         var model = Cnn.Course();
         var images = Images(4, 1, 28, 28);
         var targets = tensor(new long[] { 0, 3, 5, 9 });
-        var cam = GradCam.Compute(model, layer, images, targets);
-        var coarse = GradCam.Compute(model, layer, images, targets, new() { Upsample = false });
+        var gradCam = new GradCam(layer);
+        var cam = gradCam.Attribute(model, images, targets);
+        var coarse = gradCam.LayerMaps(model, images, targets);
         Assert.Multiple(() =>
         {
-            Assert.That(cam.shape, Is.EqualTo(new long[] { 4, 28, 28 }));
+            Assert.That(cam.shape, Is.EqualTo(new long[] { 4, 1, 28, 28 }), "the images' shape");
             Assert.That(coarse.shape, Is.EqualTo(new long[] { 4, 14, 14 }), "conv2 runs at 14x14");
             Assert.That(cam.min().item<float>(), Is.GreaterThanOrEqualTo(0), "ReLU of the weighted sum");
             Assert.That(model.training, Is.True, "the model's mode is restored");
@@ -40,8 +41,8 @@ public class InterpretabilityModelTests
         var model = ResNet.Course();
         var images = Images(3, 1, 28, 28);
         // layer2.0's output is disposed by its Sequential once layer2.1 has used it: Grad-CAM must keep its own handle.
-        var cam = GradCam.Compute(model, layer, images, tensor(new long[] { 1, 2, 3 }));
-        Assert.That(cam.shape, Is.EqualTo(new long[] { 3, 28, 28 }));
+        var cam = new GradCam(layer).Attribute(model, images, tensor(new long[] { 1, 2, 3 }));
+        Assert.That(cam.shape, Is.EqualTo(new long[] { 3, 1, 28, 28 }));
         Assert.That(float.IsFinite(cam.sum().item<float>()), Is.True);
     }
 
@@ -55,12 +56,12 @@ public class InterpretabilityModelTests
         foreach (var layer in new[] { "enc1", "enc3", "bottleneck" })
         {
             // The default score of a dense output: the class's mean logit over all pixels.
-            var cam = GradCam.Compute(model, layer, images, targets);
-            Assert.That(cam.shape, Is.EqualTo(new long[] { 2, 32, 32 }), layer);
+            var cam = new GradCam(layer).Attribute(model, images, targets);
+            Assert.That(cam.shape, Is.EqualTo(new long[] { 2, 1, 32, 32 }), layer);
         }
-        var shared = Assert.Throws<ArgumentException>(() => GradCam.Compute(model, "pool", images, targets))!;
+        var shared = Assert.Throws<ArgumentException>(() => new GradCam("pool").Attribute(model, images, targets))!;
         Assert.That(shared.Message, Does.Contain("'pool' ran 3 times in one forward pass"));
-        var unknown = Assert.Throws<ArgumentException>(() => GradCam.Compute(model, "encoder3", images, targets))!;
+        var unknown = Assert.Throws<ArgumentException>(() => new GradCam("encoder3").Attribute(model, images, targets))!;
         Assert.That(unknown.Message, Does.Contain("no layer 'encoder3'; its layers are: enc1,").And.Contain("bottleneck"));
     }
 

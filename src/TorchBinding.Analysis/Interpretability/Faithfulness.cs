@@ -32,19 +32,52 @@ public sealed record FaithfulnessCurve(IReadOnlyList<double> Fractions, IReadOnl
     public double Auc => Enumerable.Range(1, Fractions.Count - 1).Sum(i => (Fractions[i] - Fractions[i - 1]) * (Scores[i] + Scores[i - 1]) / 2);
 }
 
+/// <summary>Both curves of one method's attributions.</summary>
+/// <param name="Deletion">The deletion curve (a small area is good).</param>
+/// <param name="Insertion">The insertion curve (a large area is good).</param>
+public sealed record FaithfulnessCurves(FaithfulnessCurve Deletion, FaithfulnessCurve Insertion);
+
 /// <summary>
-/// Faithfulness of a saliency map (Petsiuk et al., 2018): delete the pixels it ranks most important first and watch the
-/// class probability fall (a faithful map makes it fall fast: a small area under the deletion curve), or insert them
-/// into a blank canvas and watch it rise (a large area under the insertion curve). A random ranking is the baseline.
+/// Faithfulness of an attribution method (Petsiuk et al., 2018): delete the pixels it ranks most important first and
+/// watch the class probability fall (a faithful method makes it fall fast: a small area under the deletion curve), or
+/// insert them into a blank canvas and watch it rise (a large area under the insertion curve). A random ranking
+/// (<see cref="RandomAttribution"/>) is the baseline. Each curve takes a method (any <see cref="IAttributionMethod"/>),
+/// or attributions already computed.
 /// </summary>
+/// <remarks>
+/// A pixel's importance is its value in a map <c>[N, H, W]</c>, or the sum over the channels of attributions of the
+/// images' shape <c>[N, C, H, W]</c> (what a method returns); ties are broken in a seeded random order.
+/// </remarks>
 /// <example><code>
-/// var deletion = Faithfulness.Deletion(model, images, labels, Attribution.ToPixelMap(saliency));
-/// var random = Faithfulness.Deletion(model, images, labels, Faithfulness.RandomMaps(images, seed: 1));
-/// Console.WriteLine($"{deletion.Auc:F3} vs random {random.Auc:F3}");
+/// foreach (var method in new IAttributionMethod[] { new Saliency(new() { Absolute = true }), new RandomAttribution(seed: 1) })
+/// {
+///     var curves = Faithfulness.Curves(model, images, labels, method);
+///     Console.WriteLine($"{method.Name}: deletion {curves.Deletion.Auc:F3}, insertion {curves.Insertion.Auc:F3}");
+/// }
 /// </code></example>
 public static class Faithfulness
 {
-    /// <summary>The deletion curve of <paramref name="maps"/>: pixels set to the fill value in order of decreasing importance.</summary>
+    /// <summary>The deletion curve of <paramref name="method"/>: pixels set to the fill value in order of decreasing importance.</summary>
+    /// <param name="model">The model; its training flags are restored afterwards.</param>
+    /// <param name="inputs">Images <c>[N, C, H, W]</c>.</param>
+    /// <param name="targets">The class of each image, <c>[N]</c>.</param>
+    /// <param name="method">The attribution method whose ranking is tested; it explains <paramref name="model"/> on these images.</param>
+    /// <param name="options">Steps, fill value, score.</param>
+    /// <exception cref="ArgumentException">The inputs are not images, or Steps &lt; 1.</exception>
+    public static FaithfulnessCurve Deletion(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, IAttributionMethod method, FaithfulnessOptions? options = null) =>
+        WithAttributions(model, inputs, targets, method, maps => Deletion(model, inputs, targets, maps, options));
+
+    /// <summary>The insertion curve of <paramref name="method"/>: pixels copied onto a canvas of the fill value in order of decreasing importance.</summary>
+    /// <inheritdoc cref="Deletion(nn.Module{Tensor, Tensor}, Tensor, Tensor, IAttributionMethod, FaithfulnessOptions?)"/>
+    public static FaithfulnessCurve Insertion(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, IAttributionMethod method, FaithfulnessOptions? options = null) =>
+        WithAttributions(model, inputs, targets, method, maps => Insertion(model, inputs, targets, maps, options));
+
+    /// <summary>Both curves of <paramref name="method"/>, from one computation of its attributions (deletion first, then insertion).</summary>
+    /// <inheritdoc cref="Deletion(nn.Module{Tensor, Tensor}, Tensor, Tensor, IAttributionMethod, FaithfulnessOptions?)"/>
+    public static FaithfulnessCurves Curves(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, IAttributionMethod method, FaithfulnessOptions? options = null) =>
+        WithAttributions(model, inputs, targets, method, maps => Curves(model, inputs, targets, maps, options));
+
+    /// <summary>The deletion curve of given attributions: pixels set to the fill value in order of decreasing importance.</summary>
     /// <param name="model">The model; its training flags are restored afterwards.</param>
     /// <param name="inputs">Images <c>[N, C, H, W]</c>.</param>
     /// <param name="targets">The class of each image, <c>[N]</c>.</param>
@@ -54,18 +87,25 @@ public static class Faithfulness
     public static FaithfulnessCurve Deletion(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, Tensor maps, FaithfulnessOptions? options = null) =>
         Curve(model, inputs, targets, maps, options ?? new FaithfulnessOptions(), insertion: false);
 
-    /// <summary>The insertion curve of <paramref name="maps"/>: pixels copied onto a canvas of the fill value in order of decreasing importance.</summary>
-    /// <inheritdoc cref="Deletion"/>
+    /// <summary>The insertion curve of given attributions: pixels copied onto a canvas of the fill value in order of decreasing importance.</summary>
+    /// <inheritdoc cref="Deletion(nn.Module{Tensor, Tensor}, Tensor, Tensor, Tensor, FaithfulnessOptions?)"/>
     public static FaithfulnessCurve Insertion(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, Tensor maps, FaithfulnessOptions? options = null) =>
         Curve(model, inputs, targets, maps, options ?? new FaithfulnessOptions(), insertion: true);
 
-    /// <summary>Uniform random importance maps <c>[N, H, W]</c> for images <c>[N, C, H, W]</c>: the baseline a saliency method must beat.</summary>
-    public static Tensor RandomMaps(Tensor inputs, int? seed = null)
+    /// <summary>Both curves of given attributions (deletion first, then insertion).</summary>
+    /// <inheritdoc cref="Deletion(nn.Module{Tensor, Tensor}, Tensor, Tensor, Tensor, FaithfulnessOptions?)"/>
+    public static FaithfulnessCurves Curves(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, Tensor maps, FaithfulnessOptions? options = null) =>
+        new(Deletion(model, inputs, targets, maps, options), Insertion(model, inputs, targets, maps, options));
+
+    /// <summary>Computes the method's attributions, hands them to <paramref name="measure"/>, and frees them.</summary>
+    static T WithAttributions<T>(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, IAttributionMethod method, Func<Tensor, T> measure)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(inputs);
-        AttributionChecks.Images(inputs, "RandomMaps");
-        using var generator = new Generator((ulong)(seed ?? Seeding.NextSeed()), CPU);
-        return rand([inputs.shape[0], inputs.shape[2], inputs.shape[3]], generator: generator).to(inputs.device);
+        AttributionChecks.Images(inputs, "Faithfulness");
+        using var attributions = method.Attribute(model, inputs, targets);
+        return measure(attributions);
     }
 
     static FaithfulnessCurve Curve(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, Tensor maps, FaithfulnessOptions options, bool insertion)

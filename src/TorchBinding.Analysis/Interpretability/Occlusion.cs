@@ -20,34 +20,58 @@ public sealed record OcclusionOptions : AttributionOptions
 /// Occlusion (Zeiler &amp; Fergus, 2014): slide a patch of a constant over the image and record how much the class
 /// score drops with each position covered. Model-agnostic (no gradients), and costly: one forward pass per position.
 /// </summary>
-public static class Occlusion
+/// <remarks>
+/// Its natural output is one value per pixel, <c>[N, H, W]</c>, since the patch covers every channel; <see cref="Attribute"/>
+/// gives that value to every channel of the pixel, <c>[N, C, H, W]</c> (Captum's <c>Occlusion</c> with a window spanning
+/// the channels does the same). <see cref="Attribution.ToPixelMap"/> with <see cref="PixelReduction.Mean"/> gives the map back.
+/// </remarks>
+/// <example><code>
+/// var occlusion = new Occlusion(new() { PatchSize = 4, Stride = 2, Fill = 0 });
+/// var map = Attribution.ToPixelMap(occlusion.Attribute(model, images, labels), PixelReduction.Mean);   // [N, 28, 28], signed
+/// </code></example>
+public sealed class Occlusion : IAttributionMethod
 {
+    /// <summary>An occlusion method with the given patch.</summary>
+    /// <param name="options">Patch size, stride, fill value (null: the defaults).</param>
+    /// <exception cref="ArgumentException">A size is &lt; 1, or the stride is larger than the patch.</exception>
+    public Occlusion(OcclusionOptions? options = null)
+    {
+        Options = options ?? new OcclusionOptions();
+        AttributionChecks.Positive(Options.PatchSize, nameof(Options.PatchSize), "Occlusion");
+        AttributionChecks.Positive(Options.Stride, nameof(Options.Stride), "Occlusion");
+        AttributionChecks.Positive(Options.BatchSize, nameof(Options.BatchSize), "Occlusion");
+        // A stride past the patch skips pixels: no position covers them, and their mean drop would be 0/0 = NaN.
+        if (Options.Stride > Options.PatchSize)
+            throw new ArgumentException($"Occlusion: Stride {Options.Stride} is larger than PatchSize {Options.PatchSize}, which leaves pixels no patch covers (NaN holes in the map); use a Stride of at most {Options.PatchSize}.", nameof(options));
+    }
+
+    /// <summary>The method's options.</summary>
+    public OcclusionOptions Options { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>Default <c>occlusion</c>.</remarks>
+    public string Name { get; init; } = "occlusion";
+
     /// <summary>
-    /// The occlusion map <c>[N, H, W]</c>: for each pixel, the mean drop of the score, f(x) − f(x with the patch), over
-    /// the patch positions that cover it (positive: the pixel's region supports the class). Patches run over the whole
-    /// image; the last row and column of positions are moved in to end at the border, so every pixel is covered.
+    /// For each pixel, the mean drop of the score, f(x) − f(x with the patch), over the patch positions that cover it
+    /// (positive: the pixel's region supports the class), in every channel: <c>[N, C, H, W]</c>. Patches run over the
+    /// whole image; the last row and column of positions are moved in to end at the border, so every pixel is covered.
     /// </summary>
     /// <param name="model">The model; its training flags are restored afterwards.</param>
     /// <param name="inputs">Images <c>[N, C, H, W]</c>.</param>
     /// <param name="targets">The class to explain for each image, <c>[N]</c>.</param>
-    /// <param name="options">Patch size, stride, fill value.</param>
-    /// <exception cref="ArgumentException">Inputs are not images, the patch is larger than the image, the stride is larger than the patch, or a size is &lt; 1.</exception>
-    public static Tensor Map(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, OcclusionOptions? options = null)
+    /// <returns>Attributions of the images' shape (the caller owns the tensor).</returns>
+    /// <exception cref="ArgumentException">Inputs are not images, or the patch is larger than the images.</exception>
+    public Tensor Attribute(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(model);
         AttributionChecks.Inputs(inputs, targets, "Occlusion");
         AttributionChecks.Images(inputs, "Occlusion");
-        options ??= new OcclusionOptions();
-        AttributionChecks.Positive(options.PatchSize, nameof(options.PatchSize), "Occlusion");
-        AttributionChecks.Positive(options.Stride, nameof(options.Stride), "Occlusion");
-        AttributionChecks.Positive(options.BatchSize, nameof(options.BatchSize), "Occlusion");
+        var options = Options;
         var (height, width) = (inputs.shape[2], inputs.shape[3]);
         var patch = options.PatchSize;
-        // A stride past the patch skips pixels: no position covers them, and their mean drop would be 0/0 = NaN.
-        if (options.Stride > patch)
-            throw new ArgumentException($"Occlusion: Stride {options.Stride} is larger than PatchSize {patch}, which leaves pixels no patch covers (NaN holes in the map); use a Stride of at most {patch}.", nameof(options));
         if (patch > height || patch > width)
-            throw new ArgumentException($"Occlusion: the {patch}x{patch} patch is larger than the {height}x{width} images.", nameof(options));
+            throw new ArgumentException($"Occlusion: the {patch}x{patch} patch is larger than the {height}x{width} images.", nameof(inputs));
         var rows = Positions(height, patch, options.Stride);
         var columns = Positions(width, patch, options.Stride);
         var positions = rows.SelectMany(r => columns.Select(c => (Row: r, Column: c))).ToArray();
@@ -75,7 +99,7 @@ public static class Occlusion
             var map = (drops.view(n, positions.Length, 1, 1) * masks.squeeze(1).unsqueeze(0)).sum([1]) / coverage;
             maps.Add(map.MoveToOuterDisposeScope());
         }
-        return cat(maps, 0).MoveToOuterDisposeScope();
+        return Attribution.SpreadOverChannels(cat(maps, 0), inputs).MoveToOuterDisposeScope();
     }
 
     static Tensor Score(nn.Module<Tensor, Tensor> model, Tensor x, Tensor t, ClassScore score)

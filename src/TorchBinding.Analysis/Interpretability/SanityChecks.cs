@@ -13,26 +13,34 @@ public sealed record SanityCheckOptions
     /// </summary>
     public IReadOnlyList<string>? Layers { get; init; }
 
-    /// <summary>Compare the maps' magnitudes (default true, as the paper's main figures), not their signed values.</summary>
+    /// <summary>Compare the attributions' magnitudes (default true, as the paper's main figures), not their signed values.</summary>
     public bool AbsoluteValues { get; init; } = true;
 
     /// <summary>The seed of the random weights (null: drawn from <see cref="Seeding.NextSeed"/>).</summary>
     public int? Seed { get; init; }
 }
 
-/// <summary>One step of the cascade: the maps after randomising the layers up to <paramref name="Layer"/>.</summary>
+/// <summary>One step of the cascade: the attributions after randomising the layers up to <paramref name="Layer"/>.</summary>
 /// <param name="Layer">The layer randomised last (<c>original</c> for the trained model).</param>
-/// <param name="MeanRankCorrelation">Spearman's ρ between these maps and the trained model's, averaged over the images.</param>
-/// <param name="RankCorrelations">ρ per image.</param>
-/// <param name="Maps">The maps <c>[N, H, W]</c> on the CPU (the caller owns the tensor).</param>
-public sealed record RandomizationStep(string Layer, double MeanRankCorrelation, IReadOnlyList<double> RankCorrelations, Tensor Maps);
+/// <param name="MeanRankCorrelation">Spearman's ρ between these attributions and the trained model's, averaged over the inputs.</param>
+/// <param name="RankCorrelations">ρ per input.</param>
+/// <param name="Attributions">The method's attributions (of the inputs' shape), float64 on the CPU (the caller owns the tensor).</param>
+public sealed record RandomizationStep(string Layer, double MeanRankCorrelation, IReadOnlyList<double> RankCorrelations, Tensor Attributions);
 
 /// <summary>
 /// The model-randomisation sanity check (Adebayo et al., 2018): an explanation that reflects what the model learned must
 /// change when the learned weights are replaced by random ones. The layers are randomised one by one from the output
-/// back (a cascade) and the maps are compared with the trained model's by rank correlation; a method whose maps stay
-/// alike (an edge detector of the input) fails the check. The weights are put back afterwards, bit for bit.
+/// back (a cascade) and the method's attributions are compared with the trained model's by rank correlation; a method
+/// whose attributions stay alike (an edge detector of the input) fails the check. The weights are put back afterwards,
+/// bit for bit. Any <see cref="IAttributionMethod"/> can be checked.
 /// </summary>
+/// <example><code>
+/// foreach (var method in new IAttributionMethod[] { new Saliency(), new GradCam("conv2") })
+/// {
+///     var steps = SanityChecks.CascadingRandomization(model, images, labels, method, new() { Seed = 1 });
+///     Console.WriteLine($"{method.Name}: ρ {steps[^1].MeanRankCorrelation:F2} with every layer random");
+/// }
+/// </code></example>
 public static class SanityChecks
 {
     /// <summary>
@@ -40,13 +48,17 @@ public static class SanityChecks
     /// distribution with each tensor's own mean and standard deviation (the scale kept, the learned structure gone).
     /// </summary>
     /// <param name="model">The trained model; its parameters and training flags are restored afterwards.</param>
-    /// <param name="explain">The method under test: maps <c>[N, H, W]</c> (or any fixed shape per image) of the model it is given.</param>
+    /// <param name="inputs">The inputs the method explains, <c>[N, ...]</c>.</param>
+    /// <param name="targets">The class to explain for each input, <c>[N]</c>.</param>
+    /// <param name="method">The method under test; its attributions of each input are compared value by value.</param>
     /// <param name="options">Layers, comparison, seed.</param>
     /// <exception cref="ArgumentException">A layer name does not exist (the message lists the layers), or has no parameters.</exception>
-    public static IReadOnlyList<RandomizationStep> CascadingRandomization(nn.Module<Tensor, Tensor> model, Func<nn.Module<Tensor, Tensor>, Tensor> explain, SanityCheckOptions? options = null)
+    public static IReadOnlyList<RandomizationStep> CascadingRandomization(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, IAttributionMethod method, SanityCheckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(explain);
+        ArgumentNullException.ThrowIfNull(method);
+        AttributionChecks.Inputs(inputs, targets, "CascadingRandomization");
+        Tensor Explain(nn.Module<Tensor, Tensor> m) => method.Attribute(m, inputs, targets);
         options ??= new SanityCheckOptions();
         TorchRuntime.EnsureInitialized();
         var layers = ResolveLayers(model, options.Layers);
@@ -55,8 +67,8 @@ public static class SanityChecks
         var steps = new List<RandomizationStep>();
         try
         {
-            var original = Explain(model, explain, options.AbsoluteValues);
-            steps.Add(new RandomizationStep("original", 1, Enumerable.Repeat(1.0, original.Length).ToList(), original.Maps));
+            var original = Compare(model, Explain, options.AbsoluteValues);
+            steps.Add(new RandomizationStep("original", 1, Enumerable.Repeat(1.0, original.Length).ToList(), original.Attributions));
             foreach (var (name, module) in layers)
             {
                 using (no_grad())
@@ -72,17 +84,17 @@ public static class SanityChecks
                         parameter.copy_(noise.to(parameter.dtype).to(parameter.device));
                     }
                 }
-                var maps = Explain(model, explain, options.AbsoluteValues);
-                var rhos = Enumerable.Range(0, maps.Length).Select(i => RankCorrelation.Spearman(original.Values[i], maps.Values[i])).ToList();
+                var current = Compare(model, Explain, options.AbsoluteValues);
+                var rhos = Enumerable.Range(0, current.Length).Select(i => RankCorrelation.Spearman(original.Values[i], current.Values[i])).ToList();
                 var finite = rhos.Where(double.IsFinite).ToList();
-                steps.Add(new RandomizationStep(name, finite.Count > 0 ? finite.Average() : double.NaN, rhos, maps.Maps));
+                steps.Add(new RandomizationStep(name, finite.Count > 0 ? finite.Average() : double.NaN, rhos, current.Attributions));
             }
             return steps;
         }
         catch
         {
             foreach (var step in steps)
-                step.Maps.Dispose();
+                step.Attributions.Dispose();
             throw;
         }
         finally
@@ -123,14 +135,15 @@ public static class SanityChecks
         return layers;
     }
 
-    static (Tensor Maps, double[][] Values, int Length) Explain(nn.Module<Tensor, Tensor> model, Func<nn.Module<Tensor, Tensor>, Tensor> explain, bool absolute)
+    /// <summary>The attributions of <paramref name="model"/> as float64 on the CPU, and each input's values (magnitudes if <paramref name="absolute"/>) for the rank correlation.</summary>
+    static (Tensor Attributions, double[][] Values, int Length) Compare(nn.Module<Tensor, Tensor> model, Func<nn.Module<Tensor, Tensor>, Tensor> explain, bool absolute)
     {
         using var scope = NewDisposeScope();
-        var maps = explain(model).detach().to(float64).cpu();
-        if (maps.dim() < 2)
-            throw new ArgumentException($"CascadingRandomization: the explanation must give one map per image, [N, ...]; got {Shapes.Format(maps)}.");
-        var flat = (absolute ? maps.abs() : maps).flatten(1);
+        var attributions = explain(model).detach().to(float64).cpu();
+        if (attributions.dim() < 2)
+            throw new ArgumentException($"CascadingRandomization: the method must give attributions per input, [N, ...]; got {Shapes.Format(attributions)}.");
+        var flat = (absolute ? attributions.abs() : attributions).flatten(1);
         var values = Enumerable.Range(0, (int)flat.shape[0]).Select(i => flat[i].data<double>().ToArray()).ToArray();
-        return (maps.MoveToOuterDisposeScope(), values, values.Length);
+        return (attributions.MoveToOuterDisposeScope(), values, values.Length);
     }
 }

@@ -21,19 +21,19 @@ public class AttributionTests
         var model = new LeftHalfNet();
         var images = TestModels.Images(6, 32, 32, seed: 1);
         var targets = zeros(6, dtype: int64);                         // class 0: positive head weights, a non-empty Grad-CAM
-        var saliency = Attribution.Gradient(model, images, targets);
-        var ig = Attribution.IntegratedGradients(model, images, targets);
-        var cam = GradCam.Compute(model, "features", images, targets);
+        var saliency = new Saliency().Attribute(model, images, targets);
+        var ig = new IntegratedGradients().AttributeWithCompleteness(model, images, targets);
+        var cam = new GradCam("features").Attribute(model, images, targets);
         Assert.Multiple(() =>
         {
-            Assert.That(cam.shape, Is.EqualTo(new long[] { 6, 32, 32 }));
+            Assert.That(cam.shape, Is.EqualTo(new long[] { 6, 1, 32, 32 }));
             Assert.That(cam.sum().item<float>(), Is.GreaterThan(0), "Grad-CAM map is not empty");
             Assert.That(TestModels.LeftMass(saliency), Is.GreaterThanOrEqualTo(0.95), "saliency");
             Assert.That(TestModels.LeftMass(ig.Attributions), Is.GreaterThanOrEqualTo(0.95), "integrated gradients");
             // The 16x16 map is stretched to 32x32 bilinearly: column 16 takes a quarter of column 7, the only spill.
             Assert.That(TestModels.LeftMass(cam), Is.GreaterThanOrEqualTo(0.95), "Grad-CAM");
-            Assert.That(TestModels.LeftMass(Attribution.SmoothGrad(model, images, targets, new() { Seed = 1, Samples = 8 })), Is.GreaterThanOrEqualTo(0.95), "SmoothGrad");
-            Assert.That(TestModels.LeftMass(Attribution.GradientTimesInput(model, images, targets)), Is.GreaterThanOrEqualTo(0.95), "gradient x input");
+            Assert.That(TestModels.LeftMass(new SmoothGrad(new() { Seed = 1, Samples = 8 }).Attribute(model, images, targets)), Is.GreaterThanOrEqualTo(0.95), "SmoothGrad");
+            Assert.That(TestModels.LeftMass(new GradientTimesInput().Attribute(model, images, targets)), Is.GreaterThanOrEqualTo(0.95), "gradient x input");
         });
     }
 
@@ -47,14 +47,14 @@ public class AttributionTests
         var targets = tensor(new long[] { 0, 2, 1, 2 });
         var weights = ((Linear)model[1]).weight!.detach().index_select(0, targets).view(4, 1, 5, 6);
         var contribution = weights * images;                                              // w_i x_i: exact for a linear model
-        TensorAssert.AreClose(Attribution.Gradient(model, images, targets), weights, what: "gradient");
-        TensorAssert.AreClose(Attribution.GradientTimesInput(model, images, targets), contribution, what: "gradient x input");
-        var ig = Attribution.IntegratedGradients(model, images, targets, new() { Steps = 3 });
+        TensorAssert.AreClose(new Saliency().Attribute(model, images, targets), weights, what: "gradient");
+        TensorAssert.AreClose(new GradientTimesInput().Attribute(model, images, targets), contribution, what: "gradient x input");
+        var ig = new IntegratedGradients(new() { Steps = 3 }).AttributeWithCompleteness(model, images, targets);
         TensorAssert.AreClose(ig.Attributions, contribution, what: "integrated gradients");
         Assert.That(ig.MaxRelativeError, Is.LessThan(1e-10));
         // A 1x1 patch of zeros removes exactly w_i x_i from the logit.
-        var occlusion = Occlusion.Map(model, images, targets, new() { PatchSize = 1, Stride = 1, Fill = 0 });
-        TensorAssert.AreClose(occlusion, contribution.squeeze(1), rtol: 1e-9, atol: 1e-12, what: "occlusion");
+        var occlusion = new Occlusion(new() { PatchSize = 1, Stride = 1, Fill = 0 }).Attribute(model, images, targets);
+        TensorAssert.AreClose(occlusion, contribution, rtol: 1e-9, atol: 1e-12, what: "occlusion");
     }
 
     [Test]
@@ -75,7 +75,7 @@ public class AttributionTests
         }
         var images = TestModels.Images(8, 16, 16, seed: 3);
         var targets = tensor(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 });
-        var ig = Attribution.IntegratedGradients(model, images, targets);                   // 64 steps, trapezoid
+        var ig = new IntegratedGradients().AttributeWithCompleteness(model, images, targets);    // 64 steps, trapezoid
         Assert.Multiple(() =>
         {
             Assert.That(ig.Attributions.shape, Is.EqualTo(images.shape));
@@ -84,7 +84,7 @@ public class AttributionTests
             Assert.That(ig.MaxRelativeError, Is.LessThan(0.01));
         });
         // The check is real: one left Riemann step (the gradient at the black baseline only) misses by far more (measured 1.6).
-        var crude = Attribution.IntegratedGradients(model, images, targets, new() { Steps = 1, Rule = IntegrationRule.Left });
+        var crude = new IntegratedGradients(new() { Steps = 1, Rule = IntegrationRule.Left }).AttributeWithCompleteness(model, images, targets);
         Assert.That(crude.MaxRelativeError, Is.GreaterThan(0.05));
     }
 
@@ -102,8 +102,8 @@ public class AttributionTests
         }
         var images = TestModels.Images(8, 16, 16, seed: 3);
         var targets = tensor(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 });
-        var plain = Attribution.IntegratedGradients(model, images, targets);
-        var refined = Attribution.IntegratedGradients(model, images, targets, new() { TargetRelativeError = 0.01, MaxSteps = 4096 });
+        var plain = new IntegratedGradients().AttributeWithCompleteness(model, images, targets);
+        var refined = new IntegratedGradients(new() { TargetRelativeError = 0.01, MaxSteps = 4096 }).AttributeWithCompleteness(model, images, targets);
         Assert.Multiple(() =>
         {
             Assert.That(plain.MaxRelativeError, Is.GreaterThan(0.01), "64 steps are not enough here");
@@ -113,9 +113,9 @@ public class AttributionTests
         });
         // The refined samples' attributions are those of a plain run with their step count.
         var i = Enumerable.Range(0, 8).First(k => refined.Steps[k] > 64);
-        var single = Attribution.IntegratedGradients(model, images[i..(i + 1)], targets[i..(i + 1)], new() { Steps = refined.Steps[i] });
+        var single = new IntegratedGradients(new() { Steps = refined.Steps[i] }).AttributeWithCompleteness(model, images[i..(i + 1)], targets[i..(i + 1)]);
         TensorAssert.AreClose(refined.Attributions[i..(i + 1)], single.Attributions, rtol: 1e-4, atol: 1e-6);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Attribution.IntegratedGradients(model, images, targets, new() { TargetRelativeError = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients(new() { TargetRelativeError = 0 }));
     }
 
     [Test]
@@ -125,9 +125,9 @@ public class AttributionTests
         var model = TestModels.SmallCnn();
         var images = TestModels.Images(3, 16, 16, seed: 4);
         var targets = tensor(new long[] { 0, 1, 2 });
-        TensorAssert.AreClose(Attribution.SmoothGrad(model, images, targets, new() { NoiseLevel = 0, Samples = 4 }), Attribution.Gradient(model, images, targets), rtol: 1e-5, atol: 1e-7);
-        var a = Attribution.SmoothGrad(model, images, targets, new() { Seed = 5, Samples = 6 });
-        var b = Attribution.SmoothGrad(model, images, targets, new() { Seed = 5, Samples = 6, BatchSize = 7 });
+        TensorAssert.AreClose(new SmoothGrad(new() { NoiseLevel = 0, Samples = 4 }).Attribute(model, images, targets), new Saliency().Attribute(model, images, targets), rtol: 1e-5, atol: 1e-7);
+        var a = new SmoothGrad(new() { Seed = 5, Samples = 6 }).Attribute(model, images, targets);
+        var b = new SmoothGrad(new() { Seed = 5, Samples = 6, BatchSize = 7 }).Attribute(model, images, targets);
         TensorAssert.AreClose(a, b, rtol: 1e-5, atol: 1e-7, what: "same seed, other batch size");
     }
 
@@ -139,8 +139,8 @@ public class AttributionTests
         model.train();
         var images = TestModels.Images(2, 16, 16, seed: 6);
         var targets = tensor(new long[] { 1, 2 });
-        Attribution.Gradient(model, images, targets);
-        GradCam.Compute(model, "bn", images, targets);
+        new Saliency().Attribute(model, images, targets);
+        new GradCam("bn").Attribute(model, images, targets);
         Assert.Multiple(() =>
         {
             Assert.That(model.modules().All(m => m.training), Is.True, "training mode restored");
@@ -155,9 +155,9 @@ public class AttributionTests
         var model = TestModels.SmallCnn();
         var images = TestModels.Images(2, 16, 16, seed: 8);
         var targets = tensor(new long[] { 0, 1 });
-        var unknown = Assert.Throws<ArgumentException>(() => GradCam.Compute(model, "conv9", images, targets))!;
+        var unknown = Assert.Throws<ArgumentException>(() => new GradCam("conv9").Attribute(model, images, targets))!;
         Assert.That(unknown.Message, Does.Contain("no layer 'conv9'").And.Contain("conv1, relu1, pool1, conv2, relu2, pool2, flatten, fc"));
-        var flat = Assert.Throws<ArgumentException>(() => GradCam.Compute(model, "fc", images, targets))!;
+        var flat = Assert.Throws<ArgumentException>(() => new GradCam("fc").Attribute(model, images, targets))!;
         Assert.That(flat.Message, Does.Contain("'fc' outputs [2, 3], not a feature map"));
     }
 
@@ -170,17 +170,17 @@ public class AttributionTests
         var targets = tensor(new long[] { 0, 1 });
         Assert.Multiple(() =>
         {
-            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => Attribution.IntegratedGradients(model, images, targets, new() { Steps = 0 }))!.Message,
+            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients(new() { Steps = 0 }))!.Message,
                 Does.Contain("Steps must be at least 1, got 0"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Attribution.IntegratedGradients(model, images, targets, new() { Baseline = zeros(3, 3) }))!.Message,
+            Assert.That(Assert.Throws<ArgumentException>(() => new IntegratedGradients(new() { Baseline = zeros(3, 3) }).Attribute(model, images, targets))!.Message,
                 Does.Contain("baseline must have the inputs' shape [2, 1, 16, 16]"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Attribution.Gradient(model, images, tensor(new long[] { 0, 1, 2 })))!.Message,
+            Assert.That(Assert.Throws<ArgumentException>(() => new Saliency().Attribute(model, images, tensor(new long[] { 0, 1, 2 })))!.Message,
                 Does.Contain("one class index per input, [2]; got [3]"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Attribution.Gradient(model, images, tensor(new long[] { 0, 3 })))!.Message,
+            Assert.That(Assert.Throws<ArgumentException>(() => new Saliency().Attribute(model, images, tensor(new long[] { 0, 3 })))!.Message,
                 Does.Contain("target label 3 is out of range for K = 3"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Occlusion.Map(model, images, targets, new() { PatchSize = 20 }))!.Message,
+            Assert.That(Assert.Throws<ArgumentException>(() => new Occlusion(new() { PatchSize = 20 }).Attribute(model, images, targets))!.Message,
                 Does.Contain("20x20 patch is larger than the 16x16 images"));
-            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => Attribution.SmoothGrad(model, images, targets, new() { NoiseLevel = -1 }))!.Message,
+            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new SmoothGrad(new() { NoiseLevel = -1 }))!.Message,
                 Does.Contain("NoiseLevel must be a finite number ≥ 0"));
         });
     }
@@ -194,11 +194,11 @@ public class AttributionTests
         var model = TestModels.SmallCnn();
         var images = TestModels.Images(2, 16, 16, seed: 10);
         var targets = tensor(new long[] { 0, 1 });
-        Assert.That(() => Occlusion.Map(model, images, targets, new() { PatchSize = 3, Stride = 5 }),
+        Assert.That(() => new Occlusion(new() { PatchSize = 3, Stride = 5 }),
             Throws.ArgumentException.With.Message.StartWith("Occlusion: Stride 5 is larger than PatchSize 3, which leaves pixels no patch covers (NaN holes in the map); use a Stride of at most 3."));
         // A stride equal to the patch tiles the image (the last row and column moved in to end at the border): no holes.
-        var map = Occlusion.Map(model, images, targets, new() { PatchSize = 3, Stride = 3 });
-        Assert.That(map.shape, Is.EqualTo(new long[] { 2, 16, 16 }));
+        var map = new Occlusion(new() { PatchSize = 3, Stride = 3 }).Attribute(model, images, targets);
+        Assert.That(map.shape, Is.EqualTo(new long[] { 2, 1, 16, 16 }));
         Assert.That(map.isfinite().all().item<bool>(), Is.True, "every pixel is covered");
     }
 }

@@ -26,10 +26,10 @@ public class FaithfulnessAndSanityTests
         }
         var images = TestModels.Images(10, 8, 8, seed: 12);
         var targets = zeros(10, dtype: int64);
-        var truth = Attribution.GradientTimesInput(model, images, targets).squeeze(1);
+        var truth = new GradientTimesInput().Attribute(model, images, targets).squeeze(1);
         var options = new FaithfulnessOptions { Steps = 16, Seed = 1 };
         var best = Faithfulness.Deletion(model, images, targets, truth, options);
-        var random = Faithfulness.Deletion(model, images, targets, Faithfulness.RandomMaps(images, seed: 2), options);
+        var random = Faithfulness.Deletion(model, images, targets, new RandomAttribution(seed: 2), options);
         var reversed = Faithfulness.Deletion(model, images, targets, -truth, options);
         using var probabilities = model.call(images).softmax(1)[.., 0];
         Assert.Multiple(() =>
@@ -43,7 +43,7 @@ public class FaithfulnessAndSanityTests
             Assert.That(random.Auc, Is.LessThan(reversed.Auc));
         });
         var insertion = Faithfulness.Insertion(model, images, targets, truth, options);
-        var randomInsertion = Faithfulness.Insertion(model, images, targets, Faithfulness.RandomMaps(images, seed: 2), options);
+        var randomInsertion = Faithfulness.Insertion(model, images, targets, new RandomAttribution(seed: 2), options);
         Assert.That(insertion.Auc, Is.GreaterThan(randomInsertion.Auc));
         Assert.That(insertion.Scores[^1], Is.EqualTo(best.Scores[0]).Within(1e-6), "all inserted: the clean image");
     }
@@ -81,22 +81,29 @@ public class FaithfulnessAndSanityTests
         var images = TestModels.Images(6, 16, 16, seed: 13);
         var targets = tensor(new long[] { 0, 1, 2, 0, 1, 2 });
         var before = model.parameters().Select(p => p.detach().clone()).ToList();
-        var gradient = SanityChecks.CascadingRandomization(model,
-            m => Attribution.ToPixelMap(Attribution.Gradient(m, images, targets)), new() { Seed = 3 });
+        var gradient = SanityChecks.CascadingRandomization(model, images, targets, new Saliency(), new() { Seed = 3 });
         // An "explanation" that ignores the model (the image itself, an edge detector's limit case) passes through unchanged.
-        var independent = SanityChecks.CascadingRandomization(model, _ => images.squeeze(1), new() { Seed = 3 });
+        var independent = SanityChecks.CascadingRandomization(model, images, targets, new TheInputItself(), new() { Seed = 3 });
         Assert.Multiple(() =>
         {
             Assert.That(gradient.Select(s => s.Layer), Is.EqualTo(new[] { "original", "fc", "conv2", "conv1" }));
             Assert.That(gradient[0].MeanRankCorrelation, Is.EqualTo(1));
             Assert.That(gradient[^1].MeanRankCorrelation, Is.LessThan(0.5), "the fully random model's gradients are unlike the trained ones");
             Assert.That(independent.All(s => Math.Abs(s.MeanRankCorrelation - 1) < 1e-12), Is.True, "model-independent maps do not change");
-            Assert.That(gradient[1].Maps.shape, Is.EqualTo(new long[] { 6, 16, 16 }));
+            Assert.That(gradient[1].Attributions.shape, Is.EqualTo(new long[] { 6, 1, 16, 16 }), "the inputs' shape");
             var after = model.parameters().ToList();
             for (var i = 0; i < before.Count; i++)
                 Assert.That(before[i].equal(after[i]).all().item<bool>(), Is.True, $"parameter {i} restored bit for bit");
         });
-        var error = Assert.Throws<ArgumentException>(() => SanityChecks.CascadingRandomization(model, _ => images, new() { Layers = ["relu1"] }))!;
+        var error = Assert.Throws<ArgumentException>(() => SanityChecks.CascadingRandomization(model, images, targets, new TheInputItself(), new() { Layers = ["relu1"] }))!;
         Assert.That(error.Message, Does.Contain("'relu1' has no parameters of its own").And.Contain("conv1, conv2, fc"));
+    }
+
+    /// <summary>An attribution that ignores the model: the input itself (a method written by a user, through the interface).</summary>
+    sealed class TheInputItself : IAttributionMethod
+    {
+        public string Name => "input";
+
+        public Tensor Attribute(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets) => inputs.detach().clone();
     }
 }
