@@ -11,6 +11,7 @@
 //   dotnet run experiments/loss_table.cs -- --epochs 30 --out runs/loss_table
 #:project ../src/TorchBinding.Models/TorchBinding.Models.csproj
 #:project ../src/TorchBinding.Plots/TorchBinding.Plots.csproj
+#:project ../examples/Shared/TorchBinding.Experiments/TorchBinding.Experiments.csproj
 
 using System.Globalization;
 using System.Text;

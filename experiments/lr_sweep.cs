@@ -7,6 +7,7 @@
 // A single-file program: the #:project lines below are all the build it needs (.NET 10 `dotnet run file.cs`).
 #:project ../src/TorchBinding.Models/TorchBinding.Models.csproj
 #:project ../src/TorchBinding.Plots/TorchBinding.Plots.csproj
+#:project ../examples/Shared/TorchBinding.Experiments/TorchBinding.Experiments.csproj
 
 using System.Globalization;
 using TorchBinding.Data;

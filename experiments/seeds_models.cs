@@ -6,6 +6,7 @@
 //   dotnet run experiments/seeds_models.cs -- --models mlp,cnn-course,resnet-course --seeds 1,2,3,4,5 --out runs/seeds_models
 #:project ../src/TorchBinding.Models/TorchBinding.Models.csproj
 #:project ../src/TorchBinding.Plots/TorchBinding.Plots.csproj
+#:project ../examples/Shared/TorchBinding.Experiments/TorchBinding.Experiments.csproj
 
 using System.Globalization;
 using System.Text;

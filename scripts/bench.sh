@@ -4,5 +4,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-dotnet build tests/TorchBinding.Benchmarks -c Release -v quiet -nologo
-dotnet run -c Release --no-build --project tests/TorchBinding.Benchmarks -- "$@"
+dotnet build benchmarks/TorchBinding.Benchmarks -c Release -v quiet -nologo
+dotnet run -c Release --no-build --project benchmarks/TorchBinding.Benchmarks -- "$@"

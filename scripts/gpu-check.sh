@@ -18,7 +18,7 @@ mode=${1:-all}
 build() {
   echo "gpu-check: publishing the self-contained GPU app to $app"
   rm -rf "$app"
-  dotnet publish "$root/tests/TorchBinding.GpuCheck" -c Release -r linux-x64 --self-contained \
+  dotnet publish "$root/benchmarks/TorchBinding.GpuCheck" -c Release -r linux-x64 --self-contained \
     -p:TorchBindingLibTorch=external -p:PublishTrimmed=true -p:TrimMode=partial -o "$app" -v quiet -nologo
   echo "gpu-check: $(du -sh "$app" | cut -f1) in $app"
 }

@@ -9,9 +9,9 @@
 // Then two attacks that need no gradient or no image: the one-pixel attack by differential evolution
 // (Su, Vargas & Sakurai, 2019: population 400, F = 0.5, 100 generations) on 100 test images, and fooling
 // images — noise climbed until the network is 99 % sure it is a digit (Nguyen, Yosinski & Clune, 2015).
+using TorchBinding.Analysis.Robustness;
 using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
-using TorchBinding.Robustness;
 
 var run = ExperimentRun.Start(args, "adversarial", "FGSM and PGD on the MNIST CNN, adversarial training, the one-pixel attack and fooling images",
     new ExtraOption("epochs", "epochs of the standard CNN", "5"),

@@ -11,7 +11,7 @@
 using TorchBinding.Data.Synthetic;
 using TorchBinding.Models.Transformers;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Diagrams;
 using TorchBinding.Plots.Images;
 using TorchSharp.Modules;
 

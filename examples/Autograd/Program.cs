@@ -4,11 +4,11 @@
 // 2. The REO recipe on the 4-point set (-1,0), (0,1), (4,4), (2,3) with labels -1, -1, +1, +1: a linear
 //    model f(x) = wᵀx + b (representation), the hinge loss max(0, 1 − y f(x)) plus (λ/2)wᵀw (evaluation),
 //    gradient descent with autograd (optimisation).
-using TorchBinding.Autograd;
 using TorchBinding.Data.Synthetic;
 using TorchBinding.Losses;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Diagrams;
+using TorchBinding.Teaching.Autograd;
 
 var run = ExperimentRun.Start(args, "autograd", "the lecture's e = (a+b)(b+1) three ways, and a hinge-loss linear classifier trained by gradient descent",
     new ExtraOption("lambda", "weight penalty λ in (λ/2)wᵀw", "0.1"),

@@ -3,10 +3,10 @@
 //    autograd's from the same weights, both networks train the same way, and the network solves XOR.
 // 2. The lab exercise: how the learning rate and the hidden width change convergence.
 using TorchBinding.Activations;
-using TorchBinding.Autograd;
 using TorchBinding.Data.Synthetic;
 using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
+using TorchBinding.Teaching.Autograd;
 
 var run = ExperimentRun.Start(args, "backprop", "Fausett's backpropagation vs autograd on XOR, and the learning-rate / width lab",
     new ExtraOption("hidden", "hidden sigmoid units for part 1", "4"),

@@ -12,7 +12,7 @@
 using TorchBinding.Data.Synthetic;
 using TorchBinding.Models.Transformers;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Diagrams;
 
 var run = ExperimentRun.Start(args, "gpt_finite_state", "a GPT on bit windows is a Markov chain: its learned transition probabilities",
     new ExtraOption("gpt-seed", "libtorch seed before each GPT is built (the notebooks' torch.manual_seed(1337))", "1337"),

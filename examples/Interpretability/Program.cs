@@ -10,7 +10,7 @@
 // the other way round — and the model-randomisation sanity check (Adebayo et al., 2018): a map that barely
 // changes when the trained weights are replaced by random ones, layer by layer from the top, explains the input,
 // not the model.
-using TorchBinding.Interpretability;
+using TorchBinding.Analysis.Interpretability;
 using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
 

@@ -11,9 +11,9 @@
 //    aggregator (every neighbour is "a carbon"): mean aggregation and attention give both the same embedding,
 //    GIN's sum counts the neighbours and tells them apart.
 using SkiaSharp;
-using TorchBinding.Graphs;
+using TorchBinding.Models.Graphs;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Diagrams;
 
 var run = ExperimentRun.Start(args, "molecules", "molecules as graphs; rings vs chains with GCN, GraphSAGE, GIN, GAT and an MLP; what mean aggregation cannot see",
     new ExtraOption("pairs", "ring/chain pairs in the structural task", "300"),
@@ -71,7 +71,7 @@ GraphDiagram Draw(Graph molecule, string title)
     using var scope = NewDisposeScope();
     var atomIndex = molecule.NodeFeatures.argmax(1).data<long>().ToArray();
     var bondIndex = molecule.EdgeFeatures!.argmax(1).data<long>().ToArray();
-    var diagram = GraphDiagram.From(molecule, new GraphDrawing
+    var diagram = GraphDiagram.From(molecule.NodeCount, molecule.EdgeList(), new GraphDrawing
     {
         Title = title, Layout = GraphLayout.Spring, Seed = 42, NodeRadius = 14,
         NodeLabels = atomIndex.Select(a => elements[a]).ToList(),
@@ -168,8 +168,8 @@ using (no_grad())
     }
 }
 new MultiPanelFigure(columns: 2) { Title = "Not isomorphic, alike to mean aggregation (Xu et al., 2019)", PanelWidth = 420, PanelHeight = 380 }
-    .Add(GraphDiagram.From(ring, new GraphDrawing { NodeLabels = Enumerable.Repeat("C", 6).ToList(), NodeFills = Enumerable.Repeat(elementColours[0], 6).ToList(), Layout = GraphLayout.Circular }), "ring: every carbon has 2 carbon neighbours")
-    .Add(GraphDiagram.From(chain, new GraphDrawing { NodeLabels = Enumerable.Repeat("C", 6).ToList(), NodeFills = Enumerable.Repeat(elementColours[0], 6).ToList(), Layout = GraphLayout.Spring }), "chain: the ends have 1")
+    .Add(GraphDiagram.From(ring.NodeCount, ring.EdgeList(), new GraphDrawing { NodeLabels = Enumerable.Repeat("C", 6).ToList(), NodeFills = Enumerable.Repeat(elementColours[0], 6).ToList(), Layout = GraphLayout.Circular }), "ring: every carbon has 2 carbon neighbours")
+    .Add(GraphDiagram.From(chain.NodeCount, chain.EdgeList(), new GraphDrawing { NodeLabels = Enumerable.Repeat("C", 6).ToList(), NodeFills = Enumerable.Repeat(elementColours[0], 6).ToList(), Layout = GraphLayout.Spring }), "chain: the ends have 1")
     .Save(run.PathFor("ring_and_chain.png"));
 
 run.Metric("pairs", pairs);

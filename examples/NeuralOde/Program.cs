@@ -7,7 +7,7 @@
 // adjoint method. The tutorial saves no loss numbers, only its figures: trajectories, phase portrait and the
 // learned vector field. Here the adjoint gradients are also checked against backpropagation through the solver.
 using TorchBinding.Activations;
-using TorchBinding.Ode;
+using TorchBinding.Models.Ode;
 using TorchBinding.Plots.Charts;
 
 var run = ExperimentRun.Start(args, "neural_ode", "neural ODEs learn free fall and a damped pendulum from trajectories",

@@ -11,12 +11,12 @@
 // (disagreement between the sampled networks) rise on inputs unlike its training data — rotated digits and
 // Fashion-MNIST — so they can flag out-of-distribution inputs (AUROC), and rejecting the most uncertain test
 // digits raises the accuracy on the rest.
+using TorchBinding.Analysis.Uncertainty;
 using TorchBinding.Data.Augmentation;
 using TorchBinding.Losses;
 using TorchBinding.Plots.Charts;
 using TorchBinding.Runtime;
 using TorchBinding.Statistics;
-using TorchBinding.Uncertainty;
 
 var run = ExperimentRun.Start(args, "regularization", "regularisers on 1,000 MNIST images over seeds, and MC-dropout uncertainty on MNIST, rotated digits and Fashion-MNIST",
     new ExtraOption("seeds", "seeds per setting", "3"),

@@ -14,8 +14,8 @@
 // by policy gradient instead. The fast mode plays 40 maglev episodes, 80 cat-and-mouse episodes with ε falling
 // five times faster, and 80 CartPole episodes of DQN with a target network only.
 using TorchBinding.Activations;
+using TorchBinding.Models.Reinforcement;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Reinforcement;
 using static TorchSharp.torch.nn;
 
 var run = ExperimentRun.Start(args, "reinforcement_learning", "DQN for the course's magnetic levitator and cat and mouse; DQN variants and REINFORCE on CartPole",

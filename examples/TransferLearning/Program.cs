@@ -11,8 +11,8 @@
 // Each setting runs with 3 seeds (other labelled images, other initialisations) for the same number of steps and
 // is tested on the whole test set; pixels stay in [0, 1]. Clothes are a distant source for digits; a second study
 // transfers between related tasks: pretrain on the digits 0–4, then learn 5–9 from few labels.
+using TorchBinding.Models.Transfer;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Transfer;
 
 var run = ExperimentRun.Start(args, "transfer_learning", "pretrain on Fashion-MNIST (or digits 0-4), then learn MNIST (or digits 5-9) from 10, 100 and 1000 labels: scratch vs frozen features vs fine-tuning",
     new ExtraOption("pretrain-epochs", "epochs of pretraining", "5"),

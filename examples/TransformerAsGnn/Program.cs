@@ -5,9 +5,9 @@
 // heads joined, and the output projection is the node update. With the weights of the library's own
 // MultiHeadAttention, both give the same numbers. Masking attention is removing edges: a causal mask is the graph of
 // edges j → i with j ≤ i; a mask from an adjacency matrix is that graph, which is what a GNN attends over.
-using TorchBinding.Graphs;
+using TorchBinding.Models.Graphs;
 using TorchBinding.Models.Transformers;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Diagrams;
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "transformer_as_gnn", "self-attention equals message passing on the complete graph; masks are missing edges",

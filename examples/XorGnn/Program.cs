@@ -11,9 +11,9 @@
 // 0, 0, 0, 1) cannot be learned by that GAT. The fix: keep the graph's edges (no added self-loops) and give the
 // nodes features that a bias-free linear map does not send to 0 (one-hot [1, 0], [0, 1] instead of [0], [1]).
 using SkiaSharp;
-using TorchBinding.Graphs;
+using TorchBinding.Models.Graphs;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Diagrams;
 
 var run = ExperimentRun.Start(args, "xor_gnn", "XOR as graph classification with EdgeConv and GAT; what GAT's added self-loops erase",
     new ExtraOption("epochs", "full-batch epochs per model", "500"),
@@ -154,7 +154,7 @@ var figure = new MultiPanelFigure(columns: 4) { Title = "XOR graphs (top) and wh
 for (var g = 0; g < 4; g++)
 {
     using var graph = xor[g];
-    figure.Add(GraphDiagram.From(graph, new GraphDrawing { NodeLabels = ["x=0", "x=1"], Directed = true, Layout = GraphLayout.Circular }),
+    figure.Add(GraphDiagram.From(graph.NodeCount, graph.EdgeList(), new GraphDrawing { NodeLabels = ["x=0", "x=1"], Directed = true, Layout = GraphLayout.Circular }),
         $"{Name(g)}, label {xorLabels[g]}");
 }
 for (var g = 0; g < 4; g++)

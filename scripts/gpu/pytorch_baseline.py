@@ -1,4 +1,4 @@
-"""PyTorch side of scripts/gpu-check.sh: the same GPU work as tests/TorchBinding.GpuCheck, timed the
+"""PyTorch side of scripts/gpu-check.sh: the same GPU work as benchmarks/TorchBinding.GpuCheck, timed the
 same way, on the same libtorch, so the two can be compared as ratios. Prints one "name=value" per line."""
 import statistics
 import time

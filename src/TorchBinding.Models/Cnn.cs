@@ -1,5 +1,5 @@
 using TorchBinding.Activations;
-using TorchBinding.Transfer;
+using TorchBinding.Models.Transfer;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,4 @@
-using TorchBinding.Transfer;
+using TorchBinding.Models.Transfer;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

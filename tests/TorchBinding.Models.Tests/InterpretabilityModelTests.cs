@@ -1,5 +1,5 @@
-using TorchBinding.Interpretability;
-using TorchBinding.Transfer;
+using TorchBinding.Analysis.Interpretability;
+using TorchBinding.Models.Transfer;
 using static TorchBinding.Models.Tests.ModelAssertions;
 using static TorchSharp.torch;
 

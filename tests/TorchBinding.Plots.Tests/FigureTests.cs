@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using SkiaSharp;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Diagrams;
 using TorchBinding.Plots.Images;
 using TorchBinding.Plots.Rendering;
 using TorchBinding.Training;

@@ -1,6 +1,6 @@
 using TorchBinding.Data;
 using TorchBinding.Plots.Charts;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Plots.Diagrams;
 using TorchBinding.Plots.Images;
 using TorchBinding.Training;
 using TorchSharp;

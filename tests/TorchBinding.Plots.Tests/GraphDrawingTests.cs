@@ -1,11 +1,11 @@
 using SkiaSharp;
-using TorchBinding.Graphs;
-using TorchBinding.Plots.Graphs;
+using TorchBinding.Models.Graphs;
+using TorchBinding.Plots.Diagrams;
 using static TorchSharp.torch;
 
 namespace TorchBinding.Plots.Tests;
 
-/// <summary>Graphs of <c>TorchBinding.Graphs</c> drawn: spring layout, undirected edges once, node and edge colours, a legend.</summary>
+/// <summary>Graphs of <c>TorchBinding.Models.Graphs</c> drawn: spring layout, undirected edges once, node and edge colours, a legend.</summary>
 public class GraphDrawingTests
 {
     /// <summary>A ring of six with a tail of two, stored undirected as PyG stores it (each edge both ways).</summary>
@@ -16,7 +16,7 @@ public class GraphDrawingTests
     public void A_spring_layout_keeps_nodes_apart_and_neighbours_close()
     {
         using var graph = RingWithTail();
-        var diagram = GraphDiagram.From(graph, new GraphDrawing { Title = "ring with a tail" });
+        var diagram = GraphDiagram.From(graph.NodeCount, graph.EdgeList(), new GraphDrawing { Title = "ring with a tail" });
         var area = new SKRect(0, 0, diagram.Width, diagram.Height);
         var centres = diagram.NodeCentres(area);
         var points = Enumerable.Range(0, 8).Select(i => centres[i.ToString()]).ToArray();
@@ -37,8 +37,8 @@ public class GraphDrawingTests
             Assert.That(points.All(p => area.Contains(p)), Is.True);
         });
         // The same seed gives the same picture; another seed another one.
-        var again = GraphDiagram.From(graph, new GraphDrawing { Title = "ring with a tail" }).NodeCentres(area);
-        var other = GraphDiagram.From(graph, new GraphDrawing { Title = "ring with a tail", Seed = 7 }).NodeCentres(area);
+        var again = GraphDiagram.From(graph.NodeCount, graph.EdgeList(), new GraphDrawing { Title = "ring with a tail" }).NodeCentres(area);
+        var other = GraphDiagram.From(graph.NodeCount, graph.EdgeList(), new GraphDrawing { Title = "ring with a tail", Seed = 7 }).NodeCentres(area);
         Assert.That(again["3"], Is.EqualTo(diagram.NodeCentres(area)["3"]));
         Assert.That(other["3"], Is.Not.EqualTo(again["3"]));
     }
@@ -50,7 +50,7 @@ public class GraphDrawingTests
         var red = new SKColor(0xD0, 0x20, 0x20);
         var blue = new SKColor(0x20, 0x40, 0xD0);
         var edgeColours = graph.EdgeList().Select(e => e.Source >= 5 && e.Target >= 5 ? red : Palette.OkabeIto[7]).ToList();
-        var diagram = GraphDiagram.From(graph, new GraphDrawing
+        var diagram = GraphDiagram.From(graph.NodeCount, graph.EdgeList(), new GraphDrawing
         {
             EdgeColours = edgeColours,
             NodeFills = Enumerable.Repeat(blue, 8).ToList(),
@@ -76,11 +76,11 @@ public class GraphDrawingTests
     public void Directed_graphs_keep_their_arrows_and_bad_drawings_are_refused()
     {
         using var graph = Graph.FromEdges(ones(2, 1), [(0, 1)]);
-        var diagram = GraphDiagram.From(graph);
+        var diagram = GraphDiagram.From(graph.NodeCount, graph.EdgeList());
         Assert.That(diagram.Directed, Is.True);
         Assert.That(diagram.ToDot(), Does.Contain("\"0\" -> \"1\";"));
         Png.AssertValid(diagram.ToPng(), diagram.Width, diagram.Height).Dispose();
-        Assert.That(() => GraphDiagram.From(graph, new GraphDrawing { NodeLabels = ["only one"] }), Throws.ArgumentException.With.Message.Contain("1 labels for 2 nodes"));
-        Assert.That(() => GraphDiagram.From(graph, new GraphDrawing { EdgeColours = [SKColors.Red, SKColors.Red] }), Throws.ArgumentException.With.Message.Contain("2 colours for 1 edges"));
+        Assert.That(() => GraphDiagram.From(graph.NodeCount, graph.EdgeList(), new GraphDrawing { NodeLabels = ["only one"] }), Throws.ArgumentException.With.Message.Contain("1 labels for 2 nodes"));
+        Assert.That(() => GraphDiagram.From(graph.NodeCount, graph.EdgeList(), new GraphDrawing { EdgeColours = [SKColors.Red, SKColors.Red] }), Throws.ArgumentException.With.Message.Contain("2 colours for 1 edges"));
     }
 }

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using TorchBinding.Experiments;
+using TorchBinding.Runtime;
+
+namespace TorchBinding.Experiments.Tests;
+
+public class ExperimentOptionsTests
+{
+    static readonly ExtraOption[] Extras = [new("epochs", "training epochs", "5"), new("lr", "learning rate")];
+
+    [Test]
+    public void Common_and_extra_options_parse_with_defaults()
+    {
+        var defaults = ExperimentOptions.Parse([], "demo", Extras);
+        var given = ExperimentOptions.Parse(["--out", "/tmp/x", "--device", "cuda:1", "--seed", "7", "--fast", "--epochs", "9", "--lr", "0.5"], "demo", Extras);
+        Assert.Multiple(() =>
+        {
+            Assert.That(defaults.OutputDirectory, Is.EqualTo(Path.Combine("runs", "demo")));
+            Assert.That(defaults.Device, Is.EqualTo(new DeviceRequest(DeviceKind.Auto)));
+            Assert.That(defaults.Seed, Is.EqualTo(42));
+            Assert.That(defaults.Fast, Is.False);
+            Assert.That(defaults.GetInt("epochs"), Is.EqualTo(5));
+            Assert.That(() => defaults.GetDouble("lr"), Throws.ArgumentException.With.Message.Contain("--lr"));
+            Assert.That(given.OutputDirectory, Is.EqualTo("/tmp/x"));
+            Assert.That(given.Device, Is.EqualTo(new DeviceRequest(DeviceKind.Cuda, 1)));
+            Assert.That(given.Seed, Is.EqualTo(7));
+            Assert.That(given.Fast, Is.True);
+            Assert.That(given.GetInt("epochs"), Is.EqualTo(9));
+            Assert.That(given.GetDouble("lr"), Is.EqualTo(0.5));
+        });
+    }
+
+    [Test]
+    public void Flags_take_no_value_and_default_to_false()
+    {
+        ExtraOption[] extras = [new("reuse-model", "reuse one model", IsFlag: true), new("epochs", "training epochs", "5")];
+        var absent = ExperimentOptions.Parse(["--epochs", "3"], "demo", extras);
+        var given = ExperimentOptions.Parse(["--reuse-model", "--epochs", "3"], "demo", extras);
+        Assert.Multiple(() =>
+        {
+            Assert.That(absent.GetFlag("reuse-model"), Is.False);
+            Assert.That(given.GetFlag("reuse-model"), Is.True);
+            Assert.That(given.GetInt("epochs"), Is.EqualTo(3), "the flag did not swallow the next option");
+            Assert.That(ExperimentOptions.Usage("demo", extras), Does.Contain("[--reuse-model] [--epochs VALUE]"));
+        });
+    }
+
+    [TestCase(new[] { "--bogus" }, "Unknown option '--bogus'")]
+    [TestCase(new[] { "--seed", "x" }, "--seed 'x' is not a whole number")]
+    [TestCase(new[] { "--device", "tpu" }, "auto, cpu, cuda, cuda:N")]
+    [TestCase(new[] { "--out" }, "--out needs a value")]
+    public void Bad_command_lines_are_explained_with_the_usage(string[] args, string message)
+    {
+        Assert.That(() => ExperimentOptions.Parse(args, "demo", Extras),
+            Throws.ArgumentException.With.Message.Contain(message).And.Message.Contain("usage: demo"));
+    }
+
+    [Test]
+    public void Finish_writes_a_flat_snake_case_metrics_file_with_seconds()
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var run = ExperimentRun.Start(ExperimentOptions.Parse(["--out", folder.Path, "--device", "cpu"], "demo"), "a test run");
+        run.Metric("test_accuracy", 0.5);
+        run.Metric("diverged_loss", double.NaN);
+        Assert.That(() => run.Metric("TestAccuracy", 1), Throws.ArgumentException.With.Message.Contain("snake_case"));
+        run.Finish("done");
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder.Path, "metrics.json")));
+        var properties = json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
+        Assert.Multiple(() =>
+        {
+            Assert.That(properties.Keys, Is.EquivalentTo(new[] { "test_accuracy", "diverged_loss", "seconds" }));
+            Assert.That(properties["test_accuracy"].GetDouble(), Is.EqualTo(0.5));
+            Assert.That(properties["diverged_loss"].ValueKind, Is.EqualTo(JsonValueKind.Null));
+            Assert.That(properties["seconds"].GetDouble(), Is.GreaterThan(0));
+        });
+    }
+}
