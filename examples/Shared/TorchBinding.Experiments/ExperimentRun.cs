@@ -34,7 +34,7 @@ public sealed partial class ExperimentRun
     /// <summary>The seed everything was seeded with.</summary>
     public int Seed => Options.Seed;
 
-    /// <summary>Whether this is the fast (CI) mode.</summary>
+    /// <summary>Whether this is the fast (CI) mode (the options' fast defaults are already in <see cref="Options"/>).</summary>
     public bool Fast => Options.Fast;
 
     /// <summary>The output folder.</summary>
