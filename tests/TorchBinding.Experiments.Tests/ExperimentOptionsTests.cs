@@ -1,6 +1,5 @@
 using System.Text.Json;
 using TorchBinding.Experiments;
-using TorchBinding.Losses;
 using TorchBinding.Runtime;
 using TorchBinding.Training;
 
@@ -77,24 +76,20 @@ public class ExperimentOptionsTests
     }
 
     [Test]
-    public void The_runs_trainer_is_seeded_by_the_run_unless_its_options_name_a_seed()
+    public void The_runs_trainer_options_carry_its_seed()
     {
         using var folder = TestSupport.TemporaryFolder();
         var run = ExperimentRun.Start(ExperimentOptions.Parse(["--out", folder.Path, "--device", "cpu", "--seed", "7"], "demo"), "a test run");
+        var options = run.TrainerOptions with { Epochs = 3, BatchSize = 16 };
         using var model = TorchSharp.torch.nn.Linear(2, 1);
-        LossFunction loss = (o, y) => TorchSharp.torch.nn.functional.mse_loss(o, y);
-        var seeded = run.Trainer(model, loss, Optim.Sgd(0.1), new TrainerOptions { Epochs = 3 });
-        var unspecified = run.Trainer(model, loss, Optim.Sgd(0.1));
-        var own = run.Trainer(new SupervisedStep(model, loss), Optim.Sgd(0.1), new TrainerOptions { Seed = 1 });
-        var several = run.Trainer(new SupervisedStep(model, loss), [Optim.Sgd(0.1)], new TrainerOptions { Epochs = 2 });
+        var trainer = new Trainer(model, (o, y) => TorchSharp.torch.nn.functional.mse_loss(o, y), Optim.Sgd(0.1), options);
         Assert.Multiple(() =>
         {
-            Assert.That(seeded.Options.Seed, Is.EqualTo(7));
-            Assert.That(seeded.Options.Epochs, Is.EqualTo(3), "the other options are kept");
-            Assert.That(unspecified.Options.Seed, Is.EqualTo(7));
-            Assert.That(own.Options.Seed, Is.EqualTo(1), "a seed of its own is kept");
-            Assert.That(several.Options.Seed, Is.EqualTo(7));
-            Assert.That(seeded.Device.type, Is.EqualTo(run.Device.type));
+            Assert.That(run.TrainerOptions.Seed, Is.EqualTo(7));
+            Assert.That(run.TrainerOptions with { Seed = 1 }, Has.Property(nameof(TrainerOptions.Seed)).EqualTo(1), "a loop over seeds names its own");
+            Assert.That(trainer.Options.Seed, Is.EqualTo(7));
+            Assert.That((trainer.Options.Epochs, trainer.Options.BatchSize), Is.EqualTo((3, 16)), "the rest is set with with");
+            Assert.That((run.TrainerOptions.Epochs, run.TrainerOptions.BatchSize, run.TrainerOptions.Shuffle), Is.EqualTo((new TrainerOptions().Epochs, new TrainerOptions().BatchSize, true)), "otherwise the trainer's defaults");
         });
     }
 
