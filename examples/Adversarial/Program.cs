@@ -14,11 +14,11 @@ using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "adversarial", "FGSM and PGD on the MNIST CNN, adversarial training, the one-pixel attack and fooling images",
-    new ExtraOption("epochs", "epochs of the standard CNN", "5"),
-    new ExtraOption("robust-epochs", "epochs of adversarial training", "8"),
-    new ExtraOption("curve-images", "test images for the accuracy-vs-ε curves", "1000"),
-    new ExtraOption("pgd-images", "test images for the PGD accuracy at ε = 0.3", "10000"),
-    new ExtraOption("one-pixel-images", "test images attacked by the one-pixel attack", "100"));
+    new ExtraOption("epochs", "epochs of the standard CNN", "5", FastDefault: "1"),
+    new ExtraOption("robust-epochs", "epochs of adversarial training", "8", FastDefault: "2"),
+    new ExtraOption("curve-images", "test images for the accuracy-vs-ε curves", "1000", FastDefault: "100"),
+    new ExtraOption("pgd-images", "test images for the PGD accuracy at ε = 0.3", "10000", FastDefault: "300"),
+    new ExtraOption("one-pixel-images", "test images attacked by the one-pixel attack", "100", FastDefault: "5"));
 if (run is null)
     return;
 
@@ -28,9 +28,9 @@ using var test = Mnist.Load(DatasetPart.Test);
 // Fast mode (CI): 10,000 training images, fewer epochs, small evaluation sets, a small one-pixel search.
 using var subset = run.Fast ? mnistTrain.Take(10000) : null;
 var train = subset ?? mnistTrain;
-var curveImages = run.Fast ? 100 : run.Options.GetInt("curve-images");
-var pgdImages = run.Fast ? 300 : run.Options.GetInt("pgd-images");
-var onePixelImages = run.Fast ? 5 : run.Options.GetInt("one-pixel-images");
+var curveImages = run.Options.GetInt("curve-images");
+var pgdImages = run.Options.GetInt("pgd-images");
+var onePixelImages = run.Options.GetInt("one-pixel-images");
 var epsilons = new[] { 0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3 };
 
 // PGD-20 at ε: random start, α = 2.5ε/20 (Madry et al.), seeded.
@@ -52,15 +52,15 @@ PgdOptions Pgd(double epsilon) => new() { Epsilon = epsilon, Steps = 20, Seed = 
 }
 
 Trainer NewTrainer(ITrainingStep step, int epochs, double learningRate, IReadOnlyList<TrainingCallback> callbacks) =>
-    new(step, Optim.Adam(learningRate), new TrainerOptions
+    new(step, Optim.Adam(learningRate), run.TrainerOptions with
     {
-        Epochs = epochs, BatchSize = 100, Seed = run.Seed, Metrics = [() => new Accuracy()], Callbacks = callbacks,
+        Epochs = epochs, BatchSize = 100, Metrics = [() => new Accuracy()], Callbacks = callbacks,
     });
 
 // 1. The standard CNN, the course's recipe.
 var standard = Cnn.Course().to(run.Device);
 var clock = Stopwatch.StartNew();
-NewTrainer(new SupervisedStep(standard, (o, y) => nn.functional.cross_entropy(o, y)), run.Fast ? 1 : run.Options.GetInt("epochs"), 1e-3, []).Fit(train);
+NewTrainer(new SupervisedStep(standard, (o, y) => nn.functional.cross_entropy(o, y)), run.Options.GetInt("epochs"), 1e-3, []).Fit(train);
 run.Report("standard_training_seconds", Math.Round(clock.Elapsed.TotalSeconds, 1), "standard CNN: training seconds", "F1");
 run.Report("clean_accuracy", RobustAccuracy.Evaluate(standard, test, device: run.Device), "standard CNN: clean test accuracy", "P2");
 run.Report("pgd_accuracy_eps_0_3", RobustAccuracy.Evaluate(standard, test, (x, y) => Attacks.Pgd(standard, x, y, Pgd(Epsilon)), run.Device, limit: pgdImages),
@@ -100,7 +100,7 @@ DrawExamples(standard, "adversarial_examples.png", "The standard CNN under attac
 
 // 3. Adversarial training: FGSM with a random start (Wong et al.), ε = 0.3, α = 1.25ε, ramped over the first epoch.
 var robust = Cnn.Course().to(run.Device);
-var robustEpochs = run.Fast ? 2 : run.Options.GetInt("robust-epochs");
+var robustEpochs = run.Options.GetInt("robust-epochs");
 var stepsPerEpoch = (train.Count + 99) / 100;
 var adversarialStep = new AdversarialTrainingStep(robust, new AdversarialTrainingOptions { Epsilon = Epsilon, WarmupSteps = stepsPerEpoch });
 clock.Restart();

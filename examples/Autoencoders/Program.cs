@@ -18,9 +18,9 @@ using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "autoencoders", "PCA and the linear AE, the course AE, a denoising AE, VAEs and a classifier FID",
-    new ExtraOption("ae-epochs", "epochs of the course autoencoder", "5"),
-    new ExtraOption("denoise-epochs", "epochs of the denoising autoencoder", "3"),
-    new ExtraOption("vae-epochs", "epochs of each VAE", "10"),
+    new ExtraOption("ae-epochs", "epochs of the course autoencoder", "5", FastDefault: "1"),
+    new ExtraOption("denoise-epochs", "epochs of the denoising autoencoder", "3", FastDefault: "1"),
+    new ExtraOption("vae-epochs", "epochs of each VAE", "10", FastDefault: "2"),
     new ExtraOption("noise", "standard deviation of the denoising noise", "0.5"));
 if (run is null)
     return;
@@ -44,7 +44,7 @@ void SaveDigits(string file, string title, Tensor images, IReadOnlyList<string>?
     var linear = new Autoencoder(new AutoencoderOptions { EncoderSizes = [64, k], Activation = Activation.Identity }).to(run.Device);
     // Full-batch Adam: the exact gradient of the MSE, so the loss settles at PCA's minimum (≈ 0.0376).
     var history = new Trainer(new AutoencoderStep(linear), Optim.Adam(0.01),
-        new TrainerOptions { Epochs = fast ? 400 : 1000, BatchSize = Digits.Count, Seed = run.Seed, Progress = false }).Fit(centred);
+        run.TrainerOptions with { Epochs = fast ? 400 : 1000, BatchSize = Digits.Count, Progress = false }).Fit(centred);
     var decoder = linear.modules().OfType<TorchSharp.Modules.Linear>().Last().weight!.detach().cpu(); // [64, k]: spans the AE's output plane
     var angles = Pca.PrincipalAngles(pca.Components.t(), decoder);
     var bestLoss = (centred.Inputs - pca.InverseTransform(pca.Transform(centred.Inputs)).to(float32)).square().mean().item<float>();
@@ -84,7 +84,7 @@ using var centredTest = test.WithInputs(test.Inputs - meanImage);
 var course = Autoencoder.Course().to(run.Device);
 Console.WriteLine($"  course autoencoder: {course.ParameterCount():N0} parameters");
 var aeHistory = new Trainer(new AutoencoderStep(course), Optim.Adam(1e-3),
-    new TrainerOptions { Epochs = fast ? 1 : run.Options.GetInt("ae-epochs"), BatchSize = 64, Seed = run.Seed }).Fit(centredTrain, centredTest);
+    run.TrainerOptions with { Epochs = run.Options.GetInt("ae-epochs"), BatchSize = 64 }).Fit(centredTrain, centredTest);
 var aeLoss = run.Report("ae_final_train_loss", aeHistory.Last("train_loss")!.Value, "course AE, last epoch's mean training loss (course: 0.0393 for its last logged batch)", "F4");
 run.Metric("ae_test_loss", aeHistory.Last("val_loss")!.Value);
 // The baseline: predicting the mean image for every digit (0 on centred data) has this test MSE.
@@ -128,7 +128,7 @@ var noiseStd = run.Options.GetDouble("noise");
 var denoiser = new ConvAutoencoder(new ConvAutoencoderOptions { LatentSize = null }).to(run.Device);
 using var trainingNoise = NoiseModel.Gaussian(noiseStd, clamp: true, seed: run.Seed);
 new Trainer(new AutoencoderStep(denoiser, noise: trainingNoise), Optim.Adam(2e-3),
-    new TrainerOptions { Epochs = fast ? 1 : run.Options.GetInt("denoise-epochs"), BatchSize = 128, Seed = run.Seed }).Fit(train);
+    run.TrainerOptions with { Epochs = run.Options.GetInt("denoise-epochs"), BatchSize = 128 }).Fit(train);
 denoiser.eval();
 double Psnr(double mse) => 10 * Math.Log10(1 / mse);                             // pixels in [0, 1]: peak 1
 using (no_grad())
@@ -159,7 +159,7 @@ VariationalAutoencoder TrainVae(int latent)
     var vae = new VariationalAutoencoder(new VariationalAutoencoderOptions { LatentSize = latent }).to(run.Device);
     Console.WriteLine($"  VAE with a {latent}-D latent space: {vae.ParameterCount():N0} parameters (784-512-256-{latent}, Bernoulli decoder)");
     new Trainer(new VariationalAutoencoderStep(vae), Optim.Adam(1e-3),
-        new TrainerOptions { Epochs = fast ? 2 : run.Options.GetInt("vae-epochs"), BatchSize = 128, Seed = run.Seed }).Fit(train);
+        run.TrainerOptions with { Epochs = run.Options.GetInt("vae-epochs"), BatchSize = 128 }).Fit(train);
     vae.eval();
     return vae;
 }

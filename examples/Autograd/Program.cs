@@ -13,7 +13,7 @@ using TorchBinding.Teaching.Autograd;
 var run = ExperimentRun.Start(args, "autograd", "the lecture's e = (a+b)(b+1) three ways, and a hinge-loss linear classifier trained by gradient descent",
     new ExtraOption("lambda", "weight penalty λ in (λ/2)wᵀw", "0.1"),
     new ExtraOption("lr", "gradient-descent step size", "0.05"),
-    new ExtraOption("steps", "gradient-descent steps (full batch)", "500"));
+    new ExtraOption("steps", "gradient-descent steps (full batch)", "500", FastDefault: "200"));
 if (run is null)
     return;
 
@@ -50,7 +50,7 @@ using (no_grad())
     model.bias!.zero_();
 }
 LossFunction loss = (output, y) => LectureLosses.SvmHinge(output, y) + lambda * WeightPenalty.L2([model.weight!]);
-var steps = run.Fast ? 200 : run.Options.GetInt("steps");
+var steps = run.Options.GetInt("steps");
 var history = new Trainer(model, loss, Optim.Sgd(run.Options.GetDouble("lr")),
     new TrainerOptions { Epochs = steps, BatchSize = 4, Shuffle = false, Progress = false }).Fit(points);
 

@@ -11,7 +11,7 @@ using TorchBinding.Teaching.Autograd;
 var run = ExperimentRun.Start(args, "backprop", "Fausett's backpropagation vs autograd on XOR, and the learning-rate / width lab",
     new ExtraOption("hidden", "hidden sigmoid units for part 1", "4"),
     new ExtraOption("lr", "learning rate α for part 1", "1.0"),
-    new ExtraOption("epochs", "full-batch epochs", "2000"));
+    new ExtraOption("epochs", "full-batch epochs", "2000", FastDefault: "1000"));
 if (run is null)
     return;
 
@@ -20,7 +20,7 @@ var x = xor.Inputs.to(float64);
 var t = xor.Targets.to(float64);
 var hidden = run.Options.GetInt("hidden");
 var alpha = run.Options.GetDouble("lr");
-var epochs = run.Fast ? 1000 : run.Options.GetInt("epochs");
+var epochs = run.Options.GetInt("epochs");
 
 // 1a. Same weights, two ways to the gradient of E = ½ Σ (t − y)².
 using var net = new BackpropNetwork([2, hidden, 1], Activation.Sigmoid, seed: run.Seed);

@@ -15,17 +15,17 @@ using TorchBinding.Statistics;
 
 var run = ExperimentRun.Start(args, "batch_norm_xor", "batch norm on XOR: the course's network, what BN does to each neuron, train vs eval mode, and the same network without BN",
     new ExtraOption("epochs", "training epochs", "1000"),
-    new ExtraOption("seeds", "seeds of the with/without comparison", "10"));
+    new ExtraOption("seeds", "seeds of the with/without comparison", "10", FastDefault: "3"));
 if (run is null)
     return;
 var epochs = run.Options.GetInt("epochs");
-var seeds = run.Fast ? 3 : run.Options.GetInt("seeds");
+var seeds = run.Options.GetInt("seeds");
 using var xor = LogicGates.Xor();
 
 // Training mode on full batches of the four points, as the notebook trains.
 TrainingHistory Train(XorBnNet model) =>
     new Trainer(model, (o, y) => nn.functional.binary_cross_entropy_with_logits(o, y), Optim.Adam(0.01),
-        new TrainerOptions { Epochs = epochs, BatchSize = 4, Seed = run.Seed, Progress = false }).Fit(xor);
+        run.TrainerOptions with { Epochs = epochs, BatchSize = 4, Progress = false }).Fit(xor);
 
 // 1. The course's network, seeded.
 var model = new XorBnNet(batchNorm: true);

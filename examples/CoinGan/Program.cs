@@ -11,7 +11,7 @@ using TorchBinding.Models.Generative;
 using TorchBinding.Plots.Charts;
 
 var run = ExperimentRun.Start(args, "coin_gan", "the course's simpleGAN: a 193-parameter generator learns coin flips with P(heads) = 0.3",
-    new ExtraOption("epochs", "training epochs", "500"),
+    new ExtraOption("epochs", "training epochs", "500", FastDefault: "150"),
     new ExtraOption("r1", "weight γ of the R1 penalty of the second run", "1"));
 if (run is null)
     return;
@@ -19,7 +19,7 @@ if (run is null)
 const double HeadsProbability = 0.3;
 const int Flips = 1024, SnapshotEvery = 50;
 // The fast mode trains 150 epochs (see GenerativeExampleTests for what it must still show).
-var epochs = run.Fast ? 150 : run.Options.GetInt("epochs");
+var epochs = run.Options.GetInt("epochs");
 
 using var flips = rand(Flips).lt(HeadsProbability).to(float32).unsqueeze(1);
 using var data = new InMemoryDataset(flips, zeros(Flips, dtype: int64), "coin flips");
@@ -42,7 +42,7 @@ Gan NewGan() => new(
         Console.WriteLine($"  epoch {epoch}: {samples.Count(x => x > 0.5) / 1000.0:P1} of 1000 samples above 1/2");
     });
     var trainer = new Trainer(new GanStep(gan, options), Gan.OptimizerRecipes(learningRate: 1e-3, beta1: 0.9),   // PyTorch's Adam defaults, as the course
-        new TrainerOptions { Epochs = epochs, BatchSize = 32, Seed = run.Seed, Callbacks = [snapshot] });
+        run.TrainerOptions with { Epochs = epochs, BatchSize = 32, Callbacks = [snapshot] });
     return (trainer.Fit(data), snapshots);
 }
 

@@ -13,9 +13,9 @@ using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "gan_mnist", "MLP GAN, DCGAN and conditional DCGAN on MNIST, judged by an MNIST classifier",
-    new ExtraOption("mlp-epochs", "MLP GAN training epochs", "30"),
-    new ExtraOption("dcgan-epochs", "DCGAN training epochs", "10"),
-    new ExtraOption("conditional-epochs", "conditional DCGAN training epochs", "10"),
+    new ExtraOption("mlp-epochs", "MLP GAN training epochs", "30", FastDefault: "1"),
+    new ExtraOption("dcgan-epochs", "DCGAN training epochs", "10", FastDefault: "2"),
+    new ExtraOption("conditional-epochs", "conditional DCGAN training epochs", "10", FastDefault: "2"),
     new ExtraOption("samples", "generated samples per model for the FID and the class histogram (the Diffusion example uses 1000 too)", "1000"));
 if (run is null)
     return;
@@ -26,8 +26,7 @@ using var test = Mnist.Load(DatasetPart.Test);
 // discriminator to tell real from fake and to move the DCGAN's FID well below an untrained one's (see GenerativeExampleTests).
 using var subset = run.Fast ? mnist.Take(6000) : null;
 using var train = (subset ?? mnist).WithInputs((subset ?? mnist).Inputs * 2 - 1, "MNIST in [-1, 1]");
-var sampleCount = run.Fast ? 1000 : run.Options.GetInt("samples");
-int Epochs(string option) => run.Fast ? (option == "mlp-epochs" ? 1 : 2) : run.Options.GetInt(option);
+var sampleCount = run.Options.GetInt("samples");
 Console.WriteLine($"  {train.Count} training images; {sampleCount} samples per model for the FID");
 
 // The judge: a small CNN trained once on MNIST (cached), its penultimate layer the features.
@@ -42,7 +41,7 @@ TrainingHistory Train(string name, Gan gan, int epochs)
     gan.to(run.Device);
     Console.WriteLine($"{name}: generator {gan.Generator.ParameterCount():N0} parameters, discriminator {gan.Discriminator.ParameterCount():N0}; {epochs} epoch(s)");
     var trainer = new Trainer(new GanStep(gan), Gan.OptimizerRecipes(2e-4, beta1: 0.5),
-        new TrainerOptions { Epochs = epochs, BatchSize = 128, Seed = run.Seed, DropLast = true });
+        run.TrainerOptions with { Epochs = epochs, BatchSize = 128, DropLast = true });
     return trainer.Fit(train);
 }
 
@@ -73,7 +72,7 @@ Tensor Generate(GanGenerator generator, long count, Tensor? labels = null)
 
 // 1. The MLP GAN: 64 → 256 → 512 → 784 (leaky ReLU 0.2, tanh) against 784 → 512 → 256 → 1.
 var mlpGan = new Gan(new MlpGenerator(), new MlpDiscriminator());
-var mlpHistory = Train("MLP GAN", mlpGan, Epochs("mlp-epochs"));
+var mlpHistory = Train("MLP GAN", mlpGan, run.Options.GetInt("mlp-epochs"));
 using var mlpSamples = Generate(mlpGan.Generator, sampleCount);
 var (mlpFid, mlpCounts) = Judge("mlp_gan_fid", "MLP GAN", mlpSamples);
 
@@ -82,14 +81,14 @@ var dcgan = new Gan(new DcganGenerator(), new DcganDiscriminator());
 dcgan.to(run.Device);
 using (var untrained = Generate(dcgan.Generator, sampleCount))
     Judge("untrained_dcgan_fid", "DCGAN before training", untrained);
-var dcganHistory = Train("DCGAN", dcgan, Epochs("dcgan-epochs"));
+var dcganHistory = Train("DCGAN", dcgan, run.Options.GetInt("dcgan-epochs"));
 using var dcganSamples = Generate(dcgan.Generator, sampleCount);
 var (dcganFid, dcganCounts) = Judge("dcgan_fid", "DCGAN", dcganSamples);
 
 // 3. The conditional DCGAN: the label, one-hot, joins z in the generator and enters the discriminator as 10 constant channels.
 var conditioning = new LabelConditioning(10, ClassEncoding.OneHot);
 var conditional = new Gan(new DcganGenerator(new DcganOptions { Conditioning = conditioning }), new DcganDiscriminator(new DcganOptions { Conditioning = conditioning }));
-var conditionalHistory = Train("Conditional DCGAN", conditional, Epochs("conditional-epochs"));
+var conditionalHistory = Train("Conditional DCGAN", conditional, run.Options.GetInt("conditional-epochs"));
 using var requested = arange(sampleCount, dtype: int64) % 10;
 using var conditionalSamples = Generate(conditional.Generator, sampleCount, requested);
 Judge("conditional_dcgan_fid", "conditional DCGAN", conditionalSamples);

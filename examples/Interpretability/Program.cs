@@ -15,14 +15,14 @@ using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "interpretability", "saliency, gradient x input, SmoothGrad, Integrated Gradients, occlusion and Grad-CAM on MNIST and Fashion-MNIST CNNs, with faithfulness and sanity checks",
-    new ExtraOption("epochs", "epochs of the course CNN on MNIST", "5"),
-    new ExtraOption("fashion-epochs", "epochs of the small CNN on Fashion-MNIST", "5"),
-    new ExtraOption("faithfulness-images", "test images for the deletion and insertion curves", "200"),
+    new ExtraOption("epochs", "epochs of the course CNN on MNIST", "5", FastDefault: "1"),
+    new ExtraOption("fashion-epochs", "epochs of the small CNN on Fashion-MNIST", "5", FastDefault: "1"),
+    new ExtraOption("faithfulness-images", "test images for the deletion and insertion curves", "200", FastDefault: "40"),
     new ExtraOption("ig-steps", "Integrated Gradients' steps (trapezoidal rule), doubled for images whose completeness error exceeds 0.5 %", "128"));
 if (run is null)
     return;
 
-var faithfulnessImages = run.Fast ? 40 : run.Options.GetInt("faithfulness-images");
+var faithfulnessImages = run.Options.GetInt("faithfulness-images");
 // IG's trapezoidal rule over a ReLU network's kinked path: a few images need more steps to be complete to 0.5 %.
 var integratedGradients = new IntegratedGradients(new() { Steps = run.Options.GetInt("ig-steps"), TargetRelativeError = 0.005, MaxSteps = 2048 });
 var faithfulness = new FaithfulnessOptions { Steps = run.Fast ? 10 : 28, Fill = 0, Seed = run.Seed };
@@ -62,7 +62,7 @@ HeatmapOverlay Overlay(Tensor image, Tensor map) =>
 double Train(Cnn model, InMemoryDataset train, InMemoryDataset test, int epochs, string key)
 {
     var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-3),
-        new TrainerOptions { Epochs = epochs, BatchSize = 100, Seed = run.Seed, Metrics = [() => new Accuracy()] });
+        run.TrainerOptions with { Epochs = epochs, BatchSize = 100, Metrics = [() => new Accuracy()] });
     trainer.Fit(train);
     return run.Report($"{key}_test_accuracy", trainer.Evaluate(test)["accuracy"], $"{key}: test accuracy", "P2");
 }
@@ -141,7 +141,7 @@ using (var mnistTest = Mnist.Load(DatasetPart.Test))
 {
     // Fast mode (CI): one epoch on 10,000 images (about 95 %), fewer images and noise samples, coarser curves.
     using var subset = run.Fast ? mnistTrain.Take(10000) : null;
-    Train(course, subset ?? mnistTrain, mnistTest, run.Fast ? 1 : run.Options.GetInt("epochs"), "mnist");
+    Train(course, subset ?? mnistTrain, mnistTest, run.Options.GetInt("epochs"), "mnist");
     DrawMaps(course, mnistTest, mnistMethods, "mnist", "Course CNN on MNIST: where each method sees the evidence for the true class", digits);
     MeasureFaithfulness(course, mnistTest, mnistMethods, "", "MNIST, course CNN");
 
@@ -179,7 +179,7 @@ using (var fashionTest = FashionMnist.Load(DatasetPart.Test))
     using var subset = run.Fast ? fashionTrain.Take(5000) : null;
     var small = Cnn.Small().to(run.Device);
     var fashionMethods = Methods("act3");
-    Train(small, subset ?? fashionTrain, fashionTest, run.Fast ? 1 : run.Options.GetInt("fashion-epochs"), "fashion");
+    Train(small, subset ?? fashionTrain, fashionTest, run.Options.GetInt("fashion-epochs"), "fashion");
     DrawMaps(small, fashionTest, fashionMethods, "fashion", "Small CNN on Fashion-MNIST: where each method sees the evidence for the true class", fashionTest.ClassNames!);
     MeasureFaithfulness(small, fashionTest, fashionMethods, "fashion_", "Fashion-MNIST, small CNN");
 }

@@ -10,7 +10,7 @@ using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "learn_filters", "a fixed Laplacian on the camera image, and a 3x3 filter learned to detect '+' patterns",
-    new ExtraOption("iterations", "Adam iterations for the learned filter", "1000"));
+    new ExtraOption("iterations", "Adam iterations for the learned filter", "1000", FastDefault: "300"));
 if (run is null)
     return;
 
@@ -54,7 +54,7 @@ var image = pattern.Image.to(run.Device);
 var target = pattern.Target.to(run.Device);
 var filter = nn.Sequential(("conv", nn.Conv2d(1, 1, 3)), ("tanh", nn.Tanh())).to(run.Device);
 var optimizer = Optim.Adam(1e-2).Build(filter);
-var iterations = run.Fast ? 300 : run.Options.GetInt("iterations");
+var iterations = run.Options.GetInt("iterations");
 var losses = new List<double>();
 for (var step = 0; step < iterations; step++)
 {

@@ -5,7 +5,7 @@ using TorchBinding.Plots.Images;
 using TorchSharp.Modules;
 
 var run = ExperimentRun.Start(args, "mlp_mnist", "784-500-10 ReLU MLP on MNIST (Adam 1e-3, batch 100)",
-    new ExtraOption("epochs", "training epochs", "5"));
+    new ExtraOption("epochs", "training epochs", "5", FastDefault: "1"));
 if (run is null)
     return;
 
@@ -20,11 +20,10 @@ Console.WriteLine($"  {train.Count} training and {test.Count} test images");
 var model = new Mlp(784, 500, 10).to(run.Device);
 Console.WriteLine($"  {model.ParameterCount():N0} parameters");
 var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-3),
-    new TrainerOptions
+    run.TrainerOptions with
     {
-        Epochs = run.Fast ? 1 : run.Options.GetInt("epochs"),
+        Epochs = run.Options.GetInt("epochs"),
         BatchSize = 100,
-        Seed = run.Seed,
         Metrics = [() => new Accuracy()],
         Callbacks = [new TorchBinding.Training.Callbacks.MetricsLog(run.PathFor("epochs.csv"))],
     });

@@ -11,13 +11,13 @@ using TorchBinding.Models.Ode;
 using TorchBinding.Plots.Charts;
 
 var run = ExperimentRun.Start(args, "neural_ode", "neural ODEs learn free fall and a damped pendulum from trajectories",
-    new ExtraOption("iterations", "training iterations per system", "1000"),
+    new ExtraOption("iterations", "training iterations per system", "1000", FastDefault: "300"),
     new ExtraOption("gradients", "how gradients are computed in training: adjoint or backprop", "adjoint"));
 if (run is null)
     return;
 
 const int dataSize = 500, batchTime = 10, batchSize = 20, testFrequency = 20;
-var iterations = run.Fast ? 300 : run.Options.GetInt("iterations");
+var iterations = run.Options.GetInt("iterations");
 var useAdjoint = run.Options.GetString("gradients") switch
 {
     "adjoint" => true,

@@ -21,14 +21,14 @@ using TorchBinding.Runtime;
 using TorchBinding.Statistics;
 
 var run = ExperimentRun.Start(args, "optimizer_comparison", "the course's XOR comparison of optimizers and tricks over fresh initialisations, and optimizer paths on Rosenbrock and Beale",
-    new ExtraOption("runs", "runs per strategy", "30"),
-    new ExtraOption("epochs", "epoch cap of a run", "500"),
+    new ExtraOption("runs", "runs per strategy", "30", FastDefault: "6"),
+    new ExtraOption("epochs", "epoch cap of a run", "500", FastDefault: "300"),
     new ExtraOption("reuse-model", "the notebook's protocol: one model per strategy, reused by all its runs", IsFlag: true),
     new ExtraOption("one-change", "apply each change alone to Adam instead of stacking them (each strategy keeping all before it)", IsFlag: true));
 if (run is null)
     return;
-var runs = run.Fast ? 6 : run.Options.GetInt("runs");
-var cap = run.Fast ? 300 : run.Options.GetInt("epochs");
+var runs = run.Options.GetInt("runs");
+var cap = run.Options.GetInt("epochs");
 var reuse = run.Options.GetFlag("reuse-model");
 var cumulative = !run.Options.GetFlag("one-change");
 const double Threshold = 1e-5;

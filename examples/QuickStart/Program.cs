@@ -5,7 +5,7 @@
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "quickstart", "a 64-128-10 ReLU MLP on the embedded UCI digits",
-    new ExtraOption("epochs", "training epochs", "30"),
+    new ExtraOption("epochs", "training epochs", "30", FastDefault: "15"),
     new ExtraOption("lr", "Adam learning rate", "0.001"));
 if (run is null)
     return;
@@ -20,11 +20,10 @@ var model = nn.Sequential(
     ("output", nn.Linear(128, 10))).to(run.Device);
 var trainer = new Trainer(model, (output, labels) => nn.functional.cross_entropy(output, labels),
     Optim.Adam(run.Options.GetDouble("lr")),
-    new TrainerOptions
+    run.TrainerOptions with
     {
-        Epochs = run.Fast ? 15 : run.Options.GetInt("epochs"),
+        Epochs = run.Options.GetInt("epochs"),
         BatchSize = 32,
-        Seed = run.Seed,
         Metrics = [() => new Accuracy()],
         Callbacks = [new MetricsLog(run.PathFor("epochs.csv"))],
     });

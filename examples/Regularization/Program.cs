@@ -19,13 +19,13 @@ using TorchBinding.Runtime;
 using TorchBinding.Statistics;
 
 var run = ExperimentRun.Start(args, "regularization", "regularisers on 1,000 MNIST images over seeds, and MC-dropout uncertainty on MNIST, rotated digits and Fashion-MNIST",
-    new ExtraOption("seeds", "seeds per setting", "3"),
-    new ExtraOption("epochs", "epochs per training", "60"),
-    new ExtraOption("passes", "MC-dropout passes T", "50"));
+    new ExtraOption("seeds", "seeds per setting", "3", FastDefault: "1"),
+    new ExtraOption("epochs", "epochs per training", "60", FastDefault: "10"),
+    new ExtraOption("passes", "MC-dropout passes T", "50", FastDefault: "10"));
 if (run is null)
     return;
-var seeds = run.Fast ? 1 : run.Options.GetInt("seeds");
-var epochs = run.Fast ? 10 : run.Options.GetInt("epochs");
+var seeds = run.Options.GetInt("seeds");
+var epochs = run.Options.GetInt("epochs");
 
 using var mnistTrain = Mnist.Load(DatasetPart.Train);
 using var mnistTest = Mnist.Load(DatasetPart.Test);
@@ -121,13 +121,13 @@ new BarChart(results.Select(r => r.Setting.Short).ToList())
 
 // 4. MC dropout. A CNN with batch norm after its convolutions, channel dropout 0.1 after each block and dropout 0.3
 // before each fully connected layer, trained on 10,000 MNIST images.
-var passes = run.Fast ? 10 : run.Options.GetInt("passes");
+var passes = run.Options.GetInt("passes");
 var perSet = run.Fast ? 300 : 2000;
 Seeding.SeedEverything(run.Seed);
 using var mcTrain = mnistTrain.Take(run.Fast ? 2000 : 10000);
 var cnn = new Cnn(new CnnOptions { Channels = [16, 32], KernelSize = 3, BatchNorm = true, ConvDropout = 0.1, Hidden = [128], Dropout = 0.3 });
 new Trainer(cnn, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-3),
-    new TrainerOptions { Epochs = run.Fast ? 2 : 5, BatchSize = 64, Seed = run.Seed, Progress = false }).Fit(mcTrain);
+    run.TrainerOptions with { Epochs = run.Fast ? 2 : 5, BatchSize = 64, Progress = false }).Fit(mcTrain);
 
 using var fashion = FashionMnist.Load(DatasetPart.Test);
 using var digits = mnistTest.Inputs[..perSet].clone();

@@ -15,11 +15,11 @@ using TorchBinding.Plots.Charts;
 using TorchBinding.Runtime;
 
 var run = ExperimentRun.Start(args, "resnet", "the course ResNet on MNIST, and plain vs residual networks of increasing depth",
-    new ExtraOption("epochs", "epochs of the course ResNet", "5"),
+    new ExtraOption("epochs", "epochs of the course ResNet", "5", FastDefault: "1"),
     new ExtraOption("schedule", "learning rate of the course ResNet: cosine (Adam 1e-3 annealed to 0) or constant (the notebook's)", "cosine"),
     new ExtraOption("seeds", "seeds of the course ResNet, comma-separated (default: --seed); each is reported, and their mean"),
-    new ExtraOption("depths", "depths (6n+2) of the experiment, comma-separated, or none", "8,20,56"),
-    new ExtraOption("steps", "training steps per network in the depth experiment", "400"));
+    new ExtraOption("depths", "depths (6n+2) of the experiment, comma-separated, or none", "8,20,56", FastDefault: "8,26"),
+    new ExtraOption("steps", "training steps per network in the depth experiment", "400", FastDefault: "120"));
 if (run is null)
     return;
 var schedule = run.Options.GetString("schedule");
@@ -46,7 +46,7 @@ foreach (var seed in seeds)
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var trainer = new Trainer(course, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-3), new TrainerOptions
     {
-        Epochs = run.Fast ? 1 : run.Options.GetInt("epochs"), BatchSize = 100, Seed = seed, Metrics = [() => new Accuracy()],
+        Epochs = run.Options.GetInt("epochs"), BatchSize = 100, Seed = seed, Metrics = [() => new Accuracy()],
         Callbacks = schedule == "cosine" ? [new LearningRateScheduler(new CosineAnnealing(), ScheduleInterval.Step)] : [],
     });
     var history = trainer.Fit(train, test);
@@ -80,13 +80,13 @@ if (seeds.Length > 1)
 
 // 2. Plain vs residual at increasing depth, on 14x14 MNIST (average-pooled: a quarter of the compute).
 var depthList = run.Options.GetString("depths");
-var depths = run.Fast ? [8, 26] : depthList == "none" ? [] : depthList.Split(',').Select(int.Parse).ToArray();
+var depths = depthList == "none" ? [] : depthList.Split(',').Select(int.Parse).ToArray();
 if (depths.Length == 0)
 {
     run.Finish($"ResNet: course ResNet {run.Metrics["course_test_accuracy"]:P2} on MNIST ({schedule} learning rate){(seeds.Length > 1 ? $", mean of {seeds.Length} seeds {accuracies.Average():P2}" : "")}");
     return;
 }
-var steps = run.Fast ? 120 : run.Options.GetInt("steps");
+var steps = run.Options.GetInt("steps");
 using var small = mnistTrain.Take(run.Fast ? 4000 : 20000);
 using var pooled = small.WithInputs(nn.functional.avg_pool2d(small.Inputs, 2), "mnist 14x14");
 var finalLoss = new Dictionary<(int Depth, bool Residual), double>();
@@ -100,7 +100,7 @@ foreach (var depth in depths)
         var name = $"{(residual ? "residual" : "plain")}-{depth}";
         var timer = Stopwatch.StartNew();
         var fit = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Sgd(0.05, momentum: 0.9),
-            new TrainerOptions { Epochs = 1, BatchSize = 32, MaxStepsPerEpoch = steps, Seed = run.Seed, Progress = false }).Fit(pooled);
+            run.TrainerOptions with { Epochs = 1, BatchSize = 32, MaxStepsPerEpoch = steps, Progress = false }).Fit(pooled);
         var losses = fit.StepLosses;
         var smoothed = losses.Select((_, i) => losses.Skip(Math.Max(0, i - 19)).Take(Math.Min(20, i + 1)).Average()).ToArray();
         finalLoss[(depth, residual)] = smoothed[^1];

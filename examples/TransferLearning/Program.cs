@@ -15,9 +15,9 @@ using TorchBinding.Models.Transfer;
 using TorchBinding.Plots.Charts;
 
 var run = ExperimentRun.Start(args, "transfer_learning", "pretrain on Fashion-MNIST (or digits 0-4), then learn MNIST (or digits 5-9) from 10, 100 and 1000 labels: scratch vs frozen features vs fine-tuning",
-    new ExtraOption("pretrain-epochs", "epochs of pretraining", "5"),
-    new ExtraOption("steps", "optimizer steps of each training on the few labels", "300"),
-    new ExtraOption("seeds", "seeds per setting", "3"),
+    new ExtraOption("pretrain-epochs", "epochs of pretraining", "5", FastDefault: "1"),
+    new ExtraOption("steps", "optimizer steps of each training on the few labels", "300", FastDefault: "80"),
+    new ExtraOption("seeds", "seeds per setting", "3", FastDefault: "1"),
     new ExtraOption("body-lr", "fine-tuning: the pretrained body's learning rate (the head's is 1e-3)", "1e-4"));
 if (run is null)
     return;
@@ -25,8 +25,8 @@ if (run is null)
 int[] labelCounts = [10, 100, 1000];
 string[] strategies = ["scratch", "frozen", "finetune"];
 var names = new Dictionary<string, string> { ["scratch"] = "from scratch", ["frozen"] = "frozen features + new head", ["finetune"] = "fine-tuned (body lr / 10)" };
-var seeds = run.Fast ? 1 : run.Options.GetInt("seeds");
-var steps = run.Fast ? 80 : run.Options.GetInt("steps");
+var seeds = run.Options.GetInt("seeds");
+var steps = run.Options.GetInt("steps");
 var bodyLearningRate = run.Options.GetDouble("body-lr");
 
 // Pretrains the small CNN on `source` (fast mode: 1 epoch on 10,000 images) and returns its weights.
@@ -35,7 +35,7 @@ Dictionary<string, Tensor> Pretrain(InMemoryDataset source, InMemoryDataset sour
     using var subset = run.Fast ? source.Take(10000) : null;
     var model = Cnn.Small(classes: classes).to(run.Device);
     var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(1e-3),
-        new TrainerOptions { Epochs = run.Fast ? 1 : run.Options.GetInt("pretrain-epochs"), BatchSize = 100, Seed = run.Seed, Metrics = [() => new Accuracy()] });
+        run.TrainerOptions with { Epochs = run.Options.GetInt("pretrain-epochs"), BatchSize = 100, Metrics = [() => new Accuracy()] });
     trainer.Fit(subset ?? source);
     run.Report($"{key}_accuracy", trainer.Evaluate(sourceTest)["accuracy"], $"pretraining: {title} test accuracy", "P2");
     return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());

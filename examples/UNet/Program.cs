@@ -6,12 +6,12 @@ using TorchBinding.Data.Synthetic;
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "unet", "U-Net segmentation of synthetic shapes (64x64, 4 classes), IoU and Dice on held-out images",
-    new ExtraOption("images", "training images", "2000"),
-    new ExtraOption("epochs", "training epochs", "5"));
+    new ExtraOption("images", "training images", "2000", FastDefault: "800"),
+    new ExtraOption("epochs", "training epochs", "5", FastDefault: "2"));
 if (run is null)
     return;
 
-var (trainCount, epochs) = run.Fast ? (800, 2) : (run.Options.GetInt("images"), run.Options.GetInt("epochs"));
+var (trainCount, epochs) = (run.Options.GetInt("images"), run.Options.GetInt("epochs"));
 using var train = ShapesSegmentation.Generate(trainCount, size: 64, seed: run.Seed);
 using var validation = ShapesSegmentation.Generate(200, size: 64, seed: run.Seed + 2);
 using var test = ShapesSegmentation.Generate(200, size: 64, seed: run.Seed + 1);
@@ -20,9 +20,9 @@ Console.WriteLine($"  {train.Count} training, {validation.Count} validation and 
 
 var clock = Stopwatch.StartNew();
 var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(3e-3),
-    new TrainerOptions
+    run.TrainerOptions with
     {
-        Epochs = epochs, BatchSize = 16, Seed = run.Seed, Metrics = [() => new MeanIoU(4), () => new Accuracy()],
+        Epochs = epochs, BatchSize = 16, Metrics = [() => new MeanIoU(4), () => new Accuracy()],
         Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
     });
 var history = trainer.Fit(train, validation);

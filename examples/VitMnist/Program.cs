@@ -12,7 +12,7 @@ using TorchBinding.Models.Transformers;
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "vit_mnist", "the course's Vision Transformer on MNIST (Adam 3e-3, batch 64)",
-    new ExtraOption("epochs", "training epochs", "5"),
+    new ExtraOption("epochs", "training epochs", "5", FastDefault: "1"),
     new ExtraOption("attention", "explicit, fused or auto (the faster)", "auto"),
     new ExtraOption("schedule", "cosine (3e-3 annealed to 0 over the run, per step) or none (the course: constant 3e-3)", "cosine"));
 if (run is null)
@@ -41,11 +41,10 @@ Console.WriteLine($"  {train.Count} training and {test.Count} test images, pixel
 var model = VisionTransformer.Course(implementation).to(run.Device);
 Console.WriteLine($"  {model.ParameterCount():N0} parameters (the course's ViT: 213,642)");
 var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(3e-3),
-    new TrainerOptions
+    run.TrainerOptions with
     {
-        Epochs = run.Fast ? 1 : run.Options.GetInt("epochs"),
+        Epochs = run.Options.GetInt("epochs"),
         BatchSize = 64,
-        Seed = run.Seed,
         Metrics = [() => new Accuracy()],
         Callbacks = schedule == "cosine"
             ? [new MetricsLog(run.PathFor("epochs.csv")), new LearningRateScheduler(new CosineAnnealing(), ScheduleInterval.Step)]

@@ -18,8 +18,8 @@ using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "vq_vae", "VQ-VAE: the course's 2-D mixture, then MNIST",
-    new ExtraOption("epochs", "epochs of the 2-D VQ-VAE", "400"),
-    new ExtraOption("mnist-epochs", "epochs of the MNIST VQ-VAE", "3"));
+    new ExtraOption("epochs", "epochs of the 2-D VQ-VAE", "400", FastDefault: "60"),
+    new ExtraOption("mnist-epochs", "epochs of the MNIST VQ-VAE", "3", FastDefault: "1"));
 if (run is null)
     return;
 
@@ -45,9 +45,9 @@ InMemoryDataset RingOfClusters(int seed)
 using var ring = RingOfClusters(run.Seed);
 var model = VqVae.Mlp().to(run.Device);
 Console.WriteLine($"  2-D VQ-VAE: {model.ParameterCount()} parameters (the notebook: 348), {ring.Count} points");
-var epochs = run.Fast ? 60 : run.Options.GetInt("epochs");
+var epochs = run.Options.GetInt("epochs");
 var trainer = new Trainer(new VqVaeStep(model), Optim.Adam(2e-3),
-    new TrainerOptions { Epochs = epochs, BatchSize = 256, Seed = run.Seed });
+    run.TrainerOptions with { Epochs = epochs, BatchSize = 256 });
 var history = trainer.Fit(ring);
 var perplexity = run.Report("perplexity", history.Last("train_perplexity")!.Value, "perplexity (last epoch's mean over batches; course 3.99)", "F2");
 var reconstruction = run.Report("reconstruction_loss", history.Last("train_reconstruction")!.Value, "reconstruction MSE (last epoch's mean; course 0.4602)", "F4");
@@ -108,7 +108,7 @@ var mnistModel = VqVae.Convolutional(codes: 64, codeSize: 16, channels: 32,
     new VectorQuantizerOptions { EmaDecay = 0.99, DeadCodeThreshold = 1.0 }).to(run.Device);
 Console.WriteLine($"  MNIST VQ-VAE: {mnistModel.ParameterCount():N0} parameters, 64 codes of 16 values, a 7x7 code grid per image, {train.Count} training images");
 var mnistTrainer = new Trainer(new VqVaeStep(mnistModel), Optim.Adam(2e-3),
-    new TrainerOptions { Epochs = run.Fast ? 1 : run.Options.GetInt("mnist-epochs"), BatchSize = 128, Seed = run.Seed });
+    run.TrainerOptions with { Epochs = run.Options.GetInt("mnist-epochs"), BatchSize = 128 });
 var mnistHistory = mnistTrainer.Fit(train);
 Console.WriteLine($"  {mnistModel.Quantizer.Restarts} dead-code restart(s) during training");
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TorchBinding.Experiments;
 using TorchBinding.Runtime;
+using TorchBinding.Training;
 
 namespace TorchBinding.Experiments.Tests;
 
@@ -42,6 +43,53 @@ public class ExperimentOptionsTests
             Assert.That(given.GetFlag("reuse-model"), Is.True);
             Assert.That(given.GetInt("epochs"), Is.EqualTo(3), "the flag did not swallow the next option");
             Assert.That(ExperimentOptions.Usage("demo", extras), Does.Contain("[--reuse-model] [--epochs VALUE]"));
+        });
+    }
+
+    [Test]
+    public void Fast_defaults_apply_under_fast_unless_the_command_line_names_the_option()
+    {
+        ExtraOption[] extras = [new("epochs", "training epochs", "30", FastDefault: "15"), new("lr", "learning rate", "0.001"), new("images", "images", FastDefault: "800")];
+        var full = ExperimentOptions.Parse([], "demo", extras);
+        var fast = ExperimentOptions.Parse(["--fast"], "demo", extras);
+        var fastGiven = ExperimentOptions.Parse(["--fast", "--epochs", "9"], "demo", extras);
+        var givenFast = ExperimentOptions.Parse(["--epochs", "9", "--fast"], "demo", extras);
+        Assert.Multiple(() =>
+        {
+            Assert.That(full.GetInt("epochs"), Is.EqualTo(30));
+            Assert.That(full.GetDouble("lr"), Is.EqualTo(0.001));
+            Assert.That(() => full.GetInt("images"), Throws.ArgumentException.With.Message.Contain("--images"), "no full-mode default");
+            Assert.That(fast.GetInt("epochs"), Is.EqualTo(15));
+            Assert.That(fast.GetDouble("lr"), Is.EqualTo(0.001), "an option without a fast default keeps its default under --fast");
+            Assert.That(fast.GetInt("images"), Is.EqualTo(800));
+            Assert.That(fastGiven.GetInt("epochs"), Is.EqualTo(9), "the command line wins over the fast default");
+            Assert.That(givenFast.GetInt("epochs"), Is.EqualTo(9), "wherever --fast stands");
+            Assert.That(ExperimentOptions.Usage("demo", extras), Does.Contain("training epochs (default 30; --fast: 15)").And.Contain("learning rate (default 0.001)").And.Contain("images (--fast: 800)"));
+        });
+    }
+
+    [Test]
+    public void A_flag_has_no_fast_default()
+    {
+        Assert.That(() => ExperimentOptions.Parse([], "demo", [new ExtraOption("reuse-model", "reuse one model", IsFlag: true, FastDefault: "true")]),
+            Throws.ArgumentException.With.Message.Contain("--reuse-model is a flag"));
+    }
+
+    [Test]
+    public void The_runs_trainer_options_carry_its_seed()
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var run = ExperimentRun.Start(ExperimentOptions.Parse(["--out", folder.Path, "--device", "cpu", "--seed", "7"], "demo"), "a test run");
+        var options = run.TrainerOptions with { Epochs = 3, BatchSize = 16 };
+        using var model = TorchSharp.torch.nn.Linear(2, 1);
+        var trainer = new Trainer(model, (o, y) => TorchSharp.torch.nn.functional.mse_loss(o, y), Optim.Sgd(0.1), options);
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.TrainerOptions.Seed, Is.EqualTo(7));
+            Assert.That(run.TrainerOptions with { Seed = 1 }, Has.Property(nameof(TrainerOptions.Seed)).EqualTo(1), "a loop over seeds names its own");
+            Assert.That(trainer.Options.Seed, Is.EqualTo(7));
+            Assert.That((trainer.Options.Epochs, trainer.Options.BatchSize), Is.EqualTo((3, 16)), "the rest is set with with");
+            Assert.That((run.TrainerOptions.Epochs, run.TrainerOptions.BatchSize, run.TrainerOptions.Shuffle), Is.EqualTo((new TrainerOptions().Epochs, new TrainerOptions().BatchSize, true)), "otherwise the trainer's defaults");
         });
     }
 

@@ -3,12 +3,17 @@ using TorchBinding.Runtime;
 
 namespace TorchBinding.Experiments;
 
-/// <summary>An option an example or command accepts beyond the common ones, e.g. <c>--epochs 5</c>.</summary>
+/// <summary>
+/// An option an example or command accepts beyond the common ones, e.g. <c>--epochs 5</c>, declared with its default in
+/// both modes: <c>new ExtraOption("epochs", "training epochs", "30", FastDefault: "15")</c> reads 30, 15 under
+/// <c>--fast</c>, and whatever the command line says when it names <c>--epochs</c> (in either mode).
+/// </summary>
 /// <param name="Name">The option without dashes, e.g. "epochs".</param>
 /// <param name="Help">What it sets.</param>
 /// <param name="Default">Its default value, as text (null: none).</param>
 /// <param name="IsFlag">A switch without a value (<c>--reuse-model</c>): "true" when given, "false" otherwise; read it with <see cref="ExperimentOptions.GetFlag"/>.</param>
-public sealed record ExtraOption(string Name, string Help, string? Default = null, bool IsFlag = false);
+/// <param name="FastDefault">Its default under <c>--fast</c>, the CI mode (null: <paramref name="Default"/> in both modes). Not for flags.</param>
+public sealed record ExtraOption(string Name, string Help, string? Default = null, bool IsFlag = false, string? FastDefault = null);
 
 /// <summary>
 /// The command line every example and CLI run shares: <c>--out DIR</c> (default <c>runs/NAME</c>),
@@ -28,20 +33,25 @@ public sealed record ExperimentOptions
     /// <summary>The seed.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Fewer epochs or a subset: the CI mode, still checking something meaningful.</summary>
+    /// <summary>
+    /// Fewer epochs or a subset: the CI mode, still checking something meaningful. The extra options that declare an
+    /// <see cref="ExtraOption.FastDefault"/> take it, unless the command line names them.
+    /// </summary>
     public bool Fast { get; init; }
 
     /// <summary>Whether <c>--help</c> was given.</summary>
     public bool HelpRequested { get; init; }
 
-    /// <summary>Values of the extra options, by name (defaults filled in).</summary>
+    /// <summary>Values of the extra options, by name (defaults filled in: each option's <see cref="ExtraOption.FastDefault"/> under <c>--fast</c>, if it has one).</summary>
     public IReadOnlyDictionary<string, string> Extras { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Parses a command line; unknown options and malformed values are <see cref="ArgumentException"/>s that show the usage.</summary>
     public static ExperimentOptions Parse(IReadOnlyList<string> args, string name, IReadOnlyList<ExtraOption>? extras = null, int defaultSeed = 42)
     {
         extras ??= [];
-        var values = extras.Where(e => e.Default is not null || e.IsFlag).ToDictionary(e => e.Name, e => e.IsFlag ? "false" : e.Default!, StringComparer.Ordinal);
+        if (extras.FirstOrDefault(e => e.IsFlag && e.FastDefault is not null) is { } flag)
+            throw new ArgumentException($"--{flag.Name} is a flag: it has no value, so no fast default either.", nameof(extras));
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var options = new ExperimentOptions { Name = name, OutputDirectory = Path.Combine("runs", name), Seed = defaultSeed };
         for (var i = 0; i < args.Count; i++)
         {
@@ -67,6 +77,13 @@ public sealed record ExperimentOptions
                     values[extra.Name] = extra.IsFlag ? "true" : Value();
                     break;
             }
+        }
+        // What the command line did not name takes its default: the fast one under --fast (wherever --fast stood).
+        foreach (var extra in extras)
+        {
+            var fallback = extra.IsFlag ? "false" : options.Fast ? extra.FastDefault ?? extra.Default : extra.Default;
+            if (fallback is not null)
+                values.TryAdd(extra.Name, fallback);
         }
         return options with { Extras = values };
     }
@@ -94,7 +111,15 @@ public sealed record ExperimentOptions
             "  --seed N       seed for everything random (default 42)",
             "  --fast         CI mode: fewer epochs or a subset",
         };
-        lines.AddRange((extras ?? []).Select(e => $"  --{e.Name,-12} {e.Help}{(e.Default is null ? "" : $" (default {e.Default})")}"));
+        lines.AddRange((extras ?? []).Select(e => $"  --{e.Name,-12} {e.Help}{Defaults(e)}"));
         return string.Join(Environment.NewLine, lines);
     }
+
+    static string Defaults(ExtraOption option) => (option.Default, option.FastDefault) switch
+    {
+        (null, null) => "",
+        ({ } full, null) => $" (default {full})",
+        (null, { } fast) => $" (--fast: {fast})",
+        ({ } full, { } fast) => $" (default {full}; --fast: {fast})",
+    };
 }

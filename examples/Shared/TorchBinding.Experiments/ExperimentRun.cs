@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using TorchBinding.Runtime;
+using TorchBinding.Training;
 using TorchSharp;
 
 namespace TorchBinding.Experiments;
@@ -33,8 +34,17 @@ public sealed partial class ExperimentRun
     /// <summary>The seed everything was seeded with.</summary>
     public int Seed => Options.Seed;
 
-    /// <summary>Whether this is the fast (CI) mode.</summary>
+    /// <summary>Whether this is the fast (CI) mode (the options' fast defaults are already in <see cref="Options"/>).</summary>
     public bool Fast => Options.Fast;
+
+    /// <summary>
+    /// The trainer options of this run: the training shuffle seeded with <see cref="Seed"/>, everything else the
+    /// trainer's defaults. Set the rest with <c>with</c>:
+    /// <c>new Trainer(model, loss, Optim.Adam(1e-3), run.TrainerOptions with { Epochs = 5, BatchSize = 100 })</c>. A loop
+    /// over seeds names its own (<c>new TrainerOptions { Seed = seed, ... }</c>). The model's device stays the example's
+    /// to choose (<c>.to(run.Device)</c>), before anything holds its parameters.
+    /// </summary>
+    public TrainerOptions TrainerOptions => new() { Seed = Seed };
 
     /// <summary>The output folder.</summary>
     public string OutputDirectory => Options.OutputDirectory;

@@ -1,0 +1,150 @@
+// (c) MNIST: a U-Net of residual blocks (width 16, depth 3: 28 padded to 32 → 16 → 8 → 4, so its deepest level sees the
+// whole image; 514K parameters) conditioned on the step (sinusoidal embedding, then an MLP) and on the digit, trained
+// with the label dropped 20 % of the time, so one network predicts both the conditional and the unconditional noise
+// (classifier-free guidance). The headline numbers are unconditional samples ("no class"). T = 200 on the cosine
+// schedule; Adam with a one-cycle schedule (its annealing does what an average of the weights would); images in
+// [-1, 1], each step's x̂₀ clipped there. Samples are judged by an MNIST classifier: how many it reads with confidence,
+// and the Fréchet distance of its features to the test digits' ("classifier FID").
+using TorchBinding.Models.Evaluation;
+using TorchBinding.Models.Generative;
+using TorchBinding.Plots.Charts;
+using TorchBinding.Plots.Images;
+
+static class DiffusionOnMnist
+{
+    const double Guidance = 2;
+
+    public static void Run(ExperimentRun run)
+    {
+        using var mnist = Mnist.Load(DatasetPart.Train);
+        using var mnistTest = Mnist.Load(DatasetPart.Test);
+        // The fast mode trains one epoch on 2000 images, samples 20 per sampler and guides 100 with 10 DDIM steps: it checks
+        // the pipeline and that the U-Net learned some of the noise (see GenerativeExampleTests).
+        using var mnistSubset = run.Fast ? mnist.Take(2000) : null;
+        using var digits = (mnistSubset ?? mnist).WithInputs((mnistSubset ?? mnist).Inputs * 2 - 1, "MNIST in [-1, 1]");
+        var mnistDdpm = new Ddpm(new DdpmOptions { Steps = 200, Schedule = BetaSchedule.Cosine });
+        var unet = new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 16, Depth = 3, Classes = 10, Steps = mnistDdpm.Steps });
+        unet.to(run.Device);
+        var mnistEpochs = run.Options.GetInt("epochs-mnist");
+        Console.WriteLine($"(c) MNIST: {digits.Count} images, T = {mnistDdpm.Steps}, U-Net with {unet.ParameterCount():N0} parameters, {mnistEpochs} epoch(s)");
+        var mnistHistory = new Trainer(new DiffusionStep(mnistDdpm, unet, labelDropout: 0.2), Optim.Adam(2e-3),
+            run.TrainerOptions with
+            {
+                Epochs = mnistEpochs, BatchSize = 128,
+                Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
+            }).Fit(digits);
+
+        unet.save(run.PathFor("mnist_unet.bin"));
+        using var judge = MnistFeatureExtractor.Load(new MnistFeatureOptions { Device = run.Device });
+        using var testFeatures = judge.Features(mnistTest.Inputs);
+        var mnistSamples = run.Options.GetInt("mnist-samples");
+
+        // DDPM: all 200 steps, unconditional ("no class"); the first sample's way from noise to digit is kept.
+        var sequence = new List<(int Left, float[] Image)>();
+        var keep = new HashSet<int>(Enumerable.Range(0, 11).Select(i => mnistDdpm.Steps * (10 - i) / 10));
+        var clock = Stopwatch.StartNew();
+        using var ddpmDigits = Digits((n, o) => mnistDdpm.Sample(unet, n, o), mnistSamples, onStep: (left, x) =>
+        {
+            if (keep.Contains(left))
+                sequence.Add((left, ((x[0] + 1) / 2).clamp(0, 1).cpu().data<float>().ToArray()));
+        });
+        var ddpmSeconds = clock.Elapsed.TotalSeconds;
+        var (ddpmFid, confident) = Judge(ddpmDigits);
+        run.Report("mnist_confident_fraction", confident, $"MNIST DDPM ({mnistDdpm.Steps} steps): samples the classifier reads with confidence > 0.9", "P1");
+        run.Report("mnist_ddpm_fid", ddpmFid, $"MNIST DDPM ({mnistDdpm.Steps} steps): classifier FID to the test digits", "F3");
+        Console.WriteLine($"  DDPM sampling: {mnistSamples / ddpmSeconds:F1} samples/s");
+
+        // DDPM asked for each digit in turn (no guidance): also a sampler of the whole data set, since the digits are about
+        // equally frequent.
+        using var everyDigit = arange(mnistSamples, dtype: int64) % 10;
+        using var conditionalDigits = Digits((n, o) => mnistDdpm.Sample(unet, n, o), mnistSamples, everyDigit);
+        var (conditionalFid, conditionalConfident) = Judge(conditionalDigits);
+        run.Report("mnist_conditional_confident_fraction", conditionalConfident, "MNIST DDPM asked for each digit (w = 0): confident samples", "P1");
+        run.Report("mnist_conditional_ddpm_fid", conditionalFid, "MNIST DDPM asked for each digit (w = 0): classifier FID", "F3");
+        using (var read = judge.Logits(conditionalDigits).argmax(1))
+            run.Report("mnist_conditional_label_accuracy", read.eq(everyDigit).to(float32).mean().item<float>(), "MNIST DDPM asked for each digit (w = 0): read as the digit asked for", "P1");
+
+        // DDIM with fewer steps, from the same starting noise.
+        int[] ddimSteps = run.Fast ? [10] : [10, 20, 50];
+        var ddimFids = new List<double>();
+        Tensor? ddimGrid = null;
+        foreach (var steps in ddimSteps)
+        {
+            using var images = Digits((n, o) => mnistDdpm.SampleDdim(unet, n, steps, o), mnistSamples);
+            var (fid, ddimConfident) = Judge(images);
+            ddimFids.Add(fid);
+            run.Report($"mnist_ddim_{steps}_fid", fid, $"MNIST DDIM, {steps} steps: classifier FID", "F3");
+            run.Metric($"mnist_ddim_{steps}_confident_fraction", ddimConfident);
+            if (steps == ddimSteps[^1])
+                ddimGrid = images.narrow(0, 0, Math.Min(100, mnistSamples)).clone();
+        }
+        run.Report("mnist_ddim_fid", ddimFids[^1], $"MNIST DDIM, {ddimSteps[^1]} steps: classifier FID (the headline DDIM number)", "F3");
+        run.Metric("mnist_ddim_steps", ddimSteps[^1]);
+
+        // Classifier-free guidance (w = 2), DDIM with 50 steps: ten of each digit, asked for by label.
+        var (guidedCount, guidedSteps) = run.Fast ? (100, 10) : (500, 50);
+        using var asked = arange(guidedCount, dtype: int64) % 10;
+        using var guided = Digits((n, o) => mnistDdpm.SampleDdim(unet, n, guidedSteps, o), guidedCount, asked, Guidance);
+        using (var read = judge.Logits(guided).argmax(1))
+            run.Report("mnist_guided_label_accuracy", read.eq(asked).to(float32).mean().item<float>(), $"MNIST guided (w = {Guidance}): samples read as the digit asked for", "P1");
+        run.Metric("mnist_guided_confident_fraction", Judge(guided).Confident);
+        run.Metric("epochs_mnist", mnistEpochs);
+        // The noise MSE of the last epoch: 1 for a network that predicts zero noise (E ε² = 1).
+        run.Metric("mnist_train_loss", mnistHistory.Epochs[^1]["train_loss"] ?? double.NaN);
+        run.Metric("mnist_steps", mnistDdpm.Steps);
+
+        Grid(ddpmDigits, $"DDPM, {mnistDdpm.Steps} steps, unconditional").Save(run.PathFor("mnist_ddpm.png"));
+        Grid(ddimGrid!, $"DDIM, {ddimSteps[^1]} steps, unconditional").Save(run.PathFor("mnist_ddim.png"));
+        using (var byDigit = guided.narrow(0, 0, 100).reshape(10, 10, 1, 28, 28).transpose(0, 1).reshape(100, 1, 28, 28))
+            Grid(byDigit, $"Classifier-free guidance (w = {Guidance}), DDIM {guidedSteps} steps: row k asked for digit k").Save(run.PathFor("mnist_guided.png"));
+        var denoising = new ImageGrid { Columns = sequence.Count, Min = 0, Max = 1, Title = "One DDPM sample from noise to digit (steps left)" };
+        foreach (var (left, image) in sequence)
+        {
+            var pixels28 = new double[28, 28];
+            for (var i = 0; i < 784; i++)
+                pixels28[i / 28, i % 28] = image[i];
+            denoising.Add(pixels28, $"{left}");
+        }
+        denoising.Save(run.PathFor("mnist_denoising.png"));
+        new LineChart { Title = "Classifier FID of unconditional MNIST samples", XLabel = "sampling steps", YLabel = "classifier FID" }
+            .Add("DDIM", ddimSteps.Select(s => (double)s).ToArray(), ddimFids.ToArray())
+            .Add($"DDPM ({mnistDdpm.Steps} steps)", [ddimSteps[0], mnistDdpm.Steps], [ddpmFid, ddpmFid], dashed: true)
+            .Save(run.PathFor("mnist_fid.png"));
+        HistoryPlot.Save(mnistHistory, run.PathFor("mnist_loss.png"), new HistoryPlotOptions { Title = "MNIST U-Net: noise MSE" });
+        ddimGrid?.Dispose();
+
+        // Samples in [0, 1], in chunks of 500 (each chunk seeded), with the sampler's own options.
+        Tensor Digits(Func<long, SamplingOptions, Tensor> sampler, long count, Tensor? labels = null, double guidance = 0, Action<int, Tensor>? onStep = null)
+        {
+            var chunks = new List<Tensor>();
+            for (long start = 0; start < count; start += 500)
+            {
+                var n = Math.Min(500, count - start);
+                var options = new SamplingOptions
+                {
+                    Seed = run.Seed + (int)start, Device = run.Device, ClipDenoised = (-1, 1),
+                    Labels = labels?.narrow(0, start, n), GuidanceScale = guidance, OnStep = start == 0 ? onStep : null,
+                };
+                using var samples = sampler(n, options);
+                chunks.Add(((samples + 1) / 2).clamp(0, 1).cpu());
+            }
+            var all = cat(chunks, 0);
+            chunks.ForEach(c => c.Dispose());
+            return all;
+        }
+
+        (double Fid, double Confident) Judge(Tensor images)
+        {
+            using var features = judge.Features(images);
+            using var probabilities = judge.Logits(images).softmax(1);
+            return (FrechetDistance.Of(features, testFeatures), probabilities.max(1).values.gt(0.9).to(float32).mean().item<float>());
+        }
+    }
+
+    static ImageGrid Grid(Tensor images, string title)
+    {
+        var grid = ImageGrid.FromBatch(images.narrow(0, 0, Math.Min(100, images.shape[0])));
+        (grid.Columns, grid.Min, grid.Max, grid.Title) = (10, 0, 1, title);
+        return grid;
+    }
+}
