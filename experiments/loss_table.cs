@@ -47,7 +47,7 @@ foreach (var loss in losses)
 {
     TorchBinding.Runtime.Seeding.SeedEverything(run.Seed);              // the same initial weights for every loss
     var model = ModelCatalog.Create("mlp", new ModelRequest(digits.InputShape, digits.Classes, [128])).to(run.Device);
-    var trainer = new Trainer(model, loss.Create(), Optimizers.Create("adam", model.parameters(), new OptimizerSettings { LearningRate = 1e-3 }),
+    var trainer = new Trainer(model, loss.Create(), Optim.Adam(1e-3),
         new TrainerOptions { Epochs = epochs, BatchSize = 32, Seed = run.Seed, Metrics = [() => new Accuracy()], Progress = false });
     var history = trainer.Fit(train, validation);
     var curve = history.Series("val_accuracy");

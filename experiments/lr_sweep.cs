@@ -47,7 +47,7 @@ for (var i = 0; i < rates.Count; i++)
     var folder = run.PathFor($"lr_{label}");
     TorchBinding.Runtime.Seeding.SeedEverything(run.Seed);            // every rate starts from the same weights
     var model = ModelCatalog.Create("mlp", new ModelRequest(digits.InputShape, digits.Classes, [128])).to(run.Device);
-    var trainer = new Trainer(model, LossCatalog.Log.Create(), Optimizers.Create("adam", model.parameters(), new OptimizerSettings { LearningRate = rate }),
+    var trainer = new Trainer(model, LossCatalog.Log.Create(), Optim.Adam(rate),
         new TrainerOptions
         {
             Epochs = epochs, BatchSize = 32, Seed = run.Seed, Metrics = [() => new Accuracy()], Progress = false,

@@ -53,7 +53,7 @@ foreach (var name in models)
     {
         TorchBinding.Runtime.Seeding.SeedEverything(seed);
         var model = ModelCatalog.Create(name, new ModelRequest(mnist.InputShape, mnist.Classes)).to(run.Device);
-        var trainer = new Trainer(model, LossCatalog.Log.Create(), Optimizers.Create("adam", model.parameters(), new OptimizerSettings { LearningRate = 1e-3 }),
+        var trainer = new Trainer(model, LossCatalog.Log.Create(), Optim.Adam(1e-3),
             new TrainerOptions { Epochs = epochs, BatchSize = 100, Seed = seed, Metrics = [() => new Accuracy()], Progress = false });
         var clock = System.Diagnostics.Stopwatch.StartNew();
         trainer.Fit(train);

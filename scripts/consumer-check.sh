@@ -126,7 +126,7 @@ Console.WriteLine($"torch.ones(2, 3).sum() = {six}");
 var (train, test) = TorchBinding.Data.DatasetSplits.TrainTest(TorchBinding.Data.Digits.Load(), 0.2, seed: 0);
 var model = TorchSharp.torch.nn.Sequential(("fc1", TorchSharp.torch.nn.Linear(64, 128)), ("relu", TorchSharp.torch.nn.ReLU()), ("fc2", TorchSharp.torch.nn.Linear(128, 10)));
 var trainer = new TorchBinding.Training.Trainer(model, TorchBinding.Losses.LossCatalog.Log.Create(),
-    TorchBinding.Training.Optimizers.Create("adam", model.parameters()),
+    TorchBinding.Training.Optim.Adam(1e-3),
     new TorchBinding.Training.TrainerOptions { Epochs = 1, BatchSize = 32, Seed = 0, Metrics = [() => new TorchBinding.Metrics.Accuracy()] });
 var history = trainer.Fit(train, test);
 Console.WriteLine($"one epoch on the digits: validation accuracy {history.Last("val_accuracy"):P1}");
@@ -155,7 +155,7 @@ using (var logits = cnn.call(torch.zeros(2, 1, 28, 28)))
 var (train, test) = TorchBinding.Data.DatasetSplits.TrainTest(TorchBinding.Data.Digits.Load(), 0.2, seed: 0);
 var mlp = ModelCatalog.Create("mlp", new ModelRequest([64], 10));
 var trainer = new TorchBinding.Training.Trainer(mlp, TorchBinding.Losses.LossCatalog.Log.Create(),
-    TorchBinding.Training.Optimizers.Create("adam", mlp.parameters()),
+    TorchBinding.Training.Optim.Adam(1e-3),
     new TorchBinding.Training.TrainerOptions { Epochs = 1, BatchSize = 32, Seed = 0, Metrics = [() => new TorchBinding.Metrics.Accuracy()] });
 var history = trainer.Fit(train, test);
 Console.WriteLine($"one epoch on the digits: validation accuracy {history.Last("val_accuracy"):P1}");
