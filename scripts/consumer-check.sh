@@ -197,7 +197,7 @@ var fc = nn.Linear(6, 3);
 var model = nn.Sequential(("flatten", nn.Flatten()), ("fc", fc));
 var images = rand(4, 1, 2, 3);
 var targets = tensor(new long[] { 0, 2, 1, 2 });
-var saliency = Attribution.Gradient(model, images, targets);
+var saliency = new Saliency().Attribute(model, images, targets);
 var weights = fc.weight!.detach().index_select(0, targets).view(4, 1, 2, 3);
 Console.WriteLine($"gradient attribution [{string.Join(", ", saliency.shape)}], the weight rows: {saliency.allclose(weights, rtol: 1e-5, atol: 1e-6)}");
 EOF
