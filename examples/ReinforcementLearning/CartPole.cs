@@ -42,7 +42,7 @@ static class CartPole
         {
             var policy = new Mlp(new MlpOptions { Sizes = [4, 128, 2], Activation = Activation.ReLU });
             var value = new Mlp(new MlpOptions { Sizes = [4, 128, 1], Activation = Activation.ReLU });
-            using var reinforce = new ReinforceAgent(policy, value, 4, 2, new ReinforceOptions { Gamma = 0.99, LearningRate = 5e-3, BaselineLearningRate = 1e-2 }, seed: run.Seed);
+            using var reinforce = new ReinforceAgent(policy, value, 4, 2, new ReinforceOptions { Gamma = 0.99, LearningRate = 5e-3, BaselineLearningRate = 1e-2, OptimizerImplementation = Common.RecordedAdam }, seed: run.Seed);
             var name = "REINFORCE with a value baseline";
             var training = Train(name, 2 * episodes, e => reinforce.RunEpisode(new CartPoleEnvironment(), new EpisodeOptions { Seed = run.Seed * 100_000 + e }).Return,
                 reinforce.GreedyAction, reinforce.Policy);
@@ -65,7 +65,7 @@ static class CartPole
     {
         Gamma = 0.99, LearningRate = 2e-3, ReplayCapacity = 50_000, BatchSize = 64, LearningStarts = 500,
         Epsilon = new EpsilonSchedule(1.0, 0.05, 2_000, EpsilonDecay.Linear), TargetUpdateInterval = targetInterval,
-        DoubleDqn = doubleDqn, MaxGradientNorm = 10,
+        DoubleDqn = doubleDqn, MaxGradientNorm = 10, OptimizerImplementation = Common.RecordedAdam,
     };
 
     // What the network believes a start state is worth (max Q, averaged over 100 start states): the true discounted

@@ -18,6 +18,7 @@ static class CatAndMouse
         {
             Gamma = 0.85, LearningRate = 0.0025, WeightDecay = 5e-3, ReplayCapacity = 10_000, BatchSize = 128,
             Epsilon = new EpsilonSchedule(0.9, 0.05, epsilonSteps), TargetUpdateInterval = null, MaskTerminalStates = false,
+            OptimizerImplementation = Common.RecordedAdam,
         }, seed: run.Seed);
         var escaped = new List<double>();
         var returns = new List<double>();

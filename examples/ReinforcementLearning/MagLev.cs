@@ -18,6 +18,7 @@ static class MagLev
         {
             Gamma = 0.98, LearningRate = 0.005, ReplayCapacity = 10_000, BatchSize = 64,
             Epsilon = new EpsilonSchedule(0.9, 0.01, 1000), TargetUpdateInterval = null, MaskTerminalStates = false,
+            OptimizerImplementation = Common.RecordedAdam,
         }, seed: run.Seed);
         var finalErrors = new List<double>();
         var returns = new List<double>();

@@ -32,6 +32,12 @@ public sealed record DqnOptions
     /// <summary>Adam's weight decay (default 0; the course's cat and mouse uses 5e-3).</summary>
     public double WeightDecay { get; init; }
 
+    /// <summary>
+    /// Which Adam carries out the updates (default flat, as every recipe; TorchSharp's gives the same arithmetic up to the
+    /// last bits, which a single RL run can amplify into another trajectory).
+    /// </summary>
+    public OptimizerImplementation OptimizerImplementation { get; init; }
+
     /// <summary>How many transitions the replay memory keeps (default 10,000).</summary>
     public int ReplayCapacity { get; init; } = 10_000;
 
@@ -143,7 +149,7 @@ public sealed class DqnAgent : IDisposable
                 p.requires_grad = false;
             SyncTarget();
         }
-        _optimizer = Optim.Adam(Options.LearningRate, weightDecay: Options.WeightDecay).Build(_online);
+        _optimizer = Optim.Adam(Options.LearningRate, weightDecay: Options.WeightDecay).With(Options.OptimizerImplementation).Build(_online);
         Replay = new ReplayBuffer(Options.ReplayCapacity, observationSize, _random.Next());
     }
 

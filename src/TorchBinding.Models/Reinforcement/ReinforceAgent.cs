@@ -17,6 +17,12 @@ public sealed record ReinforceOptions
     /// <summary>Adam's learning rate for the value baseline (default 1e-2).</summary>
     public double BaselineLearningRate { get; init; } = 1e-2;
 
+    /// <summary>
+    /// Which Adam carries out the updates (default flat, as every recipe; TorchSharp's gives the same arithmetic up to the
+    /// last bits, which a single RL run can amplify into another trajectory).
+    /// </summary>
+    public OptimizerImplementation OptimizerImplementation { get; init; }
+
     /// <summary>Episodes collected per update (default 1).</summary>
     public int EpisodesPerUpdate { get; init; } = 1;
 
@@ -85,11 +91,11 @@ public sealed class ReinforceAgent : IDisposable
         _device = device ?? CPU;
         _random = new Random(seed ?? Seeding.NextSeed());
         _policy = AgentNetworks.Check(policy, observationSize, actionCount, "ReinforceAgent", "policy network").to(_device);
-        _policyOptimizer = Optim.Adam(Options.LearningRate).Build(_policy);
+        _policyOptimizer = Optim.Adam(Options.LearningRate).With(Options.OptimizerImplementation).Build(_policy);
         if (baseline is not null)
         {
             _baseline = AgentNetworks.Check(baseline, observationSize, 1, "ReinforceAgent", "baseline network").to(_device);
-            _baselineOptimizer = Optim.Adam(Options.BaselineLearningRate).Build(_baseline);
+            _baselineOptimizer = Optim.Adam(Options.BaselineLearningRate).With(Options.OptimizerImplementation).Build(_baseline);
         }
     }
 
