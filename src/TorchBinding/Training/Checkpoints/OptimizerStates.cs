@@ -7,7 +7,8 @@ namespace TorchBinding.Training.Checkpoints;
 /// Which implementation (flat or TorchSharp's) wrote each optimizer state of a checkpoint: their binary states differ,
 /// so a resumed run builds its optimizers as the checkpoint's run did. Checkpoints record it since optimizers became
 /// recipes; for older ones (written by hand-made TorchSharp optimizers, or flat ones from the command line) it is found
-/// by reading the state into each implementation in turn.
+/// by reading the state into each implementation in turn: TorchSharp's state format starts with the optimizer's type
+/// name, so the wrong implementation refuses it rather than misreading it.
 /// </summary>
 static class OptimizerStates
 {
