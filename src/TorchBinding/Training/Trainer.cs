@@ -207,7 +207,7 @@ public sealed class Trainer
         for (var i = 0; i < _recipes.Count; i++)
         {
             var recipe = _recipes[i];
-            if (resume is not null && !recipe.IsCustom && i < resume.Optimizers.Count && OptimizerStates.ImplementationOf(resume, i, recipe, _model) is { } saved && saved != recipe.Implementation)
+            if (resume is not null && !recipe.IsCustom && i < resume.Optimizers.Count && OptimizerStates.ImplementationOf(resume, i) is { } saved && saved != recipe.Implementation)
             {
                 (Options.ProgressWriter ?? Console.Out).WriteLine($"Resuming: optimizer {i} is built as {(saved == OptimizerImplementation.Flat ? "a flat-buffer" : "TorchSharp's")} {recipe.Name}, as the checkpoint's run made it (their states differ).");
                 recipe = recipe.With(saved);

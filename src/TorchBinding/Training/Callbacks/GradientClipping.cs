@@ -43,7 +43,7 @@ public sealed class GradientClipping : TrainingCallback
     public override void OnAfterBackward(TrainingContext context)
     {
         // The gradients of what is about to step: a GAN's discriminator step clips the discriminator's alone.
-        var stepping = context.SteppingOptimizers.Count > 0 ? context.SteppingOptimizers : context.Optimizers;
+        var stepping = context.SteppingOptimizers;
         if (stepping is [FlatOptimizer flat])
         {
             if (MaxNorm is { } max)

@@ -6,14 +6,15 @@ namespace TorchBinding.Training.Checkpoints;
 /// <summary>
 /// Which implementation (flat or TorchSharp's) wrote each optimizer state of a checkpoint: their binary states differ,
 /// so a resumed run builds its optimizers as the checkpoint's run did. Checkpoints record it since optimizers became
-/// recipes; for older ones (written by hand-made TorchSharp optimizers, or flat ones from the command line) it is found
-/// by reading the state into each implementation in turn: TorchSharp's state format starts with the optimizer's type
-/// name, so the wrong implementation refuses it rather than misreading it.
+/// recipes; for older ones (written by hand-made TorchSharp optimizers, or flat ones from the command line) the state
+/// itself tells: TorchSharp's optimizer format opens with the optimizer's type name.
 /// </summary>
 static class OptimizerStates
 {
     /// <summary>The metadata key: one entry per optimizer, "flat", "torchsharp" or "custom".</summary>
     public const string Key = "optimizer_implementations";
+
+    static readonly HashSet<string> FlatTypes = [nameof(FlatSgd), nameof(FlatAdam), nameof(FlatRmsProp)];
 
     /// <summary>The entry of each optimizer, for the checkpoint's metadata.</summary>
     public static JsonArray Describe(IEnumerable<optim.Optimizer> optimizers) =>
@@ -21,9 +22,9 @@ static class OptimizerStates
 
     /// <summary>
     /// The implementation that wrote optimizer <paramref name="index"/>'s state, or null when it cannot be told (a custom
-    /// optimizer, or a state neither implementation of the recipe reads).
+    /// optimizer, or a state too short to name its type).
     /// </summary>
-    public static OptimizerImplementation? ImplementationOf(CheckpointData data, int index, OptimizerRecipe recipe, nn.Module model)
+    public static OptimizerImplementation? ImplementationOf(CheckpointData data, int index)
     {
         if (data.Metadata[Key] is JsonArray recorded)
         {
@@ -34,41 +35,15 @@ static class OptimizerStates
                 _ => null,
             } : null;
         }
-        // An older checkpoint: the implementation whose reader takes the whole state.
-        foreach (var candidate in new[] { recipe.Implementation, Other(recipe.Implementation) })
-        {
-            var probe = recipe.With(candidate).Build(model);
-            try
-            {
-                if (Reads(probe, data.Optimizers[index]))
-                    return candidate;
-            }
-            finally
-            {
-                probe.Dispose();
-            }
-        }
-        return null;
-    }
-
-    static OptimizerImplementation Other(OptimizerImplementation implementation) =>
-        implementation == OptimizerImplementation.Flat ? OptimizerImplementation.TorchSharp : OptimizerImplementation.Flat;
-
-    /// <summary>Whether <paramref name="optimizer"/> reads <paramref name="state"/> without error and to its last byte.</summary>
-    static bool Reads(optim.Optimizer optimizer, byte[] state)
-    {
-        if (optimizer is not TorchSharp.Modules.OptimizerHelper helper)
-            return false;
-        using var stream = new MemoryStream(state);
-        using var reader = new BinaryReader(stream);
+        // An older checkpoint: the type name its state opens with.
+        using var reader = new BinaryReader(new MemoryStream(data.Optimizers[index]));
         try
         {
-            helper.load_state_dict(reader);
-            return stream.Position == stream.Length;
+            return FlatTypes.Contains(reader.ReadString()) ? OptimizerImplementation.Flat : OptimizerImplementation.TorchSharp;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidDataException or OverflowException or KeyNotFoundException or IndexOutOfRangeException or NotSupportedException or InvalidCastException or System.Runtime.InteropServices.ExternalException)
+        catch (EndOfStreamException)
         {
-            return false;
+            return null;
         }
     }
 }
