@@ -73,6 +73,7 @@ public abstract class Figure
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var section = Profiler.Measure("plot");
         AtomicFile.WriteAllBytes(path, ToPng());
     }
 

@@ -39,6 +39,9 @@ public sealed record ExperimentOptions
     /// </summary>
     public bool Fast { get; init; }
 
+    /// <summary>Whether <c>--profile</c> was given: print where the seconds went (always written to <c>profile.json</c>).</summary>
+    public bool Profile { get; init; }
+
     /// <summary>Whether <c>--help</c> was given.</summary>
     public bool HelpRequested { get; init; }
 
@@ -69,6 +72,7 @@ public sealed record ExperimentOptions
                     options = options with { Seed = int.TryParse(seed, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : throw new ArgumentException($"--seed '{seed}' is not a whole number.\n{Usage(name, extras)}") };
                     break;
                 case "--fast": options = options with { Fast = true }; break;
+                case "--profile": options = options with { Profile = true }; break;
                 case "--help" or "-h": options = options with { HelpRequested = true }; break;
                 default:
                     var extra = arg.StartsWith("--", StringComparison.Ordinal) ? extras.FirstOrDefault(e => e.Name == arg[2..]) : null;
@@ -105,11 +109,12 @@ public sealed record ExperimentOptions
     {
         var lines = new List<string>
         {
-            $"usage: {name} [--out DIR] [--device auto|cpu|cuda|cuda:N] [--seed N] [--fast]" + string.Concat((extras ?? []).Select(e => e.IsFlag ? $" [--{e.Name}]" : $" [--{e.Name} VALUE]")),
+            $"usage: {name} [--out DIR] [--device auto|cpu|cuda|cuda:N] [--seed N] [--fast] [--profile]" + string.Concat((extras ?? []).Select(e => e.IsFlag ? $" [--{e.Name}]" : $" [--{e.Name} VALUE]")),
             $"  --out DIR      where metrics.json and figures go (default runs/{name})",
             "  --device D     auto (CUDA if available), cpu, cuda, cuda:N (default auto)",
             "  --seed N       seed for everything random (default 42)",
             "  --fast         CI mode: fewer epochs or a subset",
+            "  --profile      print where the seconds went (forward, backward, optimizer, data, sampling, plots...)",
         };
         lines.AddRange((extras ?? []).Select(e => $"  --{e.Name,-12} {e.Help}{Defaults(e)}"));
         return string.Join(Environment.NewLine, lines);

@@ -11,15 +11,19 @@ namespace TorchBinding.Experiments;
 /// One run of an example or CLI command: parses the common options, seeds everything, resolves the
 /// device, owns the output folder, collects metrics, and at the end writes <c>metrics.json</c> (a flat
 /// object of numbers in snake_case, always with <c>seconds</c>) and prints the summary as the last line.
+/// Every run is profiled (<see cref="Profiler"/>: the trainer's, samplers' and plots' sections, and the example's own
+/// <see cref="Profiler.Measure"/> sections); the profile goes to <c>profile.json</c> and <c>profile.txt</c> and, with <c>--profile</c>, to the console.
 /// </summary>
 public sealed partial class ExperimentRun
 {
     readonly SortedDictionary<string, double> _metrics = new(StringComparer.Ordinal);
+    readonly Profiler _profiler;
 
     ExperimentRun(ExperimentOptions options, torch.Device device)
     {
         Options = options;
         Device = device;
+        _profiler = Profiler.Start(synchronizeCuda: device.type == DeviceType.CUDA);
         Directory.CreateDirectory(options.OutputDirectory);
         // A run that ended at once mid-write (killed, or a second Ctrl+C) may have left a temporary file here.
         AtomicFile.RemoveStaleTemporaries(options.OutputDirectory);
@@ -132,6 +136,12 @@ public sealed partial class ExperimentRun
     public void Finish(string summary)
     {
         Metric("seconds", Math.Round(ElapsedSeconds, 3));
+        _profiler.Dispose();
+        _profiler.WriteJson(PathFor("profile.json"));
+        var profile = _profiler.Report();
+        AtomicFile.WriteAllText(PathFor("profile.txt"), profile + Environment.NewLine);
+        if (Options.Profile)
+            Console.WriteLine($"Where the seconds went (profile.json):\n{profile}");
         AtomicFile.Write(PathFor("metrics.json"), stream =>
         {
             using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });

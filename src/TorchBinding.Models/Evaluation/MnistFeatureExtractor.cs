@@ -183,10 +183,18 @@ public sealed class MnistFeatureExtractor : IDisposable
     /// or <c>[N, 784]</c> with MNIST's scale: 0 background, 1 ink. Computed in eval mode, in batches, without gradients.
     /// </summary>
     /// <exception cref="ArgumentException">The images are not 28x28, not floating point, or hold non-finite values.</exception>
-    public Tensor Features(Tensor images) => Apply(images, logits: false);
+    public Tensor Features(Tensor images)
+    {
+        using var section = Profiler.Measure("judge");
+        return Apply(images, logits: false);
+    }
 
     /// <summary>The class logits <c>[N, 10]</c> of images (as for <see cref="Features"/>): which digit the network sees.</summary>
-    public Tensor Logits(Tensor images) => Apply(images, logits: true);
+    public Tensor Logits(Tensor images)
+    {
+        using var section = Profiler.Measure("judge");
+        return Apply(images, logits: true);
+    }
 
     /// <summary>The Fréchet distance (a "classifier FID", not the Inception FID) between two sets of images' features.</summary>
     public double FrechetDistance(Tensor imagesX, Tensor imagesY)

@@ -1,3 +1,4 @@
+using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -268,6 +269,7 @@ public sealed class Ddpm
     /// <exception cref="ArgumentException">A NaN or infinite guidance scale, labels that do not fit the model, or a model whose noise has another shape than its input.</exception>
     public Tensor Sample(INoisePredictor model, long count, SamplingOptions? options = null)
     {
+        using var section = Profiler.Measure("sampling");
         options ??= new SamplingOptions();
         return Run(model, count, options, [.. Enumerable.Range(0, Steps).Reverse()], (x, epsilon, t, _, z) =>
         {
@@ -301,6 +303,7 @@ public sealed class Ddpm
     /// <exception cref="ArgumentException">As <see cref="Sample"/>.</exception>
     public Tensor SampleDdim(INoisePredictor model, long count, int steps, SamplingOptions? options = null)
     {
+        using var section = Profiler.Measure("sampling");
         options ??= new SamplingOptions();
         if (steps < 1 || steps > Steps)
             throw new ArgumentOutOfRangeException(nameof(steps), steps, $"ddpm.SampleDdim: the number of steps must be in 1..T = {Steps}.");

@@ -256,16 +256,22 @@ public sealed class GraphDataset : IDisposable
         var device = model.parameters().FirstOrDefault()?.device ?? _x.device;
         model.eval();
         var outputs = new List<Tensor>();
-        using (no_grad())
-        using (var scope = NewDisposeScope())
+        try
         {
+            using var noGrad = no_grad();
             for (var start = 0; start < Count; start += batchSize)
             {
+                // One scope per batch, so no batch's activations outlive it.
+                using var scope = NewDisposeScope();
                 var indices = Enumerable.Range(start, Math.Min(batchSize, Count - start)).Select(i => (long)i).ToList();
                 using var graph = Collate(indices, device);
-                outputs.Add(model.call(graph).cpu());
+                outputs.Add(model.call(graph).cpu().DetachFromDisposeScope());
             }
-            return cat(outputs, 0).MoveToOuterDisposeScope();
+            return cat(outputs, 0);
+        }
+        finally
+        {
+            outputs.ForEach(o => o.Dispose());
         }
     }
 

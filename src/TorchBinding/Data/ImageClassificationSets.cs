@@ -83,6 +83,7 @@ static class IdxImages
 {
     public static InMemoryDataset Load(DatasetDefinition definition, DatasetPart part, IReadOnlyList<string> classNames, DataLocation? location, CancellationToken cancellation)
     {
+        using var section = Profiler.Measure("data load");
         var prefix = part == DatasetPart.Train ? "train" : "t10k";
         var images = DatasetFiles.Locate(definition, $"{prefix}-images-idx3-ubyte", location, cancellation);
         var labels = DatasetFiles.Locate(definition, $"{prefix}-labels-idx1-ubyte", location, cancellation);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchBinding.Runtime;
 using static TorchSharp.torch;
 
 namespace TorchBinding.Training;
@@ -151,15 +152,20 @@ public sealed class TrainingContext
         ArgumentNullException.ThrowIfNull(loss);
         // Zeroed here, after the forward pass, not before it: what the step computed first (an attack's input gradients)
         // cannot leak into the parameters' gradients.
-        foreach (var o in optimizers)
-            o.zero_grad();
-        loss.backward();
+        using (Profiler.Measure("optimizer"))
+        {
+            foreach (var o in optimizers)
+                o.zero_grad();
+        }
+        using (Profiler.Measure("backward"))
+            loss.backward();
         _skipStep = false;
         CurrentLoss = loss;
         SteppingOptimizers = optimizers;
         LossValue(loss);
         try
         {
+            using var section = Profiler.Measure("callbacks");
             foreach (var callback in _callbacks)
                 callback.OnAfterBackward(this);
         }
@@ -170,8 +176,11 @@ public sealed class TrainingContext
         }
         if (_skipStep || StopRequested)
             return false;
-        foreach (var o in optimizers)
-            o.step();
+        using (Profiler.Measure("optimizer"))
+        {
+            foreach (var o in optimizers)
+                o.step();
+        }
         return true;
     }
 
