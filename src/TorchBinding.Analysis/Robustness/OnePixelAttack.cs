@@ -122,6 +122,7 @@ public static class OnePixelAttack
             var predicted = new List<int>();
             for (var start = 0; start < candidates.Length; start += options.BatchSize)
             {
+                using var batch = NewDisposeScope();
                 var n = Math.Min(options.BatchSize, candidates.Length - start);
                 var output = model.call(images.narrow(0, start, n));
                 if (output.dim() != 2 || label >= output.shape[1] || label < 0)

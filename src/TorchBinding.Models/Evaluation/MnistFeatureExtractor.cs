@@ -227,9 +227,11 @@ public sealed class MnistFeatureExtractor : IDisposable
         var batches = new List<Tensor>();
         for (long start = 0; start < n; start += 1000)
         {
+            // Each chunk's activations go with its own scope (kept to the end they held 3 GB for the 10,000 test digits).
+            using var chunk = NewDisposeScope();
             var x = images.narrow(0, start, Math.Min(1000, n - start)).detach().reshape(-1, 1, 28, 28).to(parameter.dtype, parameter.device);
             var hidden = _activation.call(_hidden.call(_network.Features(x).flatten(1)));
-            batches.Add((logits ? _output.call(hidden) : hidden).to(float32).cpu());
+            batches.Add((logits ? _output.call(hidden) : hidden).to(float32).cpu().MoveToOuterDisposeScope());
         }
         return (batches.Count == 0 ? zeros(0, logits ? Recipe.Network.Classes : FeatureSize) : cat(batches, 0)).MoveToOuterDisposeScope();
     }
