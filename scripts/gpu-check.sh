@@ -9,7 +9,13 @@
 # The app is self-contained linux-x64 and carries no libtorch (-p:TorchBindingLibTorch=external), so it
 # can be copied (about 30 MB) to a GPU machine that has no .NET SDK. There it runs on
 # TORCHBINDING_LIBTORCH (default "python": the torch package of $TORCHBINDING_PYTHON or python3), then
-# runs scripts/gpu/pytorch_baseline.py for the same work in PyTorch and prints the ratios.
+# runs scripts/gpu/pytorch_baseline.py for the same work in PyTorch and prints the ratios: TorchBinding's default
+# (flat, fused) Adam against PyTorch's default Adam (foreach on CUDA) and against Adam(fused=True); bf16 as mixed
+# precision with float32 master weights on both sides, the input cast inside every timed step.
+#
+# CUBLAS_WORKSPACE_CONFIG (default :4096:8) makes cuBLAS deterministic for the FlatAdam-equals-TorchSharp check, which
+# runs under deterministic algorithms; cuBLAS reads it once, when CUDA starts, so it is set here, before the app starts.
+# The PyTorch baseline inherits it, so both sides are timed with the same cuBLAS workspaces.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 app="$root/artifacts/gpu-check"
@@ -28,6 +34,7 @@ run() {
   command -v nvidia-smi >/dev/null && nvidia-smi -L || echo "gpu-check: nvidia-smi not found"
   export TORCHBINDING_LIBTORCH=${TORCHBINDING_LIBTORCH:-python}
   export TORCHBINDING_VERBOSE=${TORCHBINDING_VERBOSE:-1}
+  export CUBLAS_WORKSPACE_CONFIG=${CUBLAS_WORKSPACE_CONFIG:-:4096:8}
   "$app/TorchBinding.GpuCheck" --pytorch-baseline "$root/scripts/gpu/pytorch_baseline.py"
 }
 

@@ -1,57 +1,85 @@
 """PyTorch side of scripts/gpu-check.sh: the same GPU work as benchmarks/TorchBinding.GpuCheck, timed the
-same way, on the same libtorch, so the two can be compared as ratios. Prints one "name=value" per line."""
+same way, on the same libtorch, so the two can be compared as ratios. Prints one "name=value" per line; a value
+that is not a number says why that row was not measured.
+
+Training throughput (images/s of whole steps on one fixed batch), per workload, with Adam three ways:
+  <workload>_images_per_s_default_adam        torch.optim.Adam() as a user gets it; adam_default_implementation
+                                              says which implementation that is (foreach, multi-tensor kernels, on CUDA)
+  <workload>_images_per_s_fused_adam          Adam(fused=True): one fused kernel, as TorchBinding's FlatAdam runs it
+  <workload>_images_per_s_per_parameter_adam  Adam(foreach=False), only where the C# side times TorchSharp's own Adam
+                                              (one parameter at a time) against it: the course CNN and ResNet
+
+bf16 (resnet18_cifar_bf16): mixed precision with float32 master weights on both sides, the float32 input batch cast
+to bfloat16 inside every timed step. PyTorch: float32 weights and Adam, the forward under torch.autocast(bfloat16),
+which casts the input and the weights at each step. TorchBinding: MixedPrecision.ToBf16 (bfloat16 weights,
+normalisation in float32), float32 master weights and Adam state in the flat optimizer, the input cast with .to(bfloat16)
+in the step. Both take the loss in float32.
+
+  python3 pytorch_baseline.py                     the GPU run (CUDA)
+  python3 pytorch_baseline.py --device cpu --tiny a dry run of every code path on the CPU: tiny batches and a few steps;
+                                                  its numbers mean nothing
+"""
+import argparse
 import statistics
 import time
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
+# Timed blocks per row and the matmul's size; --tiny shrinks them, the batches and every workload's steps.
+REPEATS, MATMUL = 5, 8192
+TINY_REPEATS, TINY_MATMUL, TINY_BATCH, TINY_WARMUPS, TINY_STEPS = 1, 128, 4, 1, 2
+NOTES = []
 
-def bf16_matmul_tflops(n=8192, warmups=3, repeats=10):
-    x = torch.randn(n, n, dtype=torch.bfloat16, device="cuda")
-    w = torch.randn(n, n, dtype=torch.bfloat16, device="cuda")
+
+def synchronize(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def bf16_matmul_tflops(device, n, warmups=3, repeats=10):
+    x = torch.randn(n, n, dtype=torch.bfloat16, device=device)
+    w = torch.randn(n, n, dtype=torch.bfloat16, device=device)
     for _ in range(warmups):
         torch.matmul(x, w)
-    torch.cuda.synchronize()
+    synchronize(device)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         torch.matmul(x, w)
-        torch.cuda.synchronize()
+        synchronize(device)
         times.append(time.perf_counter() - start)
     return 2.0 * n ** 3 / statistics.median(times) / 1e12
 
 
-def seconds_per_training_step(model, x, y, warmups, steps, repeats=5, foreach=None, autocast=False):
+def seconds_per_training_step(model, optimizer, x, y, warmups, steps, repeats, bf16=False):
     """Adam steps on one fixed batch: warm-up, then the median over blocks of steps, each ended by a sync.
-    autocast: forward in bf16 under torch.autocast (fp32 weights), PyTorch's mixed precision."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, foreach=foreach)
+    bf16: the forward under torch.autocast(bfloat16) (float32 weights), which casts x inside the step."""
 
     def step():
         optimizer.zero_grad()
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
             logits = model(x)
         torch.nn.functional.cross_entropy(logits.float(), y).backward()
         optimizer.step()
 
     for _ in range(warmups):
         step()
-    torch.cuda.synchronize()
+    synchronize(x.device)
     blocks = []
     for _ in range(repeats):
         start = time.perf_counter()
         for _ in range(steps):
             step()
-        torch.cuda.synchronize()
+        synchronize(x.device)
         blocks.append((time.perf_counter() - start) / steps)
     return statistics.median(blocks)
 
 
-def mlp_step_ms(batch=256):
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(784, 500), torch.nn.ReLU(), torch.nn.Linear(500, 10)).cuda()
-    x = torch.randn(batch, 784, device="cuda")
-    y = torch.randint(0, 10, (batch,), device="cuda")
-    return seconds_per_training_step(model, x, y, warmups=50, steps=500) * 1e3
+def mlp():
+    """The MLP 784-500-10 of the course's first lectures."""
+    return torch.nn.Sequential(torch.nn.Linear(784, 500), torch.nn.ReLU(), torch.nn.Linear(500, 10))
 
 
 class CourseCnn(torch.nn.Module):
@@ -94,6 +122,10 @@ class CourseResNet(torch.nn.Module):
 
     def forward(self, x):
         return self.head(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1), 1))
+
+
+def fused_attention_available():
+    return hasattr(torch.nn.functional, "scaled_dot_product_attention")
 
 
 class ViTBlock(torch.nn.Module):
@@ -141,6 +173,13 @@ class CourseViT(torch.nn.Module):
         return self.mlp_head(self.blocks(x)[:, 0])
 
 
+def course_vit_fused():
+    if fused_attention_available():
+        return CourseViT(fused=True)
+    NOTES.append(f"PyTorch {torch.__version__} has no scaled_dot_product_attention: course_vit ran explicit attention")
+    return CourseViT(fused=False)
+
+
 class ResNet18Cifar(torch.nn.Module):
     """ResNet-18 with the CIFAR stem (3x3 conv, no max pool), 11,173,962 parameters, as TorchBinding's
     ResNet.ResNet18(classes: 10, inChannels: 3, stem: ResNetStem.Cifar) builds it."""
@@ -159,29 +198,102 @@ class ResNet18Cifar(torch.nn.Module):
         return self.head(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1), 1))
 
 
-def training_images_per_second(model, batch=100, foreach=None, channels=1, size=28, autocast=False):
+@dataclass
+class Workload:
+    """One training-throughput row; the names and shapes are the C# side's (BaselineComparison.Workloads)."""
+    name: str
+    make: Callable[[], torch.nn.Module]
+    batch: int
+    shape: tuple
+    parameters: int
+    bf16: bool = False
+    per_parameter: bool = False
+    warmups: int = 20
+    steps: int = 100
+
+
+WORKLOADS = [
+    Workload("mlp", mlp, 256, (784,), 397510, warmups=50, steps=500),
+    Workload("course_cnn", CourseCnn, 100, (1, 28, 28), 28938, per_parameter=True),
+    Workload("course_resnet", CourseResNet, 100, (1, 28, 28), 42938, per_parameter=True),
+    Workload("course_vit", course_vit_fused, 64, (1, 28, 28), 213642),
+    Workload("course_vit_explicit", lambda: CourseViT(fused=False), 64, (1, 28, 28), 213642),
+    Workload("resnet18_cifar", ResNet18Cifar, 256, (3, 32, 32), 11173962),
+    Workload("resnet18_cifar_bf16", ResNet18Cifar, 256, (3, 32, 32), 11173962, bf16=True),
+]
+
+# Adam as each row builds it: (row suffix, keyword arguments).
+ADAMS = [("default_adam", {}), ("fused_adam", {"fused": True}), ("per_parameter_adam", {"foreach": False})]
+
+
+def images_per_second(workload, adam_arguments, device, tiny):
     torch.manual_seed(0)
-    x = torch.rand(batch, channels, size, size, device="cuda")
-    y = torch.randint(0, 10, (batch,), device="cuda")
-    return batch / seconds_per_training_step(model.cuda(), x, y, warmups=20, steps=100, foreach=foreach, autocast=autocast)
+    model = workload.make().to(device)
+    count = sum(p.numel() for p in model.parameters())
+    assert count == workload.parameters, f"{workload.name}: {count} parameters, the C# model has {workload.parameters}"
+    batch = TINY_BATCH if tiny else workload.batch
+    x = torch.rand(batch, *workload.shape, device=device)
+    y = torch.randint(0, 10, (batch,), device=device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **adam_arguments)
+    warmups, steps, repeats = (TINY_WARMUPS, TINY_STEPS, TINY_REPEATS) if tiny else (workload.warmups, workload.steps, REPEATS)
+    return batch / seconds_per_training_step(model, optimizer, x, y, warmups, steps, repeats, workload.bf16)
+
+
+def default_adam_implementation(device):
+    """Which of torch.optim.adam's implementations Adam() without foreach or fused runs here, seen by wrapping them."""
+    import torch.optim.adam as adam_module
+    kinds = {"_single_tensor_adam": "per-parameter", "_multi_tensor_adam": "foreach", "_fused_adam": "fused"}
+    originals = {name: getattr(adam_module, name) for name in kinds if hasattr(adam_module, name)}
+    called = []
+
+    def spy(name, function):
+        def wrapper(*args, **kwargs):
+            called.append(kinds[name])
+            return function(*args, **kwargs)
+        return wrapper
+
+    try:
+        for name, function in originals.items():
+            setattr(adam_module, name, spy(name, function))
+        parameter = torch.nn.Parameter(torch.zeros(4, device=device))
+        parameter.grad = torch.ones(4, device=device)
+        torch.optim.Adam([parameter]).step()
+    finally:
+        for name, function in originals.items():
+            setattr(adam_module, name, function)
+    return called[0] if called else "unknown"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cuda", help="cuda (the GPU run) or cpu (with --tiny, a dry run)")
+    parser.add_argument("--tiny", action="store_true", help="tiny batches and a few steps: proves the code paths, measures nothing")
+    arguments = parser.parse_args()
+    device = torch.device(arguments.device)
+
+    def row(name, value):
+        print(f"{name}={value}", flush=True)
+
+    row("torch_version", torch.__version__)
+    row("device", torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu")
+    row("adam_default_implementation", default_adam_implementation(device))
+    row("bf16_matmul_tflops", bf16_matmul_tflops(device, TINY_MATMUL if arguments.tiny else MATMUL))
+    for workload in WORKLOADS:
+        for suffix, adam_arguments in ADAMS:
+            if suffix == "per_parameter_adam" and not workload.per_parameter:
+                continue
+            name = f"{workload.name}_images_per_s_{suffix}"
+            if suffix == "fused_adam" and device.type != "cuda":
+                # PyTorch's fused Adam is CUDA-only before 2.4; on the CPU a dry run takes it where it exists.
+                try:
+                    row(name, images_per_second(workload, adam_arguments, device, arguments.tiny))
+                except RuntimeError as error:
+                    row(name, f"not measured: fused Adam on {device.type} in PyTorch {torch.__version__}: {str(error).splitlines()[0]}")
+                continue
+            row(name, images_per_second(workload, adam_arguments, device, arguments.tiny))
+    for index, note in enumerate(dict.fromkeys(NOTES)):
+        row(f"note{index + 1}", note)
 
 
 if __name__ == "__main__":
-    print(f"torch_version={torch.__version__}")
-    print(f"device={torch.cuda.get_device_name(0)}")
-    print(f"bf16_matmul_tflops={bf16_matmul_tflops()}")
-    print(f"mlp_step_ms={mlp_step_ms()}")
-    assert sum(p.numel() for p in CourseCnn().parameters()) == 28938
-    assert sum(p.numel() for p in CourseResNet().parameters()) == 42938
-    print(f"course_cnn_images_per_s={training_images_per_second(CourseCnn())}")
-    print(f"course_resnet_images_per_s={training_images_per_second(CourseResNet())}")
-    assert sum(p.numel() for p in CourseViT().parameters()) == 213642
-    print(f"course_vit_images_per_s={training_images_per_second(CourseViT(fused=True), batch=64)}")
-    print(f"course_vit_explicit_images_per_s={training_images_per_second(CourseViT(fused=False), batch=64)}")
-    # PyTorch's CUDA Adam updates all parameters with multi-tensor kernels (foreach); TorchSharp's Adam
-    # updates one parameter at a time. The per-parameter variant isolates that difference.
-    print(f"course_cnn_images_per_s_per_parameter_adam={training_images_per_second(CourseCnn(), foreach=False)}")
-    print(f"course_resnet_images_per_s_per_parameter_adam={training_images_per_second(CourseResNet(), foreach=False)}")
-    assert sum(p.numel() for p in ResNet18Cifar().parameters()) == 11173962
-    print(f"resnet18_cifar_images_per_s={training_images_per_second(ResNet18Cifar(), batch=256, channels=3, size=32)}")
-    print(f"resnet18_cifar_bf16_images_per_s={training_images_per_second(ResNet18Cifar(), batch=256, channels=3, size=32, autocast=True)}")
+    main()

@@ -85,9 +85,7 @@ public static class SafeTensors
         ArgumentNullException.ThrowIfNull(tensors);
         RequireLittleEndian();
         var names = tensors.Keys.Order(StringComparer.Ordinal).ToList();
-        var header = new Dictionary<string, object>(StringComparer.Ordinal);
-        if (metadata is { Count: > 0 })
-            header["__metadata__"] = metadata;
+        var entries = new List<SafeTensorsEntry>();
         var blobs = new List<byte[]>();
         long offset = 0;
         foreach (var name in names)
@@ -100,16 +98,11 @@ public static class SafeTensors
             byte[] data;
             using (var cpu = tensor.detach().cpu().contiguous())
                 data = cpu.bytes.ToArray();
-            header[name] = new Dictionary<string, object>
-            {
-                ["dtype"] = dtype,
-                ["shape"] = tensor.shape,
-                ["data_offsets"] = new[] { offset, offset + data.Length },
-            };
+            entries.Add(new SafeTensorsEntry(name, dtype, tensor.shape, offset, offset + data.Length));
             offset += data.Length;
             blobs.Add(data);
         }
-        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
+        var json = HeaderJson(entries, metadata);
         var padded = (json.Length + 7) / 8 * 8; // the data section starts 8-byte aligned
         AtomicFile.Write(path, stream =>
         {
@@ -164,6 +157,43 @@ public static class SafeTensors
         if (length > int.MaxValue)
             throw new InvalidDataException($"'{path}' is {length} bytes; this reader holds files of up to 2 GB in memory.");
         return File.ReadAllBytes(path);
+    }
+
+    /// <summary>
+    /// The header's UTF-8 JSON: <c>__metadata__</c> first (if any), then each entry in the given order. Written with a
+    /// <see cref="Utf8JsonWriter"/> rather than the reflection-based serializer, so that trimmed applications (the GPU
+    /// check is published trimmed) keep it.
+    /// </summary>
+    static byte[] HeaderJson(IEnumerable<SafeTensorsEntry> entries, IReadOnlyDictionary<string, string>? metadata)
+    {
+        using var json = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                writer.WriteStartObject("__metadata__");
+                foreach (var (key, value) in metadata)
+                    writer.WriteString(key, value);
+                writer.WriteEndObject();
+            }
+            foreach (var entry in entries)
+            {
+                writer.WriteStartObject(entry.Name);
+                writer.WriteString("dtype", entry.DType);
+                writer.WriteStartArray("shape");
+                foreach (var size in entry.Shape)
+                    writer.WriteNumberValue(size);
+                writer.WriteEndArray();
+                writer.WriteStartArray("data_offsets");
+                writer.WriteNumberValue(entry.Begin);
+                writer.WriteNumberValue(entry.End);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+            writer.WriteEndObject();
+        }
+        return json.ToArray();
     }
 
     /// <summary>Parses and checks the header; returns the entries in data order, the metadata and where the data section starts.</summary>

@@ -17,8 +17,8 @@ public static class Seeding
 
     /// <summary>
     /// Seeds libtorch (CPU and CUDA) and the library's generator. CPU kernels are deterministic for a
-    /// fixed thread count; TorchSharp 0.107 does not implement <c>use_deterministic_algorithms</c>, so some
-    /// CUDA kernels (atomics in scatter/index_add, some cuDNN paths) may still vary in the last bits.
+    /// fixed thread count; some CUDA kernels (atomics in scatter/index_add, some cuDNN paths) may still vary in
+    /// the last bits unless <see cref="Determinism.Enable"/> makes libtorch avoid them.
     /// </summary>
     /// <param name="seed">The seed.</param>
     public static void SeedEverything(int seed)
