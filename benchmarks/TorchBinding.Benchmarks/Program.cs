@@ -20,6 +20,7 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
     ["graphs"] = GraphBenchmark.Run,
     ["vit"] = AttentionBenchmark.Run,
     ["kernels"] = KernelWorkaroundBenchmark.Run,
+    ["precision"] = PrecisionBenchmark.Run,
 };
 var quick = args.Contains("--quick");
 var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();

@@ -13,9 +13,12 @@ var run = ExperimentRun.Start(args, "diffusion", "DDPM in 1-D (the course's Simp
 if (run is null)
     return;
 
-DiffusionOnTheLine.Run(run);
-DiffusionInThePlane.Run(run);
-DiffusionOnMnist.Run(run);
+using (run.Section("1-D"))
+    DiffusionOnTheLine.Run(run);
+using (run.Section("two moons"))
+    DiffusionInThePlane.Run(run);
+using (run.Section("MNIST"))
+    DiffusionOnMnist.Run(run);
 
 run.Finish($"Diffusion: 1-D (cosine schedule) {run.Metrics["positive_mode_fraction"]:P1} in the N(0.75) mode (target 30 %), W1 {run.Metrics["w1"]:F4}; " +
     $"MNIST DDPM {run.Metrics["mnist_confident_fraction"]:P1} confident samples, classifier FID {run.Metrics["mnist_ddpm_fid"]:F2} " +

@@ -39,6 +39,7 @@ var realFid = run.Report("real_digits_fid", FrechetDistance.Of(realFeatures, tes
 TrainingHistory Train(string name, Gan gan, int epochs)
 {
     gan.to(run.Device);
+    using var section = run.Section(name);
     Console.WriteLine($"{name}: generator {gan.Generator.ParameterCount():N0} parameters, discriminator {gan.Discriminator.ParameterCount():N0}; {epochs} epoch(s)");
     var trainer = new Trainer(new GanStep(gan), Gan.OptimizerRecipes(2e-4, beta1: 0.5),
         run.TrainerOptions with { Epochs = epochs, BatchSize = 128, DropLast = true });

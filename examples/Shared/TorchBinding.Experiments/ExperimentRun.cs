@@ -94,6 +94,12 @@ public sealed partial class ExperimentRun
         return run;
     }
 
+    /// <summary>
+    /// A part of the run, named in its profile (the trainer's and samplers' sections nest inside it):
+    /// <c>using (run.Section("DCGAN")) { ... }</c>.
+    /// </summary>
+    public ProfilerSection Section(string name) => Profiler.Measure(name);
+
     /// <summary>The path of a file in the output folder.</summary>
     public string PathFor(string fileName) => Path.Combine(OutputDirectory, fileName);
 

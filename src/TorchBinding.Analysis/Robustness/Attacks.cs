@@ -78,6 +78,7 @@ public static class Attacks
     public static Tensor Fgsm(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, double epsilon, AttackOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        using var section = Profiler.Measure("fgsm");
         options ??= new AttackOptions();
         CheckEpsilon(epsilon, "Fgsm");
         Check(inputs, targets, options, "Fgsm");
@@ -102,6 +103,7 @@ public static class Attacks
     public static Tensor Pgd(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, PgdOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
+        using var section = Profiler.Measure("pgd");
         ArgumentNullException.ThrowIfNull(options);
         CheckEpsilon(options.Epsilon, "Pgd");
         if (options.Steps < 1)

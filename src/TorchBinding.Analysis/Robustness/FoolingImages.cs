@@ -47,6 +47,7 @@ public static class FoolingImages
     public static FoolingImagesResult Generate(nn.Module<Tensor, Tensor> model, IReadOnlyList<int> classes, IReadOnlyList<long> imageShape, FoolingImageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        using var section = Profiler.Measure("fooling images");
         ArgumentNullException.ThrowIfNull(classes);
         ArgumentNullException.ThrowIfNull(imageShape);
         options ??= new FoolingImageOptions();

@@ -63,6 +63,7 @@ public static class OnePixelAttack
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(image);
+        using var section = Profiler.Measure("one-pixel attack");
         options ??= new OnePixelOptions();
         if (image.dim() != 3)
             throw new ArgumentException($"OnePixelAttack: the image must be [C, H, W]; got {Shapes.Format(image)}.", nameof(image));

@@ -1,5 +1,6 @@
 using TorchBinding.Analysis.Interpretability;
 using TorchBinding.Data;
+using TorchBinding.Runtime;
 using static TorchSharp.torch;
 
 namespace TorchBinding.Analysis.Robustness;
@@ -22,6 +23,7 @@ public static class RobustAccuracy
         Device? device = null, int batchSize = 500, int? limit = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        using var section = Profiler.Measure(attack is null ? "accuracy" : "robust accuracy");
         ArgumentNullException.ThrowIfNull(data);
         AttributionChecks.Positive(batchSize, nameof(batchSize), "RobustAccuracy");
         device ??= model.parameters().FirstOrDefault()?.device ?? CPU;

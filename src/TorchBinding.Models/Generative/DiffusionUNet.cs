@@ -104,7 +104,9 @@ public sealed class DiffusionUNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, 
         if (t.dim() != 1 || (x.dim() > 0 && t.shape[0] != x.shape[0]))
             throw new ArgumentException($"diffusion_unet expects one step per sample, t [N] for x {Shapes.Format(x)}, got {Shapes.Format(t)}.", nameof(t));
         InputChecks.DiffusionSteps(t, "diffusion_unet", Options.Steps, "DiffusionUNetOptions.Steps");
-        var embedding = time_mlp.call(time.call(t));
+        // The embedding is computed in float32 and joins the network in its dtype (bfloat16 under mixed precision).
+        using var steps = time.call(t);
+        var embedding = time_mlp.call(steps.to(x.dtype));
         if (labels is not null)
         {
             var given = classLabels ?? full(t.shape[0], (long)Options.Classes, dtype: int64, device: t.device);
