@@ -78,3 +78,10 @@ public static class SideBySide
         return (Median(b), Median(c));
     }
 }
+
+/// <summary>Settings of the whole benchmark run, from the command line.</summary>
+static class BenchSettings
+{
+    /// <summary>The thread count given with <c>--threads N</c>, or null (libtorch's default, or <c>TORCHBINDING_THREADS</c>).</summary>
+    public static int? Threads { get; set; }
+}
