@@ -22,6 +22,7 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
     ["vit"] = AttentionBenchmark.Run,
     ["kernels"] = KernelWorkaroundBenchmark.Run,
     ["pytorch-cpu"] = PyTorchComparison.Run,
+    ["trainer-steps"] = TrainerStepBenchmark.Run,
 };
 var threadsAt = Array.IndexOf(args, "--threads");
 if (threadsAt >= 0)
