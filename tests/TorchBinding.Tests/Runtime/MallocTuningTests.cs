@@ -32,32 +32,4 @@ public class MallocTuningTests
             Environment.SetEnvironmentVariable(RuntimeOptions.MallocTuningVariable, saved);
         }
     }
-
-    [Test]
-    public void Training_steps_fault_in_few_pages_once_warm()
-    {
-        TorchRuntime.EnsureInitialized();
-        if (!OperatingSystem.IsLinux() || !MallocTuning.Applied)
-            Assert.Ignore("Only where the runtime tuned glibc's malloc.");
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        // Activations of a few MB each, freed together at the end of each step, as a dispose scope frees them.
-        var x = TorchSharp.torch.rand(64, 16, 28, 28);
-        void Step()
-        {
-            using var step = TorchSharp.torch.NewDisposeScope();
-            var y = x;
-            for (var i = 0; i < 8; i++)
-                y = (y * 1.01).relu() + x;
-        }
-        for (var i = 0; i < 3; i++)
-            Step();
-        var before = MinorFaults();
-        for (var i = 0; i < 10; i++)
-            Step();
-        // 8 x 2 tensors of 3.2 MB per step: about 8,000 pages a step if they were faulted in afresh.
-        Assert.That((MinorFaults() - before) / 10.0, Is.LessThan(800));
-    }
-
-    static long MinorFaults() =>
-        long.Parse(File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[7], System.Globalization.CultureInfo.InvariantCulture);
 }
