@@ -65,6 +65,24 @@ public static class SideBySide
         return Median(times);
     }
 
+    /// <summary>
+    /// Runs several measurements in turn, <paramref name="rounds"/> times each, the order rotated every round (so none always
+    /// runs first or after the same one), and returns each one's median.
+    /// </summary>
+    public static double[] Rotate(int rounds, params Func<double>[] measurements)
+    {
+        var values = measurements.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var k = 0; k < measurements.Length; k++)
+            {
+                var i = (round + k) % measurements.Length;
+                values[i].Add(measurements[i]());
+            }
+        }
+        return values.Select(Median).ToArray();
+    }
+
     /// <summary>Runs baseline and candidate alternately <paramref name="rounds"/> times each and returns both medians.</summary>
     public static (double Baseline, double Candidate) Alternate(int rounds, Func<double> baseline, Func<double> candidate)
     {
@@ -77,4 +95,11 @@ public static class SideBySide
         }
         return (Median(b), Median(c));
     }
+}
+
+/// <summary>Settings of the whole benchmark run, from the command line.</summary>
+static class BenchSettings
+{
+    /// <summary>The thread count given with <c>--threads N</c>, or null (libtorch's default, or <c>TORCHBINDING_THREADS</c>).</summary>
+    public static int? Threads { get; set; }
 }

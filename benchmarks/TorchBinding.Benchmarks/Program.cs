@@ -1,5 +1,6 @@
 // TorchBinding benchmarks: every case is a ratio against a baseline measured side by side in this run.
-//   dotnet run -c Release --project benchmarks/TorchBinding.Benchmarks -- [--quick] [case ...]
+//   dotnet run -c Release --project benchmarks/TorchBinding.Benchmarks -- [--quick] [--threads N] [case ...]
+// --threads N sets libtorch's thread count for every case (pytorch-cpu gives PyTorch the same; its default: all cores).
 // Prints a markdown table and writes it to runs/bench/results.md (scripts/bench.sh does both).
 using System.Globalization;
 using TorchBinding.Benchmarks;
@@ -21,9 +22,26 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
     ["vit"] = AttentionBenchmark.Run,
     ["kernels"] = KernelWorkaroundBenchmark.Run,
     ["precision"] = PrecisionBenchmark.Run,
+    ["pytorch-cpu"] = PyTorchComparison.Run,
+    ["trainer-steps"] = TrainerStepBenchmark.Run,
 };
+var threadsAt = Array.IndexOf(args, "--threads");
+if (threadsAt >= 0)
+{
+    if (threadsAt + 1 >= args.Length || !int.TryParse(args[threadsAt + 1], out var threads) || threads < 1)
+    {
+        Console.Error.WriteLine("--threads needs a positive number.");
+        return 2;
+    }
+    BenchSettings.Threads = threads;
+    TorchBinding.Runtime.TorchRuntime.Initialize();
+    TorchSharp.torch.set_num_threads(threads);
+    args = [.. args[..threadsAt], .. args[(threadsAt + 2)..]];
+}
 var quick = args.Contains("--quick");
 var chosen = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+if (chosen.Count == 0)
+    chosen = cases.Keys.Where(k => k != "pytorch-cpu").ToList(); // the comparison with PyTorch runs when named
 var unknown = chosen.Except(cases.Keys).ToList();
 if (unknown.Count > 0)
 {
@@ -43,7 +61,8 @@ foreach (var (name, run) in cases.Where(c => chosen.Count == 0 || chosen.Contain
 }
 
 var table = BenchmarkResult.Header + "\n" + string.Join("\n", results.Select(r => r.Row()));
-var machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+var libtorchThreads = TorchBinding.Runtime.TorchRuntime.IsInitialized ? $"{TorchSharp.torch.get_num_threads()} libtorch thread(s), " : "";
+var machine = $"{Environment.ProcessorCount} cores, {libtorchThreads}{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
 Console.WriteLine(table);
 Console.WriteLine($"\nmachine: {machine}");
 Directory.CreateDirectory(Path.Combine("runs", "bench"));

@@ -46,6 +46,9 @@ public sealed record RuntimeOptions
     /// <summary>auto | none | avx | sse41 | onednn-off: the workaround for wrong convolution kernels (<see cref="Kernels.KernelWorkaround"/>).</summary>
     public const string KernelWorkaroundVariable = "TORCHBINDING_KERNEL_WORKAROUND";
 
+    /// <summary>"0" leaves glibc's malloc thresholds as they are (<see cref="MallocTuning"/>).</summary>
+    public const string MallocTuningVariable = "TORCHBINDING_MALLOC_TUNING";
+
     /// <summary>
     /// Test seam: makes the self-check see a fault (float32 gradients a third off) on the routes listed (default-kernels,
     /// avx, sse41, onednn-off, comma-separated) or on every route (always), so that the workarounds and the failure can
@@ -114,6 +117,13 @@ public sealed record RuntimeOptions
         return routes;
     }
 
+    /// <summary>
+    /// On Linux (glibc), keep freed tensor memory for reuse (default true): without it glibc returns a step's activation
+    /// memory to the system at the end of each step and the next step faults it in again, page by page, which cost the
+    /// course ResNet 10-50 % of its step time here. The process keeps its peak heap instead.
+    /// </summary>
+    public bool MallocTuning { get; init; } = true;
+
     /// <summary>Report each start-up decision through <see cref="Log"/> (or standard error).</summary>
     public bool Verbose { get; init; }
 
@@ -174,6 +184,8 @@ public sealed record RuntimeOptions
         }
         if (Environment.GetEnvironmentVariable(KernelFaultVariable) is { Length: > 0 } fault)
             options = options with { InjectedKernelFaults = ParseFaultRoutes(fault) };
+        if (Environment.GetEnvironmentVariable(MallocTuningVariable) is { Length: > 0 } malloc)
+            options = options with { MallocTuning = !IsOff(malloc) };
         if (Environment.GetEnvironmentVariable(VerboseVariable) is { Length: > 0 } verbose)
             options = options with { Verbose = !IsOff(verbose) };
         return options;

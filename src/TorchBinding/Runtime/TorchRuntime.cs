@@ -48,6 +48,7 @@ public static class TorchRuntime
             if (_options.Threads is < 1 || _options.Threads > RuntimeOptions.MaxThreads)
                 throw new RuntimeInitializationException($"RuntimeOptions.Threads = {_options.Threads} is not from 1 to {RuntimeOptions.MaxThreads} (4 per processor).");
             InstallNativeResolver();
+            _options.Info(MallocTuning.Apply(_options));
             _natives = NativeStartup.Load(_options);
             try
             {
