@@ -10,7 +10,7 @@ namespace TorchBinding.Benchmarks;
 /// <summary>
 /// Whether bfloat16 pays on this CPU: the same work in float32 and in bfloat16, alternating. Where the CPU computes
 /// bf16 natively (AVX512_BF16, AMX) oneDNN has bf16 kernels; elsewhere libtorch converts and bf16 is slower. Measured,
-/// not assumed: the course examples' hot spots — the course CNN's forward pass on a one-pixel attack's population, the
+/// not assumed: the course examples' hot spots under autocast (the examples' <c>run.Inference()</c>) — the course CNN's forward pass on a one-pixel attack's population, the
 /// diffusion U-Net's sampling step, the DCGAN generator — and a mixed-precision training step of the course CNN.
 /// </summary>
 static class PrecisionBenchmark
@@ -43,35 +43,33 @@ static class PrecisionBenchmark
         yield return MixedTrainingStep(rounds, note);
     }
 
-    /// <summary>Forward passes without gradients, float32 weights and inputs against a bf16 copy of both.</summary>
+    /// <summary>Forward passes without gradients in float32, against the same under autocast to bfloat16 (what <c>run.Inference()</c> does).</summary>
     static BenchmarkResult Inference(string name, string what, nn.Module model, Func<Tensor> input, Func<Tensor, Tensor> forward, int rounds, int repeats, string note)
     {
         model.eval();
-        using var x32 = input();
-        using var x16 = x32.to(bfloat16);
-        double Time(Tensor x)
+        using var x = input();
+        double Time(bool autocast)
         {
             using var noGrad = no_grad();
+            using var scope = autocast ? Autocast.Enable(DeviceType.CPU) : null;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             for (var i = 0; i < repeats; i++)
             {
-                using var scope = NewDisposeScope();
+                using var step = NewDisposeScope();
                 forward(x);
             }
             return clock.Elapsed.TotalMilliseconds / repeats;
         }
-        Time(x32);
+        Time(false);
+        Time(true);
         var fp32 = new List<double>();
         var bf16 = new List<double>();
         for (var r = 0; r < rounds; r++)
         {
-            model.to(float32);
-            fp32.Add(Time(x32));
-            model.to(bfloat16);
-            bf16.Add(Time(x16));
+            fp32.Add(Time(false));
+            bf16.Add(Time(true));
         }
-        model.to(float32);
-        return new BenchmarkResult($"bf16-{name}", $"ms per call, {what}", "float32", SideBySide.Median(fp32), "bfloat16 (weights and input)",
+        return new BenchmarkResult($"bf16-{name}", $"ms per call, {what}", "float32", SideBySide.Median(fp32), "autocast to bfloat16",
             SideBySide.Median(bf16), LowerIsBetter: true, $"{repeats} calls per measurement, alternating, median of {rounds}; {note}");
     }
 

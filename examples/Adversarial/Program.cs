@@ -135,15 +135,19 @@ Console.WriteLine($"  one-pixel attack: differential evolution, population {oneP
 var successes = new List<(Tensor Clean, OnePixelResult Result)>();
 var attacked = CorrectlyClassified(onePixelImages);
 clock.Restart();
-foreach (var (index, k) in attacked.Select((index, k) => (index, k)))
+// The search needs no gradients: its forward passes run in bfloat16 where the CPU computes it natively (--inference-precision).
+using (run.Inference())
 {
-    var result = OnePixelAttack.Attack(standard, test.Inputs[index].to(run.Device), (int)test.Targets[index].item<long>(), onePixel);
-    if (result.Success)
-        successes.Add((test.Inputs[index], result));
-    else
-        result.Image.Dispose();
-    if ((k + 1) % 10 == 0)
-        Console.WriteLine($"  one-pixel attack: {successes.Count} of {k + 1} images fooled ({clock.Elapsed.TotalSeconds:F0} s)");
+    foreach (var (index, k) in attacked.Select((index, k) => (index, k)))
+    {
+        var result = OnePixelAttack.Attack(standard, test.Inputs[index].to(run.Device), (int)test.Targets[index].item<long>(), onePixel);
+        if (result.Success)
+            successes.Add((test.Inputs[index], result));
+        else
+            result.Image.Dispose();
+        if ((k + 1) % 10 == 0)
+            Console.WriteLine($"  one-pixel attack: {successes.Count} of {k + 1} images fooled ({clock.Elapsed.TotalSeconds:F0} s)");
+    }
 }
 run.Report("one_pixel_success_rate", (double)successes.Count / attacked.Count, $"one-pixel attack: success rate on {attacked.Count} correctly classified test images", "P1");
 if (successes.Count > 0)

@@ -50,6 +50,7 @@ TrainingHistory Train(string name, Gan gan, int epochs)
 Tensor Generate(GanGenerator generator, long count, Tensor? labels = null)
 {
     using var noise = new torch.Generator((ulong)run.Seed);
+    using var inference = run.Inference();   // bfloat16 where the CPU computes it natively
     var chunks = new List<Tensor>();
     for (long start = 0; start < count; start += 1000)
     {

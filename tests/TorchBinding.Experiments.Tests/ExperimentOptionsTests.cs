@@ -97,6 +97,7 @@ public class ExperimentOptionsTests
     [TestCase(new[] { "--seed", "x" }, "--seed 'x' is not a whole number")]
     [TestCase(new[] { "--device", "tpu" }, "auto, cpu, cuda, cuda:N")]
     [TestCase(new[] { "--out" }, "--out needs a value")]
+    [TestCase(new[] { "--inference-precision", "fp16" }, "--inference-precision 'fp16' is not one of auto, float32, bf16")]
     public void Bad_command_lines_are_explained_with_the_usage(string[] args, string message)
     {
         Assert.That(() => ExperimentOptions.Parse(args, "demo", Extras),
@@ -118,9 +119,40 @@ public class ExperimentOptionsTests
         Assert.Multiple(() =>
         {
             Assert.That(properties.Keys, Is.EquivalentTo(new[] { "test_accuracy", "diverged_loss", "seconds" }));
+            Assert.That(File.Exists(Path.Combine(folder.Path, "profile.json")) && File.Exists(Path.Combine(folder.Path, "profile.txt")), Is.True, "every run is profiled");
             Assert.That(properties["test_accuracy"].GetDouble(), Is.EqualTo(0.5));
             Assert.That(properties["diverged_loss"].ValueKind, Is.EqualTo(JsonValueKind.Null));
             Assert.That(properties["seconds"].GetDouble(), Is.GreaterThan(0));
         });
+    }
+
+    [TestCase("bf16", true)]
+    [TestCase("float32", false)]
+    public void Inference_precision_is_chosen_by_the_command_line_and_recorded(string precision, bool bf16)
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var run = ExperimentRun.Start(ExperimentOptions.Parse(["--out", folder.Path, "--device", "cpu", "--inference-precision", precision], "demo"), "a test run");
+        bool inside;
+        using (run.Inference())
+            inside = Autocast.IsEnabled(TorchSharp.DeviceType.CPU);
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.InferenceInBf16, Is.EqualTo(bf16));
+            Assert.That(inside, Is.EqualTo(bf16), "autocast inside the scope exactly when bf16");
+            Assert.That(Autocast.IsEnabled(TorchSharp.DeviceType.CPU), Is.False, "off again after it");
+            Assert.That(run.Metrics["inference_bf16"], Is.EqualTo(bf16 ? 1 : 0));
+            Assert.That(ExperimentOptions.Parse([], "demo").InferencePrecision, Is.EqualTo("auto"));
+        });
+    }
+
+    [Test]
+    public void Auto_inference_precision_is_bf16_exactly_where_the_cpu_computes_it_natively()
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var run = ExperimentRun.Start(ExperimentOptions.Parse(["--out", folder.Path, "--device", "cpu"], "demo"), "a test run");
+        var flags = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("flags", StringComparison.Ordinal)).Split(' ')
+            : [];
+        Assert.That(run.InferenceInBf16, Is.EqualTo(flags.Contains("avx512_bf16") || flags.Contains("amx_bf16")), "the bundled libtorch 2.10 has autocast");
     }
 }

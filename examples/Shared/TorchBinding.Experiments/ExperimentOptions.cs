@@ -42,6 +42,13 @@ public sealed record ExperimentOptions
     /// <summary>Whether <c>--profile</c> was given: print where the seconds went (always written to <c>profile.json</c>).</summary>
     public bool Profile { get; init; }
 
+    /// <summary>
+    /// <c>--inference-precision auto|float32|bf16</c>: the precision of the no-gradient work an example marks as such
+    /// (sampling, generation, a gradient-free search). auto: bfloat16 where the device computes it natively
+    /// (<see cref="Bf16Support"/>), float32 elsewhere. Training and the metrics' judges stay float32.
+    /// </summary>
+    public string InferencePrecision { get; init; } = "auto";
+
     /// <summary>Whether <c>--help</c> was given.</summary>
     public bool HelpRequested { get; init; }
 
@@ -73,6 +80,10 @@ public sealed record ExperimentOptions
                     break;
                 case "--fast": options = options with { Fast = true }; break;
                 case "--profile": options = options with { Profile = true }; break;
+                case "--inference-precision":
+                    var precision = Value();
+                    options = options with { InferencePrecision = precision is "auto" or "float32" or "bf16" ? precision : throw new ArgumentException($"--inference-precision '{precision}' is not one of auto, float32, bf16.\n{Usage(name, extras)}") };
+                    break;
                 case "--help" or "-h": options = options with { HelpRequested = true }; break;
                 default:
                     var extra = arg.StartsWith("--", StringComparison.Ordinal) ? extras.FirstOrDefault(e => e.Name == arg[2..]) : null;
@@ -109,12 +120,13 @@ public sealed record ExperimentOptions
     {
         var lines = new List<string>
         {
-            $"usage: {name} [--out DIR] [--device auto|cpu|cuda|cuda:N] [--seed N] [--fast] [--profile]" + string.Concat((extras ?? []).Select(e => e.IsFlag ? $" [--{e.Name}]" : $" [--{e.Name} VALUE]")),
+            $"usage: {name} [--out DIR] [--device auto|cpu|cuda|cuda:N] [--seed N] [--fast] [--profile] [--inference-precision P]" + string.Concat((extras ?? []).Select(e => e.IsFlag ? $" [--{e.Name}]" : $" [--{e.Name} VALUE]")),
             $"  --out DIR      where metrics.json and figures go (default runs/{name})",
             "  --device D     auto (CUDA if available), cpu, cuda, cuda:N (default auto)",
             "  --seed N       seed for everything random (default 42)",
             "  --fast         CI mode: fewer epochs or a subset",
             "  --profile      print where the seconds went (forward, backward, optimizer, data, sampling, plots...)",
+            "  --inference-precision auto|float32|bf16  sampling and generation in bf16 where the CPU computes it natively (auto, the default)",
         };
         lines.AddRange((extras ?? []).Select(e => $"  --{e.Name,-12} {e.Help}{Defaults(e)}"));
         return string.Join(Environment.NewLine, lines);

@@ -100,6 +100,35 @@ public sealed partial class ExperimentRun
     /// </summary>
     public ProfilerSection Section(string name) => Profiler.Measure(name);
 
+    /// <summary>
+    /// Whether the run's no-gradient work computes in bfloat16 (<c>--inference-precision</c>; auto: where
+    /// <see cref="Bf16Support.IsNative"/> and libtorch has <see cref="Autocast"/>). Recorded as the metric
+    /// <c>inference_bf16</c> when an example uses it.
+    /// </summary>
+    public bool InferenceInBf16 => Options.InferencePrecision switch
+    {
+        "bf16" => true,
+        "float32" => false,
+        _ => Bf16Support.IsNative(Device) && Autocast.IsAvailable,
+    };
+
+    /// <summary>
+    /// A scope for sampling, generation and searches without gradients, in the run's inference precision: libtorch's
+    /// autocast to bfloat16 on the run's device (convolutions and matrix products in bf16, the weights untouched) or
+    /// nothing. <c>using (run.Inference()) samples = ddpm.Sample(unet, 1000);</c>
+    /// </summary>
+    public IDisposable Inference()
+    {
+        var bf16 = InferenceInBf16;
+        Metric("inference_bf16", bf16 ? 1 : 0);
+        return bf16 ? Autocast.Enable(Device.type) : new NoScope();
+    }
+
+    sealed class NoScope : IDisposable
+    {
+        public void Dispose() { }
+    }
+
     /// <summary>The path of a file in the output folder.</summary>
     public string PathFor(string fileName) => Path.Combine(OutputDirectory, fileName);
 

@@ -128,7 +128,7 @@ public static class OnePixelAttack
                 var output = model.call(images.narrow(0, start, n));
                 if (output.dim() != 2 || label >= output.shape[1] || label < 0)
                     throw new ArgumentException($"OnePixelAttack: the model must output class scores [N, K] with the label {label} < K; got {Shapes.Format(output)}.", nameof(label));
-                probabilities.AddRange(output.softmax(1)[.., label].to(float64).cpu().data<double>().ToArray());
+                probabilities.AddRange(output.to(float32).softmax(1)[.., label].to(float64).cpu().data<double>().ToArray());
                 predicted.AddRange(output.argmax(1).cpu().data<long>().ToArray().Select(v => (int)v));
             }
             return (probabilities.ToArray(), predicted.ToArray());

@@ -254,6 +254,9 @@ public sealed class Ddpm
     static Tensor PredictNoise(INoisePredictor model, Tensor x, Tensor t, Tensor? labels, string method)
     {
         var noise = model.PredictNoise(x, t, labels);
+        // Under autocast (bfloat16 inference) the noise may come back in bfloat16: the sampler stays in x's dtype.
+        if (noise is not null && noise.dtype != x.dtype && x.is_floating_point())
+            noise = noise.to(x.dtype);
         if (noise is null || !noise.shape.SequenceEqual(x.shape))
             throw new ArgumentException(
                 $"ddpm.{method}: the noise predictor ({model.GetType().Name}) returned noise {(noise is null ? "null" : Shapes.Format(noise))} for its input {Shapes.Format(x)}; it must return the shape of its input.", nameof(model));

@@ -66,7 +66,12 @@ public abstract class GanGenerator : nn.Module<Tensor, Tensor?, Tensor>
         {
             using var _ = no_grad();
             using var z = Latent(count, generator);
-            return call(z, labels?.to(z.device));
+            var samples = call(z, labels?.to(z.device));
+            if (samples.dtype == z.dtype)
+                return samples;
+            // Under autocast (bfloat16 inference) the samples come back in the latent codes' dtype.
+            using (samples)
+                return samples.to(z.dtype);
         }
         finally
         {

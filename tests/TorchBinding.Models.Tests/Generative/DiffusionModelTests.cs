@@ -197,4 +197,43 @@ public class DiffusionModelTests
         Assert.That(samples.mean().item<float>(), Is.EqualTo(1.5).Within(0.15));
         Assert.That(samples.std().item<float>(), Is.InRange(0.2, 0.45));
     }
+
+    [Test]
+    public void Sampling_and_generation_under_bf16_inference_give_float32_samples_close_to_float32_ones()
+    {
+        // Under autocast the U-Net (class-conditioned, with group norms) and a conditional DCGAN generator compute their
+        // convolutions in bfloat16; the samplers stay in float32. DDIM (η = 0) from the same noise is deterministic, so the two precisions'
+        // samples differ only by bf16 rounding carried through the steps.
+        torch.manual_seed(3);
+        var unet = new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 4, EmbeddingSize = 8, Steps = 20, Classes = 10 });
+        var ddpm = new Ddpm(new DdpmOptions { Steps = 20 });
+        using var labels = arange(4, dtype: int64);
+        SamplingOptions Options() => new() { Seed = 5, Labels = labels, GuidanceScale = 1 };
+        using var reference = ddpm.SampleDdim(unet, 4, 5, Options());
+        Tensor reduced;
+        using (TorchBinding.Runtime.Autocast.Enable(DeviceType.CPU))
+            reduced = ddpm.SampleDdim(unet, 4, 5, Options());
+        using var again = ddpm.SampleDdim(unet, 4, 5, Options());
+
+        var generator = new DcganGenerator(new DcganOptions { Conditioning = new LabelConditioning(10, ClassEncoding.OneHot), Width = 8 });
+        using var noise = new torch.Generator(7);
+        using var images = generator.Sample(4, labels, noise);
+        using var noise2 = new torch.Generator(7);
+        Tensor imagesBf16;
+        using (TorchBinding.Runtime.Autocast.Enable(DeviceType.CPU))
+            imagesBf16 = generator.Sample(4, labels, noise2);
+        using (reduced)
+        using (imagesBf16)
+        {
+            Assert.Multiple(() =>
+            {
+                Assert.That(reduced.dtype, Is.EqualTo(ScalarType.Float32));
+                Assert.That(reduced.shape, Is.EqualTo(reference.shape));
+                Assert.That(reduced.sub(reference).abs().max().item<float>(), Is.GreaterThan(0f).And.LessThan(0.2f), "bf16 rounding through 5 steps");
+                Assert.That(again.allclose(reference, 0, 0), Is.True, "after the scope the U-Net computes exactly as before");
+                Assert.That(imagesBf16.dtype, Is.EqualTo(ScalarType.Float32));
+                Assert.That(imagesBf16.sub(images).abs().max().item<float>(), Is.GreaterThan(0f).And.LessThan(0.05f));
+            });
+        }
+    }
 }
