@@ -22,7 +22,9 @@ var clock = Stopwatch.StartNew();
 var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(3e-3),
     run.TrainerOptions with
     {
-        Epochs = epochs, BatchSize = 16, Metrics = [() => new MeanIoU(4), () => new Accuracy()],
+        // Evaluation in batches of 64, not the trainer's 256: a U-Net keeps every level's maps for its skip connections,
+        // and 256 images at once took the process to 2.7 GB.
+        Epochs = epochs, BatchSize = 16, EvaluationBatchSize = 64, Metrics = [() => new MeanIoU(4), () => new Accuracy()],
         Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
     });
 var history = trainer.Fit(train, validation);

@@ -305,6 +305,10 @@ public sealed class DoubleConv : nn.Module<Tensor, Tensor>
     public Tensor Apply(Tensor input, Tensor? vector)
     {
         InputChecks.BlockInput(input, GetName(), InChannels);
+        // The block's intermediate maps go with its own scope; only its output leaves. Without gradients nothing else
+        // holds them, and a whole forward pass's maps would stay alive until the caller's scope ended: sampling 1,000
+        // MNIST digits with the diffusion U-Net took the process to 7 GB. (In training, autograd keeps what it needs.)
+        using var scope = NewDisposeScope();
         var x = conv1.call(input);
         x = nn.functional.relu(norms[0] is { } norm1 ? norm1.call(x) : x);
         if (condition is not null)
@@ -315,7 +319,7 @@ public sealed class DoubleConv : nn.Module<Tensor, Tensor>
         }
         x = conv2.call(x);
         x = norms[1] is { } norm2 ? norm2.call(x) : x;
-        return nn.functional.relu(skip is null ? x : x + skip.call(input));
+        return nn.functional.relu(skip is null ? x : x + skip.call(input)).MoveToOuterDisposeScope();
     }
 
     static nn.Module<Tensor, Tensor>? Normalization(UNetNormalization normalization, long channels) => normalization switch

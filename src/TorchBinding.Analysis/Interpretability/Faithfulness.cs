@@ -110,6 +110,7 @@ public static class Faithfulness
 
     static FaithfulnessCurve Curve(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, Tensor maps, FaithfulnessOptions options, bool insertion)
     {
+        using var section = Profiler.Measure("faithfulness");
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(maps);
         var who = insertion ? "Insertion" : "Deletion";

@@ -1,3 +1,4 @@
+using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -63,6 +64,7 @@ public sealed class GradCam : IAttributionMethod
     /// </exception>
     public Tensor Attribute(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets)
     {
+        using var section = Profiler.Measure("grad-cam");
         using var scope = NewDisposeScope();
         var maps = Compute(model, inputs, targets, upsample: true);
         return Attribution.SpreadOverChannels(maps, inputs).MoveToOuterDisposeScope();

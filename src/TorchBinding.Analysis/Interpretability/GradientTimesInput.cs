@@ -1,3 +1,4 @@
+using TorchBinding.Runtime;
 using static TorchSharp.torch;
 
 namespace TorchBinding.Analysis.Interpretability;
@@ -29,6 +30,7 @@ public sealed class GradientTimesInput : IAttributionMethod
     /// <inheritdoc cref="IAttributionMethod.Attribute"/>
     public Tensor Attribute(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets)
     {
+        using var section = Profiler.Measure("gradient x input");
         ArgumentNullException.ThrowIfNull(model);
         AttributionChecks.Inputs(inputs, targets, "GradientTimesInput");
         using var eval = new EvalMode(model);

@@ -1,3 +1,4 @@
+using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -110,6 +111,7 @@ public sealed class IntegratedGradients : IAttributionMethod
     /// <exception cref="ArgumentException">Inputs, targets or baseline do not match.</exception>
     public IntegratedGradientsResult AttributeWithCompleteness(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets)
     {
+        using var section = Profiler.Measure("integrated gradients");
         ArgumentNullException.ThrowIfNull(model);
         AttributionChecks.Inputs(inputs, targets, "IntegratedGradients");
         var options = Options;

@@ -1,3 +1,4 @@
+using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,6 +65,7 @@ public sealed class Occlusion : IAttributionMethod
     /// <exception cref="ArgumentException">Inputs are not images, or the patch is larger than the images.</exception>
     public Tensor Attribute(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets)
     {
+        using var section = Profiler.Measure("occlusion");
         ArgumentNullException.ThrowIfNull(model);
         AttributionChecks.Inputs(inputs, targets, "Occlusion");
         AttributionChecks.Images(inputs, "Occlusion");

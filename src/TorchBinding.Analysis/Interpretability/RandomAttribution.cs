@@ -23,6 +23,7 @@ public sealed class RandomAttribution(int? seed = null) : IAttributionMethod
     /// <inheritdoc cref="IAttributionMethod.Attribute"/>
     public Tensor Attribute(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets)
     {
+        using var section = Profiler.Measure("random attribution");
         AttributionChecks.Inputs(inputs, targets, "RandomAttribution");
         using var generator = new Generator((ulong)(Seed ?? Seeding.NextSeed()), CPU);
         using var values = rand(inputs.shape, generator: generator);

@@ -1,3 +1,4 @@
+using TorchBinding.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,6 +44,7 @@ public sealed class Saliency : IAttributionMethod
     /// <inheritdoc cref="IAttributionMethod.Attribute"/>
     public Tensor Attribute(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets)
     {
+        using var section = Profiler.Measure("saliency");
         ArgumentNullException.ThrowIfNull(model);
         AttributionChecks.Inputs(inputs, targets, "Saliency");
         using var eval = new EvalMode(model);

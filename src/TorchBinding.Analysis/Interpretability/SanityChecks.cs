@@ -55,6 +55,7 @@ public static class SanityChecks
     /// <exception cref="ArgumentException">A layer name does not exist (the message lists the layers), or has no parameters.</exception>
     public static IReadOnlyList<RandomizationStep> CascadingRandomization(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, IAttributionMethod method, SanityCheckOptions? options = null)
     {
+        using var section = Profiler.Measure("sanity checks");
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(method);
         AttributionChecks.Inputs(inputs, targets, "CascadingRandomization");

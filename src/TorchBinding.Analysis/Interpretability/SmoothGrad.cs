@@ -53,6 +53,7 @@ public sealed class SmoothGrad : IAttributionMethod
     /// <inheritdoc cref="IAttributionMethod.Attribute"/>
     public Tensor Attribute(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets)
     {
+        using var section = Profiler.Measure("smoothgrad");
         ArgumentNullException.ThrowIfNull(model);
         AttributionChecks.Inputs(inputs, targets, "SmoothGrad");
         using var eval = new EvalMode(model);
