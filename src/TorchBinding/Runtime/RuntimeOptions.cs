@@ -49,6 +49,9 @@ public sealed record RuntimeOptions
     /// <summary>"0" leaves glibc's malloc thresholds as they are (<see cref="MallocTuning"/>).</summary>
     public const string MallocTuningVariable = "TORCHBINDING_MALLOC_TUNING";
 
+    /// <summary>Milliseconds between the scalar sweeper's collections; "0" turns it off (<see cref="ScalarSweepInterval"/>).</summary>
+    public const string ScalarSweepVariable = "TORCHBINDING_SCALAR_SWEEP_MS";
+
     /// <summary>
     /// Test seam: makes the self-check see a fault (float32 gradients a third off) on the routes listed (default-kernels,
     /// avx, sse41, onednn-off, comma-separated) or on every route (always), so that the workarounds and the failure can
@@ -124,6 +127,13 @@ public sealed record RuntimeOptions
     /// </summary>
     public bool MallocTuning { get; init; } = true;
 
+    /// <summary>
+    /// How often a young-generation garbage collection frees the native scalars TorchSharp leaves to finalizers (default
+    /// 100 ms; zero turns it off). Without it a training loop's native heap can grow by megabytes per step although every
+    /// tensor is disposed (<see cref="ScalarSweeper"/>).
+    /// </summary>
+    public TimeSpan ScalarSweepInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Report each start-up decision through <see cref="Log"/> (or standard error).</summary>
     public bool Verbose { get; init; }
 
@@ -186,6 +196,15 @@ public sealed record RuntimeOptions
             options = options with { InjectedKernelFaults = ParseFaultRoutes(fault) };
         if (Environment.GetEnvironmentVariable(MallocTuningVariable) is { Length: > 0 } malloc)
             options = options with { MallocTuning = !IsOff(malloc) };
+        if (Environment.GetEnvironmentVariable(ScalarSweepVariable) is { Length: > 0 } sweep)
+        {
+            options = options with
+            {
+                ScalarSweepInterval = int.TryParse(sweep.Trim(), out var milliseconds) && milliseconds >= 0
+                    ? TimeSpan.FromMilliseconds(milliseconds)
+                    : throw new RuntimeInitializationException($"{ScalarSweepVariable}='{sweep}' is not a whole number of milliseconds (0 turns the sweeper off)."),
+            };
+        }
         if (Environment.GetEnvironmentVariable(VerboseVariable) is { Length: > 0 } verbose)
             options = options with { Verbose = !IsOff(verbose) };
         return options;

@@ -199,6 +199,23 @@ public class DiffusionModelTests
     }
 
     [Test]
+    public void Diffusion_training_and_sampling_leave_no_tensor_alive()
+    {
+        // The Diffusion example's 1-D models once grew by 3 MB a step (the scalar sweeper's case); tensors must not either.
+        var ddpm = new Ddpm(new DdpmOptions { Steps = 10 });
+        var model = new DiffusionMlp(new DiffusionMlpOptions { Steps = 10, HiddenSizes = [16] });
+        using var data = new InMemoryDataset(randn(256, 1), zeros(256, dtype: int64), "normal");
+        var trainer = new Trainer(new DiffusionStep(ddpm, model), Optim.Adam(1e-3), new TrainerOptions { Epochs = 2, BatchSize = 32, Progress = false });
+        trainer.Fit(data); // warm-up: the optimizer's state is made in the first run
+        ddpm.Sample(model, 8).Dispose();
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        trainer.Fit(data);
+        ddpm.Sample(model, 8).Dispose();
+        ddpm.SampleDdim(model, 8, 5).Dispose();
+        Assert.That(DisposeScopeManager.Statistics.ThreadTotalLiveCount, Is.EqualTo(before));
+    }
+
+    [Test]
     public void Sampling_and_generation_under_bf16_inference_give_float32_samples_close_to_float32_ones()
     {
         // Under autocast the U-Net (class-conditioned, with group norms) and a conditional DCGAN generator compute their
