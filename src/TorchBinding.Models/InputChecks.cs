@@ -50,7 +50,8 @@ static class InputChecks
     {
         if (!input.is_floating_point())
             throw new ArgumentException($"{model} expects floating-point values, got {input.dtype}: input {Shapes.Format(input)}; convert it with input.to(float32) (pixels scaled to [0, 1]).", nameof(input));
-        if (input.dtype != parameter.dtype)
+        // Under autocast a float32 model takes the bfloat16 activations autocast made: that is the point of it.
+        if (input.dtype != parameter.dtype && !(parameter.is_floating_point() && Runtime.Autocast.IsEnabled(input.device_type)))
             throw new ArgumentException($"{model}'s parameters are {parameter.dtype} but the input is {input.dtype}: input {Shapes.Format(input)}; convert it with input.to({parameter.dtype}).", nameof(input));
         if (input.device_type != parameter.device_type || input.device_index != parameter.device_index)
             throw new ArgumentException($"{model} is on {parameter.device} but the input is on {input.device}: input {Shapes.Format(input)}; move it with input.to(device).", nameof(input));

@@ -145,6 +145,22 @@ public class ExperimentOptionsTests
         });
     }
 
+    [TestCase("bf16", Precision.Bf16Autocast)]
+    [TestCase("float32", Precision.Default)]
+    public void Training_precision_is_chosen_by_the_command_line_and_recorded(string precision, Precision expected)
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var run = ExperimentRun.Start(ExperimentOptions.Parse(["--out", folder.Path, "--device", "cpu", "--training-precision", precision], "demo"), "a test run");
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.TrainingPrecision, Is.EqualTo(expected));
+            Assert.That(run.Metrics["training_bf16"], Is.EqualTo(expected == Precision.Bf16Autocast ? 1 : 0));
+            Assert.That(ExperimentOptions.Parse([], "demo").TrainingPrecision, Is.EqualTo("auto"));
+            Assert.That(() => ExperimentOptions.Parse(["--training-precision", "fp8"], "demo"),
+                Throws.ArgumentException.With.Message.Contains("--training-precision 'fp8' is not one of auto, float32, bf16"));
+        });
+    }
+
     [Test]
     public void Auto_inference_precision_is_bf16_exactly_where_the_cpu_computes_it_natively()
     {

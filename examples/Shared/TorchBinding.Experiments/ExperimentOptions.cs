@@ -49,6 +49,13 @@ public sealed record ExperimentOptions
     /// </summary>
     public string InferencePrecision { get; init; } = "auto";
 
+    /// <summary>
+    /// <c>--training-precision auto|float32|bf16</c>: the precision of the trainings an example marks as fit for bfloat16
+    /// (<see cref="ExperimentRun.TrainingPrecision"/>: under autocast, float32 weights). auto: bfloat16 where the device
+    /// computes it natively, float32 elsewhere. Other trainings stay float32.
+    /// </summary>
+    public string TrainingPrecision { get; init; } = "auto";
+
     /// <summary>Whether <c>--help</c> was given.</summary>
     public bool HelpRequested { get; init; }
 
@@ -83,6 +90,10 @@ public sealed record ExperimentOptions
                 case "--inference-precision":
                     var precision = Value();
                     options = options with { InferencePrecision = precision is "auto" or "float32" or "bf16" ? precision : throw new ArgumentException($"--inference-precision '{precision}' is not one of auto, float32, bf16.\n{Usage(name, extras)}") };
+                    break;
+                case "--training-precision":
+                    var training = Value();
+                    options = options with { TrainingPrecision = training is "auto" or "float32" or "bf16" ? training : throw new ArgumentException($"--training-precision '{training}' is not one of auto, float32, bf16.\n{Usage(name, extras)}") };
                     break;
                 case "--help" or "-h": options = options with { HelpRequested = true }; break;
                 default:
@@ -120,13 +131,14 @@ public sealed record ExperimentOptions
     {
         var lines = new List<string>
         {
-            $"usage: {name} [--out DIR] [--device auto|cpu|cuda|cuda:N] [--seed N] [--fast] [--profile] [--inference-precision P]" + string.Concat((extras ?? []).Select(e => e.IsFlag ? $" [--{e.Name}]" : $" [--{e.Name} VALUE]")),
+            $"usage: {name} [--out DIR] [--device auto|cpu|cuda|cuda:N] [--seed N] [--fast] [--profile] [--inference-precision P] [--training-precision P]" + string.Concat((extras ?? []).Select(e => e.IsFlag ? $" [--{e.Name}]" : $" [--{e.Name} VALUE]")),
             $"  --out DIR      where metrics.json and figures go (default runs/{name})",
             "  --device D     auto (CUDA if available), cpu, cuda, cuda:N (default auto)",
             "  --seed N       seed for everything random (default 42)",
             "  --fast         CI mode: fewer epochs or a subset",
             "  --profile      print where the seconds went (forward, backward, optimizer, data, sampling, plots...)",
             "  --inference-precision auto|float32|bf16  sampling and generation in bf16 where the CPU computes it natively (auto, the default)",
+            "  --training-precision auto|float32|bf16   the example's bf16-fit trainings under autocast where the CPU computes bf16 natively (auto, the default)",
         };
         lines.AddRange((extras ?? []).Select(e => $"  --{e.Name,-12} {e.Help}{Defaults(e)}"));
         return string.Join(Environment.NewLine, lines);

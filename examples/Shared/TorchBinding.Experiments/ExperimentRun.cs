@@ -105,7 +105,25 @@ public sealed partial class ExperimentRun
     /// <see cref="Bf16Support.IsNative"/> and libtorch has <see cref="Autocast"/>). Recorded as the metric
     /// <c>inference_bf16</c> when an example uses it.
     /// </summary>
-    public bool InferenceInBf16 => Options.InferencePrecision switch
+    public bool InferenceInBf16 => InBf16(Options.InferencePrecision);
+
+    /// <summary>
+    /// The precision of the trainings an example has checked to keep their numbers in bfloat16 (<c>--training-precision</c>;
+    /// auto: <see cref="Precision.Bf16Autocast"/> where <see cref="Bf16Support.IsNative"/> and libtorch has
+    /// <see cref="Autocast"/>, else <see cref="Precision.Default"/>). Recorded as the metric <c>training_bf16</c>:
+    /// <c>run.TrainerOptions with { Precision = run.TrainingPrecision }</c>.
+    /// </summary>
+    public Precision TrainingPrecision
+    {
+        get
+        {
+            var bf16 = InBf16(Options.TrainingPrecision);
+            Metric("training_bf16", bf16 ? 1 : 0);
+            return bf16 ? Precision.Bf16Autocast : Precision.Default;
+        }
+    }
+
+    bool InBf16(string precision) => precision switch
     {
         "bf16" => true,
         "float32" => false,

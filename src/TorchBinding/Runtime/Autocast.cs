@@ -21,10 +21,11 @@ public static class Autocast
     /// <summary>Whether this libtorch exposes autocast for any device type.</summary>
     public static bool IsAvailable => Functions.Instance is not null;
 
-    /// <summary>Whether autocast is on for <paramref name="device"/>'s type on this thread.</summary>
+    /// <summary>Whether autocast is on for <paramref name="device"/>'s type on this thread (never, where this libtorch lacks it).</summary>
     public static unsafe bool IsEnabled(DeviceType device)
     {
-        var f = Require();
+        if (Functions.Instance is not { } f)
+            return false;
         return ((delegate* unmanaged<sbyte, byte>)f.IsEnabled)((sbyte)device) != 0;
     }
 

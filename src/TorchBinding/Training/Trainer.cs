@@ -97,6 +97,8 @@ public sealed class Trainer
         _optimizers ??= BuildOptimizers(resumeFrom);
         if (Options.Precision == Precision.Bf16Mixed)
             MixedPrecision.Check(_model, _optimizers);
+        if (Options.Precision == Precision.Bf16Autocast)
+            MixedPrecision.CheckAutocast();
         OptimizerCoverage.Check(_model, _optimizers);
         CheckLearningRates();
         var device = Device;
@@ -204,6 +206,7 @@ public sealed class Trainer
                 // One scope per batch: a scope around the loop would keep every batch's activations alive to the end
                 // (14 GB for the course ResNet on the 10,000 MNIST test images, and 4x slower from the paging).
                 using var scope = NewDisposeScope();
+                using var autocast = MixedPrecision.AutocastFor(Options.Precision, batch.Inputs.device);
                 outputs.Add(SupervisedStep.InFloat32(model.call(batch.Inputs)).cpu().DetachFromDisposeScope());
             }
             return cat(outputs, 0);
@@ -307,7 +310,9 @@ public sealed class Trainer
         // The step's self time is its forward pass (and whatever else it computes); backward and optimizer are timed inside.
         using (Profiler.Measure("step"))
         {
-            result = _step.TrainStep(batch, context);
+            // Under autocast only the forward pass (and a manual step's own backward): backward follows its dtypes.
+            using (MixedPrecision.AutocastFor(Options.Precision, context.Device))
+                result = _step.TrainStep(batch, context);
             if (_step.AutomaticOptimization)
                 context.MinimizeWith(result.Objective ?? result.Loss, context.Optimizers);
         }
@@ -358,6 +363,7 @@ public sealed class Trainer
             foreach (var batch in batches)
             {
                 using var scope = NewDisposeScope();
+                using var autocast = MixedPrecision.AutocastFor(Options.Precision, context.Device);
                 var result = _step.EvaluationStep(batch, context);
                 lossSum += ScalarRead.Value(result.Loss, "loss") * batch.Size;
                 samples += batch.Size;

@@ -68,7 +68,7 @@ public sealed record TrainerOptions
     /// </summary>
     public NonFiniteCheck NonFiniteCheck { get; init; } = NonFiniteCheck.Loss;
 
-    /// <summary>How forward and backward compute (default: in the model's dtype); see <see cref="Training.Precision.Bf16Mixed"/>.</summary>
+    /// <summary>How forward and backward compute (default: in the model's dtype); see <see cref="Training.Precision.Bf16Mixed"/> and <see cref="Training.Precision.Bf16Autocast"/>.</summary>
     public Precision Precision { get; init; } = Precision.Default;
 
     /// <summary>

@@ -71,6 +71,26 @@ public class GanStepTests
     }
 
     [Test]
+    public void A_dcgan_trains_under_bf16_autocast_with_float32_weights()
+    {
+        // The generator's bf16 images go straight into the float32 discriminator: autocast's business, not an input error.
+        if (!TorchBinding.Runtime.Autocast.IsAvailable)
+            Assert.Ignore("This libtorch does not export autocast's functions (libtorch 2.4 and later do).");
+        var gan = new Gan(new DcganGenerator(new DcganOptions { LatentSize = 8 }), new DcganDiscriminator());
+        var log = new StepLog();
+        using var data = new InMemoryDataset(rand(64, 1, 28, 28) * 2 - 1, zeros(64, dtype: int64), "noise images");
+        new Trainer(new GanStep(gan), Gan.OptimizerRecipes(2e-4, beta1: 0.5),
+            new TrainerOptions { Epochs = 1, BatchSize = 16, Progress = false, Precision = Precision.Bf16Autocast, Callbacks = [log] }).Fit(data);
+        Assert.Multiple(() =>
+        {
+            Assert.That(log.Steps, Has.Count.EqualTo(4));
+            Assert.That(log.Steps.SelectMany(s => s.Values).All(double.IsFinite), Is.True, "finite losses and D outputs");
+            Assert.That(gan.parameters().Select(p => p.dtype).Distinct(), Is.EqualTo(new[] { ScalarType.Float32 }));
+            Assert.That(gan.parameters().All(p => p.isfinite().all().item<bool>()), Is.True);
+        });
+    }
+
+    [Test]
     public void Without_detach_the_discriminator_step_writes_into_the_generators_gradients()
     {
         // The control for the test above: the course's non-detached step is seen by the same watch.

@@ -369,6 +369,43 @@ public class FlatOptimizerTests
     }
 
     [Test]
+    public void Bf16_autocast_trains_an_unprepared_model_in_bf16_with_float32_weights_and_any_optimizer()
+    {
+        if (!TorchBinding.Runtime.Autocast.IsAvailable)
+            Assert.Ignore("This libtorch does not export autocast's functions (libtorch 2.4 and later do).");
+        Seeding.SeedEverything(3);
+        var (train, test) = Digits();
+        using (train)
+        using (test)
+        {
+            var seen = new List<ScalarType>();
+            var first = nn.Linear(64, 128);
+            first.register_forward_hook((_, _, output) => { seen.Add(output.dtype); return output; });
+            var model = nn.Sequential(first, nn.ReLU(), nn.LayerNorm(128), nn.Linear(128, 10));
+            // TorchSharp's own Adam: autocast leaves the weights and gradients float32, so any optimizer works.
+            var trainer = new Trainer(model, CrossEntropy, Optim.Adam(3e-3).WithTorchSharp(), new TrainerOptions
+            {
+                Epochs = 25, BatchSize = 32, Precision = Precision.Bf16Autocast, Metrics = [() => new TorchBinding.Metrics.Accuracy()], Progress = false,
+            });
+            trainer.Fit(train);
+            // The trainer's data check runs one sample through the model before the first step, outside any step.
+            var trainingDtypes = seen.Skip(1).Distinct().ToList();
+            seen.Clear();
+            var accuracy = trainer.Evaluate(test)["accuracy"];
+            using var outputs = trainer.Predict(test);
+            Assert.Multiple(() =>
+            {
+                Assert.That(trainingDtypes, Is.EqualTo(new[] { ScalarType.BFloat16 }), "the forward pass computed in bf16");
+                Assert.That(seen.Skip(1).Distinct(), Is.EqualTo(new[] { ScalarType.BFloat16 }), "evaluation and prediction too");
+                Assert.That(accuracy, Is.GreaterThanOrEqualTo(0.95), "held-out accuracy in bf16");
+                Assert.That(model.parameters().Select(p => p.dtype).Distinct(), Is.EqualTo(new[] { ScalarType.Float32 }), "the weights stay float32");
+                Assert.That(outputs.dtype, Is.EqualTo(ScalarType.Float32), "outputs come back in float32");
+                Assert.That(TorchBinding.Runtime.Autocast.IsEnabled(DeviceType.CPU), Is.False, "autocast is off outside the steps");
+            });
+        }
+    }
+
+    [Test]
     public void Bf16_mixed_precision_needs_a_prepared_model_and_a_flat_optimizer()
     {
         static TorchBinding.Data.InMemoryDataset Tiny() => new(rand(4, 4), zeros(4, dtype: int64), "tiny");
