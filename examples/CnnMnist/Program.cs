@@ -43,7 +43,7 @@ double Train(Job job, InMemoryDataset rawTrain, InMemoryDataset rawTest, int tra
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var log = new MetricsLog(run.PathFor(first ? $"{job.Key}_epochs.csv" : $"{job.Key}_seed_{trainingSeed}_epochs.csv"));
     var trainer = new Trainer(model, (o, y) => nn.functional.cross_entropy(o, y), Optim.Adam(job.LearningRate),
-        job.Options with { Seed = trainingSeed, Metrics = [() => new Accuracy()], Callbacks = [.. job.Options.Callbacks, log] });
+        job.Options with { Seed = trainingSeed, Precision = run.TrainingPrecision, Metrics = [() => new Accuracy()], Callbacks = [.. job.Options.Callbacks, log] });
     var history = trainer.Fit(train, test);
     var seconds = clock.Elapsed.TotalSeconds;
     var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;

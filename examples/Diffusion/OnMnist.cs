@@ -32,7 +32,7 @@ static class DiffusionOnMnist
         var mnistHistory = new Trainer(new DiffusionStep(mnistDdpm, unet, labelDropout: 0.2), Optim.Adam(2e-3),
             run.TrainerOptions with
             {
-                Epochs = mnistEpochs, BatchSize = 128,
+                Epochs = mnistEpochs, BatchSize = 128, Precision = run.TrainingPrecision,
                 Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
             }).Fit(digits);
 

@@ -42,7 +42,7 @@ TrainingHistory Train(string name, Gan gan, int epochs)
     using var section = run.Section(name);
     Console.WriteLine($"{name}: generator {gan.Generator.ParameterCount():N0} parameters, discriminator {gan.Discriminator.ParameterCount():N0}; {epochs} epoch(s)");
     var trainer = new Trainer(new GanStep(gan), Gan.OptimizerRecipes(2e-4, beta1: 0.5),
-        run.TrainerOptions with { Epochs = epochs, BatchSize = 128, DropLast = true });
+        run.TrainerOptions with { Epochs = epochs, BatchSize = 128, DropLast = true, Precision = run.TrainingPrecision });
     return trainer.Fit(train);
 }
 
