@@ -377,6 +377,7 @@ public sealed class Ddpm
                 }
                 x.Dispose(); // only the current samples stay alive: memory does not grow with the steps
                 x = next;
+                ScalarSweeper.AtStepEnd();
                 options.OnStep?.Invoke(times.Length - 1 - i, x);
             }
             return x;

@@ -1,53 +1,66 @@
+using System.Diagnostics;
+
 namespace TorchBinding.Runtime;
 
 /// <summary>
-/// Runs a young-generation garbage collection every few tenths of a second while the process allocates, so that the
-/// libtorch scalars behind TorchSharp's <c>tensor * 2.0</c>, <c>tensor - 0.5</c> (and every other operator or method
-/// taking a .NET number) are freed soon after use. TorchSharp wraps each such number in a <see cref="TorchSharp.Scalar"/>
-/// that nothing disposes: its native <c>at::Scalar</c> (a few bytes from <c>malloc</c>) is freed only by the finalizer,
-/// and a training loop allocates so little managed memory that the collector may not run for minutes. Meanwhile
-/// each new scalar is carved out of the free memory that the last step's activations left, so the next step's
-/// multi-megabyte blocks no longer fit there and the heap grows instead: measured on the course's 1-D diffusion MLP
-/// (batch 2048), 3 MB per step, 2.8 GB after 900 steps, with every tensor disposed. With a collection every 100 ms the
-/// same loop stays flat, at no measurable cost in time (a young-generation collection of this small heap takes
-/// microseconds).
+/// Frees the libtorch scalars that TorchSharp leaves to finalizers, between the steps of a loop. Every operator or method
+/// taking a .NET number (<c>tensor * 2.0</c>, <c>tensor - 0.5</c>) wraps it in a <see cref="TorchSharp.Scalar"/> that
+/// nothing disposes: its native <c>at::Scalar</c> (a few bytes from <c>malloc</c>) is freed only by the finalizer, and a
+/// training loop allocates so little managed memory that the collector may not run for minutes. Meanwhile each new
+/// scalar is carved out of the free memory the last step's activations left, so the next step's multi-megabyte blocks
+/// no longer fit there and the heap grows instead: measured on the course's 1-D diffusion MLP (batch 2048), 3 MB per
+/// step, 2.8 GB after 900 steps, with every tensor disposed. A young-generation collection every 100 ms keeps it flat,
+/// at no measurable cost in time.
 /// </summary>
 /// <remarks>
-/// Turned off by <see cref="RuntimeOptions.ScalarSweepInterval"/> = zero (<c>TORCHBINDING_SCALAR_SWEEP_MS=0</c>). It
-/// collects only when managed memory was allocated since the last sweep, so an idle process is left alone.
+/// The collection runs on the loop's own thread, at a step's end (<see cref="AtStepEnd"/>: the trainer after each step
+/// and evaluation batch, the samplers after each denoising step), never from a timer: TorchSharp does not keep a
+/// scalar alive while a native call on another thread still reads it, so a collection in the middle of a call frees
+/// the scalar under it (tried: libtorch then fails with "Unknown scalar type"). Between steps every scalar that is
+/// unreachable is truly finished with. Turned off by <see cref="RuntimeOptions.ScalarSweepInterval"/> = zero
+/// (<c>TORCHBINDING_SCALAR_SWEEP_MS=0</c>).
 /// </remarks>
-static class ScalarSweeper
+public static class ScalarSweeper
 {
-    static Timer? _timer;
+    static long _intervalTicks = -1;
+    static long _lastSweep;
     static long _allocatedAtLastSweep;
     static long _sweeps;
 
     /// <summary>The interval in use; zero when sweeping is off.</summary>
-    public static TimeSpan Interval { get; private set; }
+    public static TimeSpan Interval => _intervalTicks > 0 ? TimeSpan.FromSeconds(_intervalTicks / (double)Stopwatch.Frequency) : TimeSpan.Zero;
 
     /// <summary>How many collections the sweeper has run.</summary>
     public static long Sweeps => Interlocked.Read(ref _sweeps);
 
-    /// <summary>Starts the sweeper as the options say (once per process); returns what it did, for the verbose start-up log.</summary>
-    public static string Start(RuntimeOptions options)
+    /// <summary>Sets the interval from the options; returns what it did, for the verbose start-up log.</summary>
+    internal static string Configure(RuntimeOptions options)
     {
         var interval = options.ScalarSweepInterval;
-        if (interval <= TimeSpan.Zero)
-            return $"scalar sweeper off ({RuntimeOptions.ScalarSweepVariable}=0): undisposed TorchSharp scalars wait for the garbage collector";
-        if (Interlocked.CompareExchange(ref _timer, new Timer(Sweep), null) is null)
-        {
-            Interval = interval;
-            _timer!.Change(interval, interval);
-        }
-        return $"scalar sweeper every {Interval.TotalMilliseconds:F0} ms (frees the native scalars TorchSharp leaves to finalizers)";
+        Interlocked.Exchange(ref _intervalTicks, interval > TimeSpan.Zero ? (long)(interval.TotalSeconds * Stopwatch.Frequency) : 0);
+        return interval > TimeSpan.Zero
+            ? $"scalar sweeper: a young-generation collection at most every {interval.TotalMilliseconds:F0} ms, between steps (frees the native scalars TorchSharp leaves to finalizers)"
+            : $"scalar sweeper off ({RuntimeOptions.ScalarSweepVariable}=0): undisposed TorchSharp scalars wait for the garbage collector";
     }
 
-    static void Sweep(object? state)
+    /// <summary>
+    /// Call where a step of a loop has ended and its tensors are disposed (the trainer and the samplers do): collects the
+    /// young generations if the interval has passed and managed memory was allocated since the last sweep. Costs a
+    /// clock read otherwise. Call it only where no other thread of yours is inside a TorchSharp call.
+    /// </summary>
+    public static void AtStepEnd()
     {
+        var interval = Interlocked.Read(ref _intervalTicks);
+        if (interval <= 0)
+            return;
+        var now = Stopwatch.GetTimestamp();
+        if (now - Interlocked.Read(ref _lastSweep) < interval)
+            return;
+        Interlocked.Exchange(ref _lastSweep, now);
         var allocated = GC.GetTotalAllocatedBytes();
         if (allocated == Interlocked.Exchange(ref _allocatedAtLastSweep, allocated))
             return;
-        // Generation 1 as well: a scalar still on a stack at one sweep is promoted, and freed at the next.
+        // Generation 1 as well: a scalar still referenced at one sweep is promoted, and freed at the next.
         GC.Collect(1, GCCollectionMode.Forced, blocking: true);
         Interlocked.Increment(ref _sweeps);
     }

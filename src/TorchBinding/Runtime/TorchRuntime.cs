@@ -63,7 +63,7 @@ public static class TorchRuntime
                 torch.set_num_threads(threads);
             // Before any user computation: libtorch's own kernels may be wrong on this CPU (DESIGN.md).
             _kernels = KernelSelfCheck.AfterStart(_options);
-            _options.Info(ScalarSweeper.Start(_options));
+            _options.Info(ScalarSweeper.Configure(_options));
             IsInitialized = true;
         }
     }

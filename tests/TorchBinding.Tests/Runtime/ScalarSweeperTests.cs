@@ -1,26 +1,36 @@
 using System.Runtime.CompilerServices;
 using TorchBinding.Runtime;
+using TorchBinding.Training;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace TorchBinding.Tests.Runtime;
 
 public class ScalarSweeperTests
 {
-    [Test]
-    public void A_scalar_nobody_disposed_is_freed_without_anyone_calling_the_collector()
+    static void RequireDefaultInterval()
     {
         TorchRuntime.EnsureInitialized();
         if (Environment.GetEnvironmentVariable(RuntimeOptions.ScalarSweepVariable) is not null)
             Assert.Ignore($"{RuntimeOptions.ScalarSweepVariable} steers the sweeper in this environment.");
         Assert.That(ScalarSweeper.Interval, Is.EqualTo(TimeSpan.FromMilliseconds(100)));
-        var sweeps = ScalarSweeper.Sweeps;
+    }
+
+    [Test]
+    public void A_scalar_nobody_disposed_is_freed_at_the_first_step_end_after_the_interval()
+    {
+        RequireDefaultInterval();
         var dropped = DropScalar();
-        // Waits without collecting itself; the sweeper must find the allocation above and collect within a few intervals.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while ((dropped.IsAlive || ScalarSweeper.Sweeps == sweeps) && DateTime.UtcNow < deadline)
-            Thread.Sleep(20);
-        Assert.That(dropped.IsAlive, Is.False, "the dropped Scalar is still alive after 30 s");
-        Assert.That(ScalarSweeper.Sweeps, Is.GreaterThan(sweeps));
+        ScalarSweeper.AtStepEnd(); // resets the clock (or sweeps already)
+        Thread.Sleep(150);
+        DropScalar(); // something allocated since
+        var sweeps = ScalarSweeper.Sweeps;
+        ScalarSweeper.AtStepEnd();
+        Assert.That(ScalarSweeper.Sweeps, Is.EqualTo(sweeps + 1));
+        Assert.That(dropped.IsAlive, Is.False, "the dropped Scalar is still alive after a sweep");
+        // Within the interval a step end costs a clock read and collects nothing.
+        ScalarSweeper.AtStepEnd();
+        Assert.That(ScalarSweeper.Sweeps, Is.EqualTo(sweeps + 1));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -29,6 +39,28 @@ public class ScalarSweeperTests
         // What `tensor * 2.5` does inside TorchSharp: a native scalar that only its finalizer frees.
         Scalar scalar = 2.5;
         return new WeakReference(scalar);
+    }
+
+    [Test]
+    public void The_trainer_sweeps_between_its_steps()
+    {
+        RequireDefaultInterval();
+        using var data = new TorchBinding.Data.InMemoryDataset(randn(4096, 8), zeros(4096, dtype: int64), "noise");
+        var model = nn.Sequential(nn.Linear(8, 256), nn.ReLU(), nn.Linear(256, 2));
+        var sweeps = ScalarSweeper.Sweeps;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        new Trainer(model, (o, y) => nn.functional.cross_entropy(o * 1.0, y), Optim.Adam(1e-3),
+            new TrainerOptions { Epochs = 100, BatchSize = 64, Progress = false, Callbacks = [new StopAfter(TimeSpan.FromMilliseconds(500), clock)] }).Fit(data);
+        Assert.That(ScalarSweeper.Sweeps - sweeps, Is.GreaterThanOrEqualTo(2), $"sweeps in {clock.ElapsedMilliseconds} ms of training");
+    }
+
+    sealed class StopAfter(TimeSpan time, System.Diagnostics.Stopwatch clock) : TrainingCallback
+    {
+        public override void OnBatchEnd(TrainingContext context)
+        {
+            if (clock.Elapsed > time)
+                context.RequestStop("time is up");
+        }
     }
 
     [Test]
@@ -41,7 +73,6 @@ public class ScalarSweeperTests
             Assert.That(RuntimeOptions.FromEnvironment().ScalarSweepInterval, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
             Environment.SetEnvironmentVariable(RuntimeOptions.ScalarSweepVariable, "0");
             Assert.That(RuntimeOptions.FromEnvironment().ScalarSweepInterval, Is.EqualTo(TimeSpan.Zero));
-            Assert.That(ScalarSweeper.Start(new RuntimeOptions { ScalarSweepInterval = TimeSpan.Zero }), Does.Contain("off"));
             Environment.SetEnvironmentVariable(RuntimeOptions.ScalarSweepVariable, "soon");
             Assert.That(() => RuntimeOptions.FromEnvironment(),
                 Throws.TypeOf<RuntimeInitializationException>().With.Message.Contains("TORCHBINDING_SCALAR_SWEEP_MS='soon'"));
