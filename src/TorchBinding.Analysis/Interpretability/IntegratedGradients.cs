@@ -142,11 +142,17 @@ public sealed class IntegratedGradients : IAttributionMethod
     }
 
     /// <summary>IG of a batch with a given number of steps: attributions, f(x) − f(x′) and the attribution sums per sample.</summary>
+    /// <remarks>
+    /// At most <see cref="AttributionOptions.BatchSize"/> path points go through the model at once: several samples'
+    /// paths together while they are short, and a long path (refinement reaches 2,049 points) in windows whose weighted
+    /// gradients are summed, so memory stays that of one batch whatever the steps.
+    /// </remarks>
     (Tensor Attributions, double[] Differences, double[] Sums) Integrate(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor baseline, Tensor targets, int steps)
     {
         var (alphas, weights) = Quadrature(steps, Options.Rule);
         var points = alphas.Length;
         var perChunk = Math.Max(1, Options.BatchSize / points);
+        var pointsPerPass = Math.Min(points, Options.BatchSize);
         var attributions = new List<Tensor>();
         var differences = new List<double>();
         var sums = new List<double>();
@@ -156,13 +162,21 @@ public sealed class IntegratedGradients : IAttributionMethod
             var end = Math.Min(inputs.shape[0], start + perChunk);
             var (x, b, t) = (inputs.narrow(0, start, end - start), baseline.narrow(0, start, end - start), targets.narrow(0, start, end - start));
             var n = end - start;
-            var shape = new long[] { 1, points }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray();
-            var alpha = tensor(alphas, dtype: x.dtype, device: x.device).view(shape);
-            var path = (b.unsqueeze(1) + alpha * (x - b).unsqueeze(1)).flatten(0, 1);
-            var gradient = Attribution.ScoreGradient(model, path, t.repeat_interleave(points), Options.Score, "IntegratedGradients").Gradient
-                .view([n, points, .. x.shape.Skip(1)]);
-            var weight = tensor(weights, dtype: x.dtype, device: x.device).view(shape);
-            var attribution = (x - b) * (gradient * weight).sum([1]);
+            // Σ_k w_k ∂f/∂x at the path points α_k, one window of points at a time.
+            var weighted = zeros_like(x);
+            for (var first = 0; first < points; first += pointsPerPass)
+            {
+                using var pass = NewDisposeScope();
+                var count = Math.Min(pointsPerPass, points - first);
+                var shape = new long[] { 1, count }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray();
+                var alpha = tensor(alphas[first..(first + count)], dtype: x.dtype, device: x.device).view(shape);
+                var path = (b.unsqueeze(1) + alpha * (x - b).unsqueeze(1)).flatten(0, 1);
+                var gradient = Attribution.ScoreGradient(model, path, t.repeat_interleave(count), Options.Score, "IntegratedGradients").Gradient
+                    .view([n, count, .. x.shape.Skip(1)]);
+                var weight = tensor(weights[first..(first + count)], dtype: x.dtype, device: x.device).view(shape);
+                weighted.add_((gradient * weight).sum([1]));
+            }
+            var attribution = (x - b) * weighted;
             Tensor ends;
             using (no_grad())
                 ends = Options.Score(model.call(cat([x, b], 0)), cat([t, t], 0).to(x.device)).to(float64).cpu();
