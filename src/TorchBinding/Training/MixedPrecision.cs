@@ -28,8 +28,8 @@ public enum Precision
 }
 
 /// <summary>
-/// bfloat16 mixed precision (<see cref="Precision.Bf16Mixed"/>; <see cref="Precision.Bf16Autocast"/> needs no preparation). bfloat16 keeps float32's 8 exponent bits (only the mantissa is shorter, 8 bits instead of
-/// 24), so small gradients do not underflow as they do in float16: no loss scaling is needed. What needs float32 is
+/// bfloat16 mixed precision (<see cref="Precision.Bf16Mixed"/>; <see cref="Precision.Bf16Autocast"/> needs no
+/// preparation). bfloat16 keeps float32's 8 exponent bits (only the mantissa is shorter, 8 bits instead of 24), so small gradients do not underflow as they do in float16: no loss scaling is needed. What needs float32 is
 /// kept in float32: the master weights and optimizer state (<see cref="FlatOptimizer"/>), the loss, and normalisation
 /// layers, whose statistics (a mean and a variance over a batch) lose too much in 8 mantissa bits.
 /// </summary>
