@@ -24,7 +24,6 @@ public static class ScalarSweeper
 {
     static long _intervalTicks = -1;
     static long _lastSweep;
-    static long _allocatedAtLastSweep;
     static long _sweeps;
 
     /// <summary>The interval in use; zero when sweeping is off.</summary>
@@ -45,8 +44,8 @@ public static class ScalarSweeper
 
     /// <summary>
     /// Call where a step of a loop has ended and its tensors are disposed (the trainer and the samplers do): collects the
-    /// young generations if the interval has passed and managed memory was allocated since the last sweep. Costs a
-    /// clock read otherwise. Call it only where no other thread of yours is inside a TorchSharp call.
+    /// young generations if the interval has passed since the last sweep, and costs a clock read otherwise. Call it only
+    /// where no other thread of yours is inside a TorchSharp call.
     /// </summary>
     public static void AtStepEnd()
     {
@@ -57,9 +56,6 @@ public static class ScalarSweeper
         if (now - Interlocked.Read(ref _lastSweep) < interval)
             return;
         Interlocked.Exchange(ref _lastSweep, now);
-        var allocated = GC.GetTotalAllocatedBytes();
-        if (allocated == Interlocked.Exchange(ref _allocatedAtLastSweep, allocated))
-            return;
         // Generation 1 as well: a scalar still referenced at one sweep is promoted, and freed at the next.
         GC.Collect(1, GCCollectionMode.Forced, blocking: true);
         Interlocked.Increment(ref _sweeps);
