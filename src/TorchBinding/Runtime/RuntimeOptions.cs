@@ -129,10 +129,10 @@ public sealed record RuntimeOptions
 
     /// <summary>
     /// How often a young-generation garbage collection frees the native scalars TorchSharp leaves to finalizers (default
-    /// 100 ms; zero turns it off). Without it a training loop's native heap can grow by megabytes per step although every
+    /// 1 s; zero turns it off). Without it a training loop's native heap can grow by megabytes per step although every
     /// tensor is disposed (<see cref="ScalarSweeper"/>).
     /// </summary>
-    public TimeSpan ScalarSweepInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan ScalarSweepInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Report each start-up decision through <see cref="Log"/> (or standard error).</summary>
     public bool Verbose { get; init; }
