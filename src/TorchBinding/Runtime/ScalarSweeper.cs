@@ -18,7 +18,8 @@ namespace TorchBinding.Runtime;
 /// and evaluation batch, the samplers after each denoising step), never from a timer: TorchSharp does not keep a
 /// scalar alive while a native call on another thread still reads it, so a collection in the middle of a call frees
 /// the scalar under it (tried: libtorch then fails with "Unknown scalar type"). Between steps every scalar that is
-/// unreachable is truly finished with. Turned off by <see cref="RuntimeOptions.ScalarSweepInterval"/> = zero
+/// unreachable is truly finished with — unless the program calls TorchSharp on other threads at the same time, where
+/// it should be turned off. Turned off by <see cref="RuntimeOptions.ScalarSweepInterval"/> = zero
 /// (<c>TORCHBINDING_SCALAR_SWEEP_MS=0</c>).
 /// </remarks>
 public static class ScalarSweeper
