@@ -45,7 +45,7 @@ public sealed record ExperimentOptions
     /// <summary>
     /// <c>--inference-precision auto|float32|bf16</c>: the precision of the no-gradient work an example marks as such
     /// (sampling, generation, a gradient-free search). auto: bfloat16 where the device computes it natively
-    /// (<see cref="Bf16Support"/>), float32 elsewhere. Training and the metrics' judges stay float32.
+    /// (<see cref="Bf16Support"/>), float32 elsewhere. The metrics' judges stay float32; training follows <see cref="TrainingPrecision"/>.
     /// </summary>
     public string InferencePrecision { get; init; } = "auto";
 
