@@ -1,3 +1,4 @@
+using TorchBinding.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -71,6 +72,13 @@ public sealed record UNetOptions
     /// called with <see cref="UNet.Forward(Tensor, Tensor)"/>.
     /// </summary>
     public int ConditionSize { get; init; }
+
+    /// <summary>
+    /// How the feature maps lie in memory; <see cref="ActivationLayout.Auto"/> (the default): channels-last on the CPU,
+    /// where the default U-Net trains 1.3x faster here, except with group norm, whose CPU kernels are slower in that
+    /// layout (0.7–0.8x measured). The output's values do not depend on it.
+    /// </summary>
+    public ActivationLayout Layout { get; init; } = ActivationLayout.Auto;
 
     internal void Validate()
     {
@@ -203,7 +211,8 @@ public sealed class UNet : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"unet cannot train on input {Shapes.Format(input)}: the bottleneck has one value per channel, too few for batch norm; use larger batches or images, or call model.eval() to predict.", nameof(input));
 
         var skips = new List<Tensor>();
-        var x = input;
+        var layout = Options.Layout == ActivationLayout.Auto && Options.Normalization == UNetNormalization.GroupNorm ? ActivationLayout.ChannelsFirst : Options.Layout;
+        var x = MemoryLayout.Arrange(input, layout);
         foreach (var encoder in encoders)
         {
             x = Block(encoder, x, condition);

@@ -22,7 +22,7 @@ public class KernelSelfCheckTests
         {
             Assert.That(report.Passed, Is.True, report.ToString());
             var passes = 3 + (get_num_threads() > 1 ? 1 : 0);
-            Assert.That(report.LastCheck!.Evaluations, Is.EqualTo(ConvolutionGradientCheck.Cases.Count * 2 * passes), "8 convolutions x 2 gradients x (3 repeats, and 1 single-threaded where more threads run)");
+            Assert.That(report.LastCheck!.Evaluations, Is.EqualTo(ConvolutionGradientCheck.Cases.Count * 2 * passes), "14 convolutions (6 of them channels-last) x 2 gradients x (3 repeats, and 1 single-threaded where more threads run)");
             Assert.That(TorchRuntime.Describe().ToString(), Does.Contain("conv gradients   right"));
         });
         // Checked again now, as the process runs (with whatever workaround the start-up applied).
@@ -56,6 +56,20 @@ public class KernelSelfCheckTests
             Assert.That(result.Worst.Case.Op, Is.EqualTo("conv1d"));
             Assert.That(result.Worst.RelativeError, Is.EqualTo(0.3).Within(1e-4));
             Assert.That(result.Worst.ToString(), Does.StartWith("conv1d [4,3,20] -> 5 channels, kernel 5").And.Contain("off by 0.3"));
+        });
+    }
+
+    [Test]
+    public void A_fault_only_in_the_channels_last_kernels_fails_the_check_and_says_so()
+    {
+        TorchRuntime.EnsureInitialized();
+        Assert.That(ConvolutionGradientCheck.Cases.Count(c => c.ChannelsLast), Is.EqualTo(6));
+        var result = ConvolutionGradientCheck.Run(repeats: 1, fault: (c, g) => c.ChannelsLast && c.Op == "conv2d" && c.Kernel == 1 ? g * 0.5 : g);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Passed, Is.False);
+            Assert.That(result.Worst.Case.ChannelsLast, Is.True);
+            Assert.That(result.Worst.ToString(), Does.StartWith("conv2d [2,4,6,6] -> 8 channels, kernel 1, stride 2, padding 0, channels-last").And.Contain("off by 0.5"));
         });
     }
 

@@ -11,11 +11,12 @@ namespace TorchBinding.Runtime.Kernels;
 /// <param name="Kernel">Kernel size (square in 2-D).</param>
 /// <param name="Stride">Stride.</param>
 /// <param name="Padding">Padding.</param>
-public sealed record ConvolutionCase(string Op, long[] Input, long OutChannels, long Kernel, long Stride = 1, long Padding = 0)
+/// <param name="ChannelsLast">Whether the input is channels-last (<see cref="MemoryLayout"/>), which takes oneDNN kernels of its own.</param>
+public sealed record ConvolutionCase(string Op, long[] Input, long OutChannels, long Kernel, long Stride = 1, long Padding = 0, bool ChannelsLast = false)
 {
-    /// <summary>E.g. <c>conv2d [3,4,8,8] -> 8 channels, kernel 3, stride 1, padding 1</c>.</summary>
+    /// <summary>E.g. <c>conv2d [3,4,8,8] -> 8 channels, kernel 3, stride 1, padding 1</c>, then <c>, channels-last</c> where it is.</summary>
     public override string ToString() =>
-        $"{Op} [{string.Join(',', Input)}] -> {OutChannels} channels, kernel {Kernel}, stride {Stride}, padding {Padding}";
+        $"{Op} [{string.Join(',', Input)}] -> {OutChannels} channels, kernel {Kernel}, stride {Stride}, padding {Padding}{(ChannelsLast ? ", channels-last" : "")}";
 }
 
 /// <summary>The self-check's worst case: which convolution, and how far its float32 gradients were from float64's.</summary>
@@ -60,6 +61,13 @@ public static class ConvolutionGradientCheck
         new("conv2d", [3, 6, 5, 5], 3, 1),
         new("conv_transpose2d", [2, 4, 5, 5], 3, 3, Stride: 2, Padding: 1),
         new("two conv2d", [4, 1, 12, 12], 4, 3, Padding: 1),
+        // The models lay feature maps out channels-last on the CPU (ActivationLayout.Auto), where oneDNN runs other kernels.
+        new("conv2d", [3, 4, 8, 8], 8, 3, Padding: 1, ChannelsLast: true),
+        new("conv2d", [3, 1, 16, 16], 4, 3, Padding: 1, ChannelsLast: true),
+        new("conv2d", [2, 8, 9, 9], 6, 3, Stride: 2, Padding: 1, ChannelsLast: true),
+        new("conv2d", [2, 4, 6, 6], 8, 1, Stride: 2, ChannelsLast: true),
+        new("conv_transpose2d", [2, 4, 5, 5], 3, 3, Stride: 2, Padding: 1, ChannelsLast: true),
+        new("two conv2d", [4, 1, 12, 12], 4, 3, Padding: 1, ChannelsLast: true),
     ];
 
     /// <summary>
@@ -130,7 +138,8 @@ public static class ConvolutionGradientCheck
         Tensor? outputGradient = null;
         (Tensor Input, Tensor Weight) Gradients(ScalarType dtype)
         {
-            var x = input.to(dtype).detach().requires_grad_();
+            using var converted = input.to(dtype);
+            var x = (convolution.ChannelsLast ? converted.ToChannelsLast() : converted.alias()).detach().requires_grad_();
             var w = weight.to(dtype).detach().requires_grad_();
             var y = Apply(convolution, x, w, second.to(dtype));
             // The same random output gradient for both dtypes: a ones gradient would sum away errors that cancel.
