@@ -107,11 +107,12 @@ using (NewDisposeScope())
 }
 
 // Flat-buffer optimizers on CUDA: the same trajectory as TorchSharp's Adam, and gradients that stay views of the buffer.
-// The two models must compute bit-identical gradients from identical weights, so that the only difference left is the
-// optimizers' arithmetic: cuDNN's default algorithms may add in a different order from run to run (atomics), and Adam
-// amplifies last-bit differences of small gradients, so the check runs under deterministic algorithms and cuDNN
-// (restored afterwards, before the timings). Deterministic cuBLAS needs CUBLAS_WORKSPACE_CONFIG before CUDA starts
-// (scripts/gpu-check.sh exports it); without it, nondeterministic operations only warn.
+// Both optimizers are given the same gradients (model a's, copied into b's), so that the only difference left is the
+// optimizers' arithmetic: Adam turns a last-bit difference in a small gradient into a whole learning-rate step, so two
+// models whose weights differed in the last bit would drift apart by ~1e-3 in 20 steps (measured on the CPU) with both
+// optimizers right. The check still runs under deterministic algorithms and cuDNN (restored afterwards, before the
+// timings); deterministic cuBLAS needs CUBLAS_WORKSPACE_CONFIG before CUDA starts (scripts/gpu-check.sh exports it);
+// without it, nondeterministic operations only warn.
 using (NewDisposeScope())
 {
     var what = $"FlatAdam = TorchSharp's Adam on {where}";
@@ -131,13 +132,19 @@ using (NewDisposeScope())
         var (perTensor, flat) = (optim.Adam(a.parameters(), 1e-3), new FlatAdam(b.parameters(), 1e-3));
         for (var i = 0; i < 20; i++)
         {
-            foreach (var (model, optimizer) in new (nn.Module<Tensor, Tensor>, optim.Optimizer)[] { (a, perTensor), (b, flat) })
+            using var step = NewDisposeScope();
+            perTensor.zero_grad();
+            flat.zero_grad();
+            nn.functional.cross_entropy(a.call(x), y).backward();
+            foreach (var (pa, pb) in a.parameters().Zip(b.parameters()))
             {
-                using var step = NewDisposeScope();
-                optimizer.zero_grad();
-                nn.functional.cross_entropy(model.call(x), y).backward();
-                optimizer.step();
+                if (pb.grad is { } gradient)
+                    gradient.copy_(pa.grad!);       // b's gradients are views of its flat buffer: written in place
+                else
+                    pb.grad = pa.grad!.clone();     // the first step: the flat optimizer takes it into its buffer
             }
+            perTensor.step();
+            flat.step();
         }
         var drift = a.parameters().Zip(b.parameters()).Max(p => (p.First - p.Second).abs().max().item<float>());
         Check(what, drift < 1e-5, $"largest parameter difference after 20 steps {drift:E2} ({mode})");

@@ -39,7 +39,7 @@ public class DoctorTests
             Assert.That(rows.Keys, Is.SupersetOf(new[] { "libtorch", "GLIBCXX fix", "CPU", "conv gradients", "op gradients", "threads", "CUDA", "cache folder", "data: digits", "data: mnist" }));
             Assert.That(rows.Values.Select(r => r.Verdict), Is.All.AnyOf("ok", "note"));
             Assert.That(rows["libtorch"].Finding, Does.StartWith("2.10.0 from libtorch-cpu package"));
-            Assert.That(rows["conv gradients"].Finding, Does.Match(@"^start-up: right \(48 gradients, \d+ ms\); now: right"), "one thread: 8 convolutions x 2 gradients x 3 repeats");
+            Assert.That(rows["conv gradients"].Finding, Does.Match(@"^start-up: right \(84 gradients, \d+ ms\); now: right"), "one thread: 14 convolutions (6 channels-last) x 2 gradients x 3 repeats");
             Assert.That(rows["op gradients"].Finding, Does.Match(@"^\d+ cases of \d+ ops right"));
             Assert.That(result.Output, Does.Match(@"doctor: all \d+ checks passed"));
         });

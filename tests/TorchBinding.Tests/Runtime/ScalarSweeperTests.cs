@@ -49,7 +49,7 @@ public class ScalarSweeperTests
         var sweeps = ScalarSweeper.Sweeps;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         new Trainer(model, (o, y) => nn.functional.cross_entropy(o * 1.0, y), Optim.Adam(1e-3),
-            new TrainerOptions { Epochs = 100, BatchSize = 64, Progress = false, Callbacks = [new StopAfter(TimeSpan.FromMilliseconds(2500), clock)] }).Fit(data);
+            new TrainerOptions { Epochs = 100_000, BatchSize = 64, Progress = false, Callbacks = [new StopAfter(TimeSpan.FromMilliseconds(2500), clock)] }).Fit(data);
         Assert.That(ScalarSweeper.Sweeps - sweeps, Is.GreaterThanOrEqualTo(2), $"sweeps in {clock.ElapsedMilliseconds} ms of training");
     }
 
