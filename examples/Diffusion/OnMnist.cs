@@ -29,13 +29,20 @@ static class DiffusionOnMnist
         var unet = new DiffusionUNet(new DiffusionUNetOptions { BaseWidth = 16, Depth = 3, Classes = 10, Steps = mnistDdpm.Steps });
         unet.to(run.Device);
         var mnistEpochs = run.Options.GetInt("epochs-mnist");
-        Console.WriteLine($"(c) MNIST: {digits.Count} images, T = {mnistDdpm.Steps}, U-Net with {unet.ParameterCount():N0} parameters, {mnistEpochs} epoch(s)");
+        var emaDecay = run.Options.GetDouble("ema-decay");
+        Console.WriteLine($"(c) MNIST: {digits.Count} images, T = {mnistDdpm.Steps}, U-Net with {unet.ParameterCount():N0} parameters, {mnistEpochs} epoch(s)" +
+            (emaDecay > 0 ? $", sampling from the moving average of its weights (decay {emaDecay})" : ""));
+        // DDPM samples from an exponential moving average of the weights (Ho et al.: decay 0.9999 over 800K steps; this run
+        // has a few thousand, so the average spans fewer).
+        using var ema = emaDecay > 0 ? new ExponentialMovingAverage(unet, emaDecay) : null;
         var mnistHistory = new Trainer(new DiffusionStep(mnistDdpm, unet, labelDropout: 0.2), Optim.Adam(2e-3),
             run.TrainerOptions with
             {
                 Epochs = mnistEpochs, BatchSize = 128, Precision = run.TrainingPrecision,
-                Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step)],
+                Callbacks = [new LearningRateScheduler(new OneCycle(), ScheduleInterval.Step), .. ema is null ? Array.Empty<TrainingCallback>() : [ema]],
             }).Fit(digits);
+        ema?.CopyTo();
+        run.Metric("mnist_ema_decay", emaDecay);
 
         unet.save(run.PathFor("mnist_unet.bin"));
         // Sampling is most of this part's time: in bfloat16 where the CPU computes it natively (--inference-precision).

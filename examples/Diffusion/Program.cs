@@ -9,6 +9,7 @@ var run = ExperimentRun.Start(args, "diffusion", "DDPM in 1-D (the course's Simp
     new ExtraOption("epochs-1d", "epochs of the 1-D model", "100", FastDefault: "10"),
     new ExtraOption("steps-2d", "training steps of the 2-D model", "4000", FastDefault: "600"),
     new ExtraOption("epochs-mnist", "epochs of the MNIST U-Net", "8", FastDefault: "1"),
+    new ExtraOption("ema-decay", "decay of the moving average of the MNIST U-Net's weights that samples (0: sample from the trained weights)", "0.999"),
     new ExtraOption("mnist-samples", "MNIST samples per sampler for the FID", "1000", FastDefault: "20"));
 if (run is null)
     return;

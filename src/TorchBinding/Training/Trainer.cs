@@ -346,8 +346,19 @@ public sealed class Trainer
         if (validation is not null)
         {
             using var section = Profiler.Measure("validation");
-            foreach (var (name, value) in Evaluate(validation, Options.Metrics.Select(f => f()).ToList(), context))
-                values[$"val_{name}"] = value;
+            _model.eval();
+            foreach (var callback in context.Callbacks)
+                callback.OnValidationStart(context);
+            try
+            {
+                foreach (var (name, value) in Evaluate(validation, Options.Metrics.Select(f => f()).ToList(), context))
+                    values[$"val_{name}"] = value;
+            }
+            finally
+            {
+                foreach (var callback in context.Callbacks)
+                    callback.OnValidationEnd(context);
+            }
             _model.train();
         }
         values["lr"] = context.LearningRate;
