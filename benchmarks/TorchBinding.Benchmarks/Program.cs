@@ -24,6 +24,7 @@ var cases = new Dictionary<string, Func<bool, IEnumerable<BenchmarkResult>>>
     ["precision"] = PrecisionBenchmark.Run,
     ["pytorch-cpu"] = PyTorchComparison.Run,
     ["trainer-steps"] = TrainerStepBenchmark.Run,
+    ["layout"] = LayoutBenchmark.Run,
 };
 var threadsAt = Array.IndexOf(args, "--threads");
 if (threadsAt >= 0)
