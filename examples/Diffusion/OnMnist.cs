@@ -2,8 +2,9 @@
 // whole image; 514K parameters) conditioned on the step (sinusoidal embedding, then an MLP) and on the digit, trained
 // with the label dropped 20 % of the time, so one network predicts both the conditional and the unconditional noise
 // (classifier-free guidance). The headline numbers are unconditional samples ("no class"). T = 200 on the cosine
-// schedule; Adam with a one-cycle schedule (its annealing does what an average of the weights would); images in
-// [-1, 1], each step's x̂₀ clipped there. The U-Net trains in bfloat16 under autocast where the CPU computes it natively
+// schedule; Adam with a one-cycle schedule; samples from an exponential moving average of the weights (decay 0.999:
+// at 8 epochs it measured no different from the annealed weights at seed 42, 70.8 against 70.6 % confident); images
+// in [-1, 1], each step's x̂₀ clipped there. The U-Net trains in bfloat16 under autocast where the CPU computes it natively
 // (1.35× faster here; --training-precision float32 turns it off). The sampler runs in float32 and, where the CPU computes bfloat16 natively,
 // the U-Net under autocast to bfloat16 (1.65× faster here; --inference-precision float32 turns it off). Samples are
 // judged by an MNIST classifier: how many it reads with confidence,
@@ -33,7 +34,7 @@ static class DiffusionOnMnist
         Console.WriteLine($"(c) MNIST: {digits.Count} images, T = {mnistDdpm.Steps}, U-Net with {unet.ParameterCount():N0} parameters, {mnistEpochs} epoch(s)" +
             (emaDecay > 0 ? $", sampling from the moving average of its weights (decay {emaDecay})" : ""));
         // DDPM samples from an exponential moving average of the weights (Ho et al.: decay 0.9999 over 800K steps; this run
-        // has a few thousand, so the average spans fewer).
+        // has 3,752, so the average spans about the last thousand).
         using var ema = emaDecay > 0 ? new ExponentialMovingAverage(unet, emaDecay) : null;
         var mnistHistory = new Trainer(new DiffusionStep(mnistDdpm, unet, labelDropout: 0.2), Optim.Adam(2e-3),
             run.TrainerOptions with
