@@ -27,8 +27,9 @@ public enum ActivationLayout
 /// element-wise layers, batch norm and pooling after them keep it, so converting a model's input is enough.
 /// </summary>
 /// <remarks>
-/// TorchSharp's byte access (<c>data&lt;T&gt;()</c>, <c>bytes</c>, <c>save</c>) refuses non-contiguous tensors: call
-/// <c>contiguous()</c> on a channels-last feature map before reading its memory. Parameters stay contiguous.
+/// TorchSharp's raw byte access (<c>bytes</c>, <c>Tensor.Save</c>) refuses non-contiguous tensors: call
+/// <c>contiguous()</c> on a channels-last feature map before reading its memory (<c>data&lt;T&gt;()</c> follows the
+/// strides). Parameters stay contiguous, so models save and load as before.
 /// </remarks>
 public static class MemoryLayout
 {
