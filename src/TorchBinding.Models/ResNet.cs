@@ -108,7 +108,7 @@ public sealed record ResNetOptions
 
     /// <summary>
     /// How the feature maps lie in memory; <see cref="ActivationLayout.Auto"/> (the default): channels-last on the CPU,
-    /// where it trains 1.2–1.4x faster here. The output's values do not depend on it.
+    /// where it trains 1.1–1.4x faster here. The output's values do not depend on it.
     /// </summary>
     public ActivationLayout Layout { get; init; } = ActivationLayout.Auto;
 

@@ -7,8 +7,8 @@ namespace TorchBinding.Runtime;
 public enum ActivationLayout
 {
     /// <summary>
-    /// Channels-last on the CPU, where oneDNN's convolutions, batch norm and pooling work in that layout natively (a
-    /// course CNN's training step measured 1.3–1.7x faster, the course ResNet's 1.2–1.4x, float32 and bfloat16); on
+    /// Channels-last on the CPU, where oneDNN's convolutions, batch norm and pooling work in that layout natively (the
+    /// course CNNs' training steps measured 1.3–1.8x faster, the course ResNet's 1.1–1.4x, float32 and bfloat16); on
     /// other devices the input's own layout.
     /// </summary>
     Auto,
