@@ -346,7 +346,6 @@ public sealed class Trainer
         if (validation is not null)
         {
             using var section = Profiler.Measure("validation");
-            _model.eval();
             foreach (var callback in context.Callbacks)
                 callback.OnValidationStart(context);
             try

@@ -25,7 +25,7 @@ public abstract class TrainingCallback
     /// <summary>After a batch's step; <see cref="TrainingContext.LastStep"/> holds its values.</summary>
     public virtual void OnBatchEnd(TrainingContext context) { }
 
-    /// <summary>Before an epoch's validation (only when there is a validation set), with the model already in eval mode.</summary>
+    /// <summary>Before an epoch's validation (only when there is a validation set).</summary>
     public virtual void OnValidationStart(TrainingContext context) { }
 
     /// <summary>After an epoch's validation, before the model returns to train mode.</summary>

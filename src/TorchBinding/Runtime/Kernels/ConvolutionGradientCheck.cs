@@ -139,7 +139,7 @@ public static class ConvolutionGradientCheck
         (Tensor Input, Tensor Weight) Gradients(ScalarType dtype)
         {
             using var converted = input.to(dtype);
-            var x = (convolution.ChannelsLast ? converted.ToChannelsLast() : converted.alias()).detach().requires_grad_();
+            var x = (convolution.ChannelsLast ? converted.ToChannelsLast() : converted).detach().requires_grad_();
             var w = weight.to(dtype).detach().requires_grad_();
             var y = Apply(convolution, x, w, second.to(dtype));
             // The same random output gradient for both dtypes: a ones gradient would sum away errors that cancel.

@@ -27,7 +27,6 @@ namespace TorchBinding.Training.Callbacks;
 /// </example>
 public sealed class ExponentialMovingAverage : TrainingCallback, IDisposable
 {
-    readonly nn.Module _model;
     readonly List<(string Name, Tensor Value)> _tracked;
     Dictionary<string, Tensor>? _averages;
     List<Tensor>? _swappedOut;
@@ -43,7 +42,7 @@ public sealed class ExponentialMovingAverage : TrainingCallback, IDisposable
         ArgumentNullException.ThrowIfNull(model);
         if (decay is < 0 or >= 1 || double.IsNaN(decay))
             throw new ArgumentOutOfRangeException(nameof(decay), decay, $"ExponentialMovingAverage needs a decay in [0, 1), got {decay}.");
-        (_model, Decay, Warmup, EvaluateWithAverage) = (model, decay, warmup, evaluateWithAverage);
+        (Decay, Warmup, EvaluateWithAverage) = (decay, warmup, evaluateWithAverage);
         _tracked = [.. model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), .. model.named_buffers().Select(b => (b.name, b.buffer))];
     }
 
@@ -95,10 +94,9 @@ public sealed class ExponentialMovingAverage : TrainingCallback, IDisposable
         var averages = _averages ?? throw NotStarted();
         if (_swappedOut is not null)
             throw new InvalidOperationException("The averaged weights are already swapped in.");
-        using var noGrad = no_grad();
-        _swappedOut = _tracked.Select(t => t.Value.clone().DetachFromDisposeScope()).ToList();
-        foreach (var (name, value) in _tracked)
-            value.copy_(averages[name]);
+        using (no_grad())
+            _swappedOut = _tracked.Select(t => t.Value.clone().DetachFromDisposeScope()).ToList();
+        CopyIn(averages);
         return new SwapBack(this);
     }
 
@@ -109,27 +107,36 @@ public sealed class ExponentialMovingAverage : TrainingCallback, IDisposable
         var averages = _averages ?? throw NotStarted();
         if (_swappedOut is not null)
             throw new InvalidOperationException("The averaged weights are swapped in: dispose the Apply() scope first.");
+        CopyIn(averages);
+    }
+
+    /// <summary>Copies <paramref name="averages"/> into the model's own tensors, in place.</summary>
+    void CopyIn(Dictionary<string, Tensor> averages)
+    {
         using var noGrad = no_grad();
         foreach (var (name, value) in _tracked)
             value.copy_(averages[name]);
     }
 
+    /// <summary>Puts the trained weights back if the averages are swapped in.</summary>
+    void SwapTrainedBack()
+    {
+        if (_swappedOut is not { } trained)
+            return;
+        using (no_grad())
+        {
+            foreach (var ((_, value), saved) in _tracked.Zip(trained))
+            {
+                value.copy_(saved);
+                saved.Dispose();
+            }
+        }
+        _swappedOut = null;
+    }
+
     sealed class SwapBack(ExponentialMovingAverage owner) : IDisposable
     {
-        public void Dispose()
-        {
-            if (owner._swappedOut is not { } trained)
-                return;
-            using (no_grad())
-            {
-                foreach (var ((_, value), saved) in owner._tracked.Zip(trained))
-                {
-                    value.copy_(saved);
-                    saved.Dispose();
-                }
-            }
-            owner._swappedOut = null;
-        }
+        public void Dispose() => owner.SwapTrainedBack();
     }
 
     Dictionary<string, Tensor> EnsureAverages()
@@ -214,8 +221,8 @@ public sealed class ExponentialMovingAverage : TrainingCallback, IDisposable
     /// <summary>Frees the averages (and puts the trained weights back if they are swapped out).</summary>
     public void Dispose()
     {
-        _validationSwap?.Dispose();
-        new SwapBack(this).Dispose();
+        _validationSwap = null;
+        SwapTrainedBack();
         if (_averages is null)
             return;
         foreach (var average in _averages.Values)
