@@ -25,6 +25,12 @@ public sealed record DcganOptions
     /// <summary>Class conditioning (null, the default: unconditional).</summary>
     public LabelConditioning? Conditioning { get; init; }
 
+    /// <summary>
+    /// The discriminator's convolutions and head spectrally normalised (<see cref="Layers.SpectralNorm"/>; Miyato et al.,
+    /// 2018), and no batch norm in it (default false: the DCGAN paper's batch norm). The generator is unaffected.
+    /// </summary>
+    public bool SpectralNorm { get; init; }
+
     internal int Quarter => ImageSize / 4;
 
     internal void Validate(string model)
@@ -91,15 +97,17 @@ public sealed class DcganGenerator : GanGenerator
 /// The DCGAN discriminator for small images: a 4x4 convolution with stride 2 to Width maps at side/2 → leaky
 /// ReLU (0.2) → a 4x4 convolution with stride 2 to 2·Width maps at side/4 → batch norm, leaky ReLU → a linear
 /// layer to one logit. A conditional one sees the label's vector as extra constant input channels. Layers:
-/// <c>labels</c> (conditional only), <c>conv1</c>, <c>conv2</c>, <c>bn2</c>, <c>head</c>.
+/// <c>labels</c> (conditional only), <c>conv1</c>, <c>conv2</c>, <c>bn2</c>, <c>head</c>. With
+/// <see cref="DcganOptions.SpectralNorm"/>, <c>conv1</c>, <c>conv2</c> and <c>head</c> are <see cref="Layers.SpectralNorm"/>
+/// wrappers (their weights <c>conv1.layer.weight</c>, …) and there is no <c>bn2</c>.
 /// </summary>
 public sealed class DcganDiscriminator : GanDiscriminator
 {
     readonly LabelEncoder? labels;
-    readonly Conv2d conv1;
-    readonly Conv2d conv2;
-    readonly BatchNorm2d bn2;
-    readonly Linear head;
+    readonly nn.Module<Tensor, Tensor> conv1;
+    readonly nn.Module<Tensor, Tensor> conv2;
+    readonly BatchNorm2d? bn2;
+    readonly nn.Module<Tensor, Tensor> head;
 
     /// <summary>A discriminator built from <paramref name="options"/> (default: MNIST, 28x28, width 32).</summary>
     public DcganDiscriminator(DcganOptions? options = null) : this(options ?? new DcganOptions(), "dcgan_discriminator")
@@ -113,10 +121,14 @@ public sealed class DcganDiscriminator : GanDiscriminator
         if (options.Conditioning is { } conditioning)
             labels = new LabelEncoder(conditioning, name);
         var (w, q) = ((long)options.Width, (long)options.Quarter);
-        conv1 = nn.Conv2d(options.Channels + (options.Conditioning?.Size ?? 0), w, 4, stride: 2, padding: 1);
-        conv2 = nn.Conv2d(w, 2 * w, 4, stride: 2, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(2 * w);
-        head = nn.Linear(2 * w * q * q, 1);
+        var first = nn.Conv2d(options.Channels + (options.Conditioning?.Size ?? 0), w, 4, stride: 2, padding: 1);
+        // Without batch norm after it, the second convolution needs its bias.
+        var second = nn.Conv2d(w, 2 * w, 4, stride: 2, padding: 1, bias: options.SpectralNorm);
+        var last = nn.Linear(2 * w * q * q, 1);
+        if (options.SpectralNorm)
+            (conv1, conv2, head) = (new Layers.SpectralNorm(first), new Layers.SpectralNorm(second), new Layers.SpectralNorm(last));
+        else
+            (conv1, conv2, bn2, head) = (first, second, nn.BatchNorm2d(2 * w), last);
         RegisterComponents();
     }
 
@@ -126,7 +138,9 @@ public sealed class DcganDiscriminator : GanDiscriminator
     /// <summary>Logits <c>[N]</c> of images <c>[N, Channels, ImageSize, ImageSize]</c> (and labels <c>[N]</c> if conditional).</summary>
     public override Tensor forward(Tensor input, Tensor? classLabels)
     {
-        CheckSamples(input, classLabels, conv1.weight!, labels);
+        // The first convolution's weight (looked up each time: moving the module to a device replaces it).
+        var firstWeight = ((Conv2d)(conv1 is Layers.SpectralNorm normalized ? normalized.Layer : conv1)).weight;
+        CheckSamples(input, classLabels, firstWeight, labels);
         var x = input;
         if (labels is not null)
         {
@@ -134,7 +148,8 @@ public sealed class DcganDiscriminator : GanDiscriminator
             x = torch.cat([x, vector[.., .., TensorIndex.None, TensorIndex.None].expand(-1, -1, x.shape[2], x.shape[3])], 1);
         }
         x = nn.functional.leaky_relu(conv1.call(x), 0.2);
-        x = nn.functional.leaky_relu(bn2.call(conv2.call(x)), 0.2);
+        x = conv2.call(x);
+        x = nn.functional.leaky_relu(bn2 is null ? x : bn2.call(x), 0.2);
         return head.call(x.flatten(1)).squeeze(1);
     }
 }

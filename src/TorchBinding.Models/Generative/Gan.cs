@@ -179,10 +179,12 @@ public sealed class Gan : nn.Module
     /// <summary>
     /// Two Adam recipes in the order <see cref="GanStep"/> expects: the discriminator's first, then the generator's.
     /// The defaults are the DCGAN paper's (learning rate 2e-4, β₁ = 0.5); the course's coin GAN uses 1e-3 and β₁ = 0.9.
+    /// <paramref name="discriminatorLearningRate"/> (default: <paramref name="learningRate"/>) gives the discriminator
+    /// its own rate: the two time-scale update rule (Heusel et al., 2017) lets it learn faster than the generator.
     /// </summary>
-    public static IReadOnlyList<OptimizerRecipe> OptimizerRecipes(double learningRate = 2e-4, double beta1 = 0.5, double beta2 = 0.999) =>
+    public static IReadOnlyList<OptimizerRecipe> OptimizerRecipes(double learningRate = 2e-4, double beta1 = 0.5, double beta2 = 0.999, double? discriminatorLearningRate = null) =>
     [
-        Optim.Adam(learningRate, beta1, beta2).Of(DiscriminatorName),
+        Optim.Adam(discriminatorLearningRate ?? learningRate, beta1, beta2).Of(DiscriminatorName),
         Optim.Adam(learningRate, beta1, beta2).Of(GeneratorName),
     ];
 }
