@@ -223,10 +223,12 @@ public sealed class Ddpm
     /// The noise-prediction loss of Ho et al.: for each sample a step t ~ U{0..T−1} and noise ε ~ N(0, I), then the
     /// mean squared error between ε and ε̂(x_t, t). With <paramref name="labelDropout"/> &gt; 0 each label is
     /// replaced by "no class" with that probability, so one model learns conditional and unconditional noise
-    /// (classifier-free guidance).
+    /// (classifier-free guidance). With <paramref name="minSnrGamma"/> γ &gt; 0 each sample's squared error is weighted
+    /// by min(SNR_t, γ)/SNR_t, SNR_t = ᾱ_t/(1 − ᾱ_t) (Hang et al., 2023, "Min-SNR weighting", for noise prediction):
+    /// the nearly clean steps, easy and many, stop dominating the gradient; 5 is their choice.
     /// </summary>
-    /// <exception cref="ArgumentException">Samples of another shape than the model's, a bad label dropout, or a model whose noise has another shape than its input.</exception>
-    public Tensor Loss(INoisePredictor model, Tensor x0, Tensor? labels = null, double labelDropout = 0)
+    /// <exception cref="ArgumentException">Samples of another shape than the model's, a bad label dropout or γ, or a model whose noise has another shape than its input.</exception>
+    public Tensor Loss(INoisePredictor model, Tensor x0, Tensor? labels = null, double labelDropout = 0, double minSnrGamma = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x0);
@@ -235,6 +237,8 @@ public sealed class Ddpm
             throw new ArgumentOutOfRangeException(nameof(labelDropout), labelDropout, "ddpm.Loss: the label dropout probability must be in [0, 1].");
         if (labelDropout > 0 && model.Classes == 0)
             throw new ArgumentException("ddpm.Loss: label dropout (for classifier-free guidance) needs a class-conditional model; this one is unconditional.", nameof(labelDropout));
+        if (!(minSnrGamma >= 0) || double.IsInfinity(minSnrGamma))
+            throw new ArgumentOutOfRangeException(nameof(minSnrGamma), minSnrGamma, "ddpm.Loss: the min-SNR γ must be a finite number >= 0 (0: unweighted).");
         var n = x0.shape[0];
         var t = randint(0, Steps, [n], dtype: int64, device: x0.device);
         var noise = randn_like(x0);
@@ -244,7 +248,13 @@ public sealed class Ddpm
             var drop = rand(n, device: labels.device).lt(labelDropout);
             labels = where(drop, full_like(labels, model.Classes), labels);
         }
-        return nn.functional.mse_loss(PredictNoise(model, xt, t, labels, "Loss"), noise);
+        var predicted = PredictNoise(model, xt, t, labels, "Loss");
+        if (minSnrGamma == 0)
+            return nn.functional.mse_loss(predicted, noise);
+        // min(SNR, γ)/SNR = min(1, γ(1 − ᾱ)/ᾱ), which is 0 rather than NaN where ᾱ = 1.
+        var weights = tensor(_alphaBars.Select(a => Math.Min(1, minSnrGamma * (1 - a) / a)).ToArray(), dtype: x0.dtype, device: x0.device)[t];
+        var perSample = (predicted - noise).square().flatten(1).mean([1]);
+        return (weights * perSample).mean();
     }
 
     /// <summary>

@@ -19,7 +19,8 @@ public sealed class DiffusionStep : ITrainingStep
     /// <param name="ddpm">The schedule.</param>
     /// <param name="model">The noise predictor (the trainer's model).</param>
     /// <param name="labelDropout">The probability of training a sample as "no class" (conditional models only; 0.1–0.2 is usual).</param>
-    public DiffusionStep(Ddpm ddpm, INoisePredictor model, double labelDropout = 0)
+    /// <param name="minSnrGamma">The min-SNR loss weighting's γ (0, the default: unweighted; see <see cref="Ddpm.Loss"/>).</param>
+    public DiffusionStep(Ddpm ddpm, INoisePredictor model, double labelDropout = 0, double minSnrGamma = 0)
     {
         _ddpm = ddpm ?? throw new ArgumentNullException(nameof(ddpm));
         _model = model ?? throw new ArgumentNullException(nameof(model));
@@ -29,11 +30,17 @@ public sealed class DiffusionStep : ITrainingStep
             throw new ArgumentException("Label dropout (for classifier-free guidance) needs a class-conditional model; this one is unconditional.", nameof(labelDropout));
         if (model is not nn.Module)
             throw new ArgumentException($"DiffusionStep trains a module; this noise predictor ({model.GetType().Name}) is not one (a closed form has nothing to learn).", nameof(model));
+        if (!(minSnrGamma >= 0) || double.IsInfinity(minSnrGamma))
+            throw new ArgumentOutOfRangeException(nameof(minSnrGamma), minSnrGamma, "The min-SNR γ must be a finite number >= 0 (0: unweighted).");
         LabelDropout = labelDropout;
+        MinSnrGamma = minSnrGamma;
     }
 
     /// <summary>The probability of training a sample as "no class".</summary>
     public double LabelDropout { get; }
+
+    /// <summary>The min-SNR loss weighting's γ (0: unweighted).</summary>
+    public double MinSnrGamma { get; }
 
     /// <inheritdoc/>
     public nn.Module Model => (nn.Module)_model;
@@ -43,7 +50,7 @@ public sealed class DiffusionStep : ITrainingStep
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(context);
-        return new StepResult(_ddpm.Loss(_model, batch.Inputs, Labels(batch), LabelDropout));
+        return new StepResult(_ddpm.Loss(_model, batch.Inputs, Labels(batch), LabelDropout, MinSnrGamma));
     }
 
     /// <inheritdoc/>

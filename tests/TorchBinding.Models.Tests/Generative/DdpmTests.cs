@@ -37,6 +37,49 @@ public class DdpmTests
         public Tensor PredictNoise(Tensor x, Tensor t, Tensor? labels = null) => x.unsqueeze(0) - x.unsqueeze(1);
     }
 
+    /// <summary>Predicts zero noise and keeps what it was asked: with x₀ = 0, x_t = √(1 − ᾱ_t) ε gives back the noise drawn.</summary>
+    sealed class Recorder : INoisePredictor
+    {
+        public Tensor? X;
+        public Tensor? T;
+
+        public IReadOnlyList<long> SampleShape => [3];
+
+        public int Classes => 0;
+
+        public Tensor PredictNoise(Tensor x, Tensor t, Tensor? labels = null)
+        {
+            (X, T) = (x.clone(), t.clone());
+            return zeros_like(x);
+        }
+    }
+
+    [TestCase(0.0)]
+    [TestCase(5.0)]
+    [TestCase(0.5)]
+    public void The_min_snr_weighting_weights_each_samples_error_by_min_of_snr_and_gamma_over_snr(double gamma)
+    {
+        var ddpm = new Ddpm(new DdpmOptions { Steps = 50, Schedule = BetaSchedule.Cosine });
+        var recorder = new Recorder();
+        var loss = ddpm.Loss(recorder, zeros(64, 3, dtype: float64), minSnrGamma: gamma).item<double>();
+
+        var steps = recorder.T!.data<long>().ToArray();
+        var xt = recorder.X!.data<double>().ToArray();
+        double expected = 0;
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var alphaBar = ddpm.AlphaBars[(int)steps[i]];
+            var snr = alphaBar / (1 - alphaBar);
+            var weight = gamma == 0 ? 1 : Math.Min(snr, gamma) / snr;
+            var squaredNoise = Enumerable.Range(0, 3).Select(j => xt[i * 3 + j] * xt[i * 3 + j] / (1 - alphaBar)).Average();
+            expected += weight * squaredNoise / steps.Length;
+        }
+        Assert.That(loss, Is.EqualTo(expected).Within(1e-9 * expected));
+        if (gamma > 0)
+            Assert.That(steps.Any(t => ddpm.AlphaBars[(int)t] / (1 - ddpm.AlphaBars[(int)t]) > gamma), Is.True, "some steps are down-weighted");
+        Assert.That(() => ddpm.Loss(recorder, zeros(2, 3), minSnrGamma: -1), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("min-SNR"));
+    }
+
     [Test]
     public void A_noise_predictor_of_the_wrong_shape_is_refused_naming_both_shapes()
     {
