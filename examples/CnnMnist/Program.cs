@@ -17,7 +17,7 @@ using TorchBinding.Runtime;
 var run = ExperimentRun.Start(args, "cnn_mnist", "the course CNN on MNIST and Fashion-MNIST, and a CNN under 100K parameters on Fashion-MNIST",
     new ExtraOption("dataset", "mnist, fashion, both, or fashion-small (only the small CNN)", "both"),
     new ExtraOption("epochs", "epochs of the course CNN", "5", FastDefault: "1"),
-    new ExtraOption("small-epochs", "epochs of the small CNN on Fashion-MNIST", "25"),
+    new ExtraOption("small-epochs", "epochs of the small CNN on Fashion-MNIST", "25", FastDefault: "2"),
     new ExtraOption("seeds", "seeds of the small CNN, comma-separated (default: --seed); each is reported, and their mean"),
     new ExtraOption("small-augment", "augmentation of the small CNN: any of flip, crop, erase (comma-separated), or none", "flip"));
 if (run is null)
@@ -90,9 +90,13 @@ if (which is "mnist" or "both")
         subset ?? train, test, run.Seed);
     DrawFilters(model, test);
 }
-if ((which is "fashion" or "both" or "fashion-small") && !run.Fast)
+// Fast mode trains on Fashion-MNIST only when asked for the small CNN alone (--dataset fashion-small): two epochs on
+// the first 10000 training images, tested on all 10000 (a test checks the recipe trains).
+if (which is "fashion-small" || (which is "fashion" or "both" && !run.Fast))
 {
-    using var train = FashionMnist.Load(DatasetPart.Train);
+    using var fullTrain = FashionMnist.Load(DatasetPart.Train);
+    using var fastSubset = run.Fast ? fullTrain.Take(10000) : null;
+    var train = fastSubset ?? fullTrain;
     using var test = FashionMnist.Load(DatasetPart.Test);
     if (which != "fashion-small")
         Train(new Job("fashion_course", "Course CNN on Fashion-MNIST", Cnn.Course(), new TrainerOptions { Epochs = epochs, BatchSize = 100 }, 1e-3, Standardise: true), train, test, run.Seed);
@@ -134,7 +138,7 @@ if ((which is "fashion" or "both" or "fashion-small") && !run.Fast)
 }
 
 var summary = string.Join(", ", run.Metrics.Where(m => m.Key.EndsWith("_test_accuracy", StringComparison.Ordinal) && !m.Key.Contains("_seed_", StringComparison.Ordinal)).Select(m => $"{m.Key.Replace("_test_accuracy", "")} {m.Value:P2}"));
-run.Finish($"CnnMnist: test accuracy {summary}{(run.Fast ? " (fast mode: 1 epoch on 30000 MNIST images)" : "")}");
+run.Finish($"CnnMnist: test accuracy {summary}{(run.Fast ? " (fast mode: MNIST 1 epoch on 30000 images, Fashion-MNIST 2 on 10000)" : "")}");
 
 /// <summary>One training of the example: a model, its recipe (epochs, batch, augmentation, schedule), its learning rate, and whether inputs are standardised.</summary>
 record Job(string Key, string Title, nn.Module<Tensor, Tensor> Model, TrainerOptions Options, double LearningRate, bool Standardise);

@@ -60,7 +60,6 @@ public class GenerativeExampleTests
             // after 8 epochs, 0.301 after 20). The range excludes the course schedule's ≈ 0.40, a collapse (0 or 1)
             // and an even split.
             Assert.That(run["positive_mode_fraction"], Is.InRange(0.24, 0.36));
-            Assert.That(run["positive_mode_fraction"] + run["negative_mode_fraction"], Is.EqualTo(1).Within(1e-9));
             // W1 measured 0.234 after 10 epochs (0.133 after 20); N(0, 1) itself, an untrained sampler's output, is
             // 0.55 from the data.
             Assert.That(run["w1"], Is.LessThan(0.35));

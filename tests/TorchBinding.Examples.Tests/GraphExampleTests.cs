@@ -72,6 +72,7 @@ public class GraphExampleTests
             Assert.That(run["isolated_token_bias_difference"], Is.LessThan(1e-12));
             // float32: rounding of single precision (measured 1.2e-7).
             Assert.That(run["float32_max_difference"], Is.LessThan(1e-5));
+            // Counted in the complete graph the example built: T² edges with the self-loops.
             Assert.That(run["edges_per_sequence"], Is.EqualTo(run["tokens"] * run["tokens"]));
         });
     }

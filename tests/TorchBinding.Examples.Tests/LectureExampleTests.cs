@@ -106,6 +106,16 @@ public class LectureExampleTests
     }
 
     [Test]
+    public void CnnMnist_small_cnn_learns_fashion_mnist_in_fast_mode()
+    {
+        using var run = ExampleRun.Fast("CnnMnist", "--dataset", "fashion-small");
+        // Two epochs on 10000 images with the full recipe (flips, 1cycle): measured 84.68, 84.37, 84.50, 84.67 and
+        // 84.99 % with seeds 42, 1, 2, 3, 4 (1 thread); the full mode's 25 epochs on 60000 reach 93.3 %.
+        Assert.That(run["fashion_small_test_accuracy"], Is.GreaterThan(0.80));
+        Assert.That(run["fashion_small_parameters"], Is.LessThan(100_000));
+    }
+
+    [Test]
     public void ResNet_learns_and_the_deeper_plain_network_trains_worse_than_its_residual_twin()
     {
         using var run = ExampleRun.Fast("ResNet");

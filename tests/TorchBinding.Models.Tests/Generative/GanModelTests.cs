@@ -92,6 +92,30 @@ public class GanModelTests
     }
 
     [Test]
+    public void A_projection_discriminator_adds_the_label_embeddings_dot_product_with_the_features()
+    {
+        var conditioning = new LabelConditioning(10, ClassEncoding.OneHot);
+        var d = new DcganDiscriminator(new DcganOptions { Conditioning = conditioning, Width = 8, DiscriminatorConditioning = DiscriminatorConditioning.Projection });
+        var parameters = d.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.That(parameters["conv1.weight"].shape[1], Is.EqualTo(1), "the convolutions see only the image");
+        Assert.That(parameters["projection.weight"].shape, Is.EqualTo(new long[] { 16 * 7 * 7, 10 }));
+        d.eval();
+        var image = randn(1, 1, 28, 28).expand(3, -1, -1, -1);
+        var labels = tensor(new long[] { 0, 4, 9 });
+        var logits = d.call(image, labels);
+
+        // One-hot labels pick a column of the projection: the logits differ by exactly ⟨E[:, y] − E[:, 0], φ⟩.
+        Tensor features = null!;
+        var hook = ((nn.Module<Tensor, Tensor>)d.named_modules().Single(m => m.name == "head").module).register_forward_pre_hook((_, input) => { features = input.clone(); return input; });
+        d.call(image, labels);
+        hook.remove();
+        var columns = parameters["projection.weight"].t()[labels];                     // [3, F]
+        var expected = (columns - columns[0]) * features;
+        Assert.That((logits - logits[0]).allclose(expected.sum(1), rtol: 1e-4, atol: 1e-5), Is.True, $"logits {string.Join(", ", logits.data<float>().ToArray())}");
+        Assert.That((logits[1] - logits[0]).abs().item<float>(), Is.GreaterThan(1e-4), "the label changes the verdict");
+    }
+
+    [Test]
     public void Bad_input_is_refused_with_the_model_and_the_shapes()
     {
         var g = new DcganGenerator();
