@@ -100,7 +100,7 @@ if (which is "fashion-small" || (which is "fashion" or "both" && !run.Fast))
     using var test = FashionMnist.Load(DatasetPart.Test);
     if (which != "fashion-small")
         Train(new Job("fashion_course", "Course CNN on Fashion-MNIST", Cnn.Course(), new TrainerOptions { Epochs = epochs, BatchSize = 100 }, 1e-3, Standardise: true), train, test, run.Seed);
-    var seeds = run.Options.Extras.TryGetValue("seeds", out var list) ? list.Split(',').Select(int.Parse).ToArray() : [run.Seed];
+    var seeds = run.Options.GetSeeds("seeds", run.Seed);
     var augment = run.Options.GetString("small-augment").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Where(a => a != "none").ToHashSet();
     if (augment.Except(["flip", "crop", "erase"]).FirstOrDefault() is { } unknown)
     {

@@ -1,8 +1,8 @@
 // (c) MNIST: a U-Net of residual blocks (width 16, depth 3: 28 padded to 32 → 16 → 8 → 4, so its deepest level sees the
 // whole image; 514K parameters) conditioned on the step (sinusoidal embedding, then an MLP) and on the digit, trained
-// with the label dropped 20 % of the time, so one network predicts both the conditional and the unconditional noise
+// with the label dropped half the time, so one network predicts both the conditional and the unconditional noise
 // (classifier-free guidance). The headline numbers are unconditional samples ("no class"). T = 200 on the cosine
-// schedule; Adam with a one-cycle schedule; samples from an exponential moving average of the weights (decay 0.999:
+// schedule; the noise MSE weighted by min-SNR (γ = 5); Adam with a one-cycle schedule; samples from an exponential moving average of the weights (decay 0.999:
 // at 8 epochs it measured no different from the annealed weights at seed 42, 70.8 against 70.6 % confident); images
 // in [-1, 1], each step's x̂₀ clipped there. The U-Net trains in bfloat16 under autocast where the CPU computes it natively
 // (1.35× faster here; --training-precision float32 turns it off). The sampler runs in float32 and, where the CPU computes bfloat16 natively,
@@ -36,7 +36,14 @@ static class DiffusionOnMnist
         // DDPM samples from an exponential moving average of the weights (Ho et al.: decay 0.9999 over 800K steps; this run
         // has 3,752, so the average spans about the last thousand).
         using var ema = emaDecay > 0 ? new ExponentialMovingAverage(unet, emaDecay) : null;
-        var mnistHistory = new Trainer(new DiffusionStep(mnistDdpm, unet, labelDropout: 0.2), Optim.Adam(2e-3),
+        // Two choices made on the unconditional samples the classifier reads with confidence (DDPM, 1,000 samples, seed
+        // 42, 5 epochs; no test digits involved): min-SNR weighting (γ = 5, Hang et al.'s) lifted them from 61.4 to
+        // 65.1 %, and dropping the label half the time instead of a fifth (more training for "no class") to 68.1 %.
+        var minSnrGamma = run.Options.GetDouble("min-snr-gamma");
+        var labelDropout = run.Options.GetDouble("label-dropout");
+        run.Metric("mnist_min_snr_gamma", minSnrGamma);
+        run.Metric("mnist_label_dropout", labelDropout);
+        var mnistHistory = new Trainer(new DiffusionStep(mnistDdpm, unet, labelDropout: labelDropout, minSnrGamma: minSnrGamma), Optim.Adam(2e-3),
             run.TrainerOptions with
             {
                 Epochs = mnistEpochs, BatchSize = 128, Precision = run.TrainingPrecision,
@@ -69,8 +76,9 @@ static class DiffusionOnMnist
 
         // DDPM asked for each digit in turn (no guidance): also a sampler of the whole data set, since the digits are about
         // equally frequent.
-        using var everyDigit = arange(mnistSamples, dtype: int64) % 10;
-        using var conditionalDigits = Digits((n, o) => mnistDdpm.Sample(unet, n, o), mnistSamples, everyDigit);
+        var conditionalSamples = run.Options.GetInt("conditional-samples");
+        using var everyDigit = arange(conditionalSamples, dtype: int64) % 10;
+        using var conditionalDigits = Digits((n, o) => mnistDdpm.Sample(unet, n, o), conditionalSamples, everyDigit);
         var (conditionalFid, conditionalConfident) = Judge(conditionalDigits);
         run.Report("mnist_conditional_confident_fraction", conditionalConfident, "MNIST DDPM asked for each digit (w = 0): confident samples", "P1");
         run.Report("mnist_conditional_ddpm_fid", conditionalFid, "MNIST DDPM asked for each digit (w = 0): classifier FID", "F3");
@@ -94,8 +102,8 @@ static class DiffusionOnMnist
         run.Report("mnist_ddim_fid", ddimFids[^1], $"MNIST DDIM, {ddimSteps[^1]} steps: classifier FID (the headline DDIM number)", "F3");
         run.Metric("mnist_ddim_steps", ddimSteps[^1]);
 
-        // Classifier-free guidance (w = 2), DDIM with 50 steps: ten of each digit, asked for by label.
-        var (guidedCount, guidedSteps) = run.Fast ? (100, 10) : (500, 50);
+        // Classifier-free guidance (w = 2), DDIM with 50 steps: each digit equally often, asked for by label.
+        var (guidedCount, guidedSteps) = (run.Options.GetInt("guided-samples"), run.Fast ? 10 : 50);
         using var asked = arange(guidedCount, dtype: int64) % 10;
         using var guided = Digits((n, o) => mnistDdpm.SampleDdim(unet, n, guidedSteps, o), guidedCount, asked, Guidance);
         using (var read = judge.Logits(guided).argmax(1))

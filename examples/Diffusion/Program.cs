@@ -8,9 +8,13 @@
 var run = ExperimentRun.Start(args, "diffusion", "DDPM in 1-D (the course's SimpleDiffusion), 2-D (two moons) and on MNIST (a time-conditioned U-Net)",
     new ExtraOption("epochs-1d", "epochs of the 1-D model", "100", FastDefault: "10"),
     new ExtraOption("steps-2d", "training steps of the 2-D model", "4000", FastDefault: "600"),
-    new ExtraOption("epochs-mnist", "epochs of the MNIST U-Net", "8", FastDefault: "1"),
+    new ExtraOption("epochs-mnist", "epochs of the MNIST U-Net (4 keeps the example within 10 minutes on 2 cores; see the README for longer runs)", "4", FastDefault: "1"),
+    new ExtraOption("min-snr-gamma", "γ of the min-SNR loss weighting of the MNIST U-Net (0: the plain noise MSE)", "5"),
+    new ExtraOption("label-dropout", "how often the MNIST U-Net trains a digit as \"no class\" (the unconditional model)", "0.5"),
     new ExtraOption("ema-decay", "decay of the moving average of the MNIST U-Net's weights that samples (0: sample from the trained weights)", "0.999"),
-    new ExtraOption("mnist-samples", "MNIST samples per sampler for the FID", "1000", FastDefault: "20"));
+    new ExtraOption("mnist-samples", "MNIST samples of the unconditional DDPM and of each DDIM sampler (FID, confident fraction)", "1000", FastDefault: "20"),
+    new ExtraOption("conditional-samples", "MNIST samples asked for by digit: DDPM without guidance (FID, label accuracy)", "300", FastDefault: "20"),
+    new ExtraOption("guided-samples", "MNIST samples with classifier-free guidance (DDIM, 50 steps)", "300", FastDefault: "100"));
 if (run is null)
     return;
 

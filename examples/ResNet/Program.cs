@@ -28,7 +28,7 @@ if (schedule is not ("cosine" or "constant"))
     Console.Error.WriteLine($"--schedule '{schedule}' is not one of cosine, constant.");
     Environment.Exit(2);
 }
-var seeds = run.Options.Extras.TryGetValue("seeds", out var seedList) ? seedList.Split(',').Select(int.Parse).ToArray() : [run.Seed];
+var seeds = run.Options.GetSeeds("seeds", run.Seed);
 
 using var mnistTrain = Mnist.Load(DatasetPart.Train);
 using var mnistTest = Mnist.Load(DatasetPart.Test);

@@ -32,6 +32,21 @@ public class ExperimentOptionsTests
     }
 
     [Test]
+    public void Seed_lists_parse_fall_back_to_the_run_seed_and_refuse_what_is_not_a_list_of_distinct_seeds()
+    {
+        ExtraOption[] extras = [new("seeds", "seeds"), new("repeats", "seeds with a default", "42,1,2")];
+        Assert.Multiple(() =>
+        {
+            Assert.That(ExperimentOptions.Parse(["--seeds", "7, 8,9"], "demo", extras).GetSeeds("seeds", 42), Is.EqualTo(new[] { 7, 8, 9 }));
+            Assert.That(ExperimentOptions.Parse([], "demo", extras).GetSeeds("seeds", 5), Is.EqualTo(new[] { 5 }));
+            Assert.That(ExperimentOptions.Parse([], "demo", extras).GetSeeds("repeats", 5), Is.EqualTo(new[] { 42, 1, 2 }));
+            Assert.That(() => ExperimentOptions.Parse(["--seeds", "1,x"], "demo", extras).GetSeeds("seeds", 42), Throws.ArgumentException.With.Message.EqualTo("--seeds '1,x': 'x' is not a whole number."));
+            Assert.That(() => ExperimentOptions.Parse(["--seeds", "3,3"], "demo", extras).GetSeeds("seeds", 42), Throws.ArgumentException.With.Message.Contain("names a seed twice"));
+            Assert.That(() => ExperimentOptions.Parse(["--seeds", ","], "demo", extras).GetSeeds("seeds", 42), Throws.ArgumentException.With.Message.Contain("names no seed"));
+        });
+    }
+
+    [Test]
     public void Flags_take_no_value_and_default_to_false()
     {
         ExtraOption[] extras = [new("reuse-model", "reuse one model", IsFlag: true), new("epochs", "training epochs", "5")];

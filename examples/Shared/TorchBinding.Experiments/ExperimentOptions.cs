@@ -120,6 +120,21 @@ public sealed record ExperimentOptions
     /// <summary>An extra option as a number.</summary>
     public double GetDouble(string name) => double.TryParse(GetString(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--{name} '{GetString(name)}' is not a number.");
 
+    /// <summary>
+    /// An extra option as a comma-separated list of seeds (e.g. <c>--seeds 42,1,2</c>); <paramref name="fallback"/>
+    /// alone where the option was not given and has no default.
+    /// </summary>
+    public int[] GetSeeds(string name, int fallback)
+    {
+        if (!Extras.TryGetValue(name, out var text))
+            return [fallback];
+        var seeds = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--{name} '{text}': '{s}' is not a whole number."))
+            .ToArray();
+        return seeds.Length == 0 ? throw new ArgumentException($"--{name} '{text}' names no seed.")
+            : seeds.Distinct().Count() < seeds.Length ? throw new ArgumentException($"--{name} '{text}' names a seed twice.") : seeds;
+    }
+
     /// <summary>An extra flag: whether it was given.</summary>
     public bool GetFlag(string name) => GetString(name) == "true";
 
