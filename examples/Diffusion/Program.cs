@@ -13,8 +13,8 @@ var run = ExperimentRun.Start(args, "diffusion", "DDPM in 1-D (the course's Simp
     new ExtraOption("label-dropout", "how often the MNIST U-Net trains a digit as \"no class\" (the unconditional model)", "0.5"),
     new ExtraOption("ema-decay", "decay of the moving average of the MNIST U-Net's weights that samples (0: sample from the trained weights)", "0.999"),
     new ExtraOption("mnist-samples", "MNIST samples of the unconditional DDPM and of each DDIM sampler (FID, confident fraction)", "1000", FastDefault: "20"),
-    new ExtraOption("conditional-samples", "MNIST samples asked for by digit: DDPM without guidance (FID, label accuracy)", "300", FastDefault: "20"),
-    new ExtraOption("guided-samples", "MNIST samples with classifier-free guidance (DDIM, 50 steps)", "300", FastDefault: "100"));
+    new ExtraOption("conditional-samples", "MNIST samples asked for by digit: DDPM without guidance (FID, label accuracy)", "200", FastDefault: "20"),
+    new ExtraOption("guided-samples", "MNIST samples with classifier-free guidance (DDIM, 50 steps)", "200", FastDefault: "100"));
 if (run is null)
     return;
 

@@ -9,11 +9,11 @@
 //  - the conditional DCGAN asked for each digit: how often the classifier reads the digit that was asked for, as a
 //    mean over three seeds (--seeds).
 // The full mode's epochs (MLP GAN 20, DCGAN 5, conditional DCGAN 4 per seed) keep it within 10 minutes on two cores;
-// longer runs score better (README). The DCGAN's discriminator is spectrally normalised (no batch norm): at 5 epochs
-// it measured FID 191.7 against 203.1 with batch norm (seed 42, 1,000 samples), with D(real) and D(fake) near ½
-// (0.56/0.44) instead of the batch-normed one's 0.87/0.13. Two time-scale learning rates (D 4e-4, G 1e-4) and one-sided
-// label smoothing (0.9) measured worse (272.3 and 216.2); the projection discriminator for the conditional one read
-// 66 % of its samples as asked after 3 epochs against the label channels' 82 %, so the channels stay.
+// longer runs score better (README). The DCGAN's discriminator is spectrally normalised (no batch norm), chosen for the
+// balance it gives: D(real) and D(fake) near ½ (0.56/0.44 after 5 epochs) where the batch-normed one won (0.87/0.13).
+// The conditional discriminator sees the label as ten input channels: a projection discriminator had 66 % of its
+// samples read as asked after 3 epochs, the channels 82 % (the classifier's reading of generated digits; no test
+// digits). Probes, with the FIDs of the alternatives: docs/measurements/gan-balance-probes-2026-12-08.md.
 using TorchBinding.Models.Evaluation;
 using TorchBinding.Models.Generative;
 using TorchBinding.Plots.Charts;

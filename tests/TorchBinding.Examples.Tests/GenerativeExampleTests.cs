@@ -32,15 +32,22 @@ public class GenerativeExampleTests
         {
             // Real training digits against the test digits: the floor of the classifier FID (measured 12.4).
             Assert.That(run["real_digits_fid"], Is.LessThan(30));
-            // Two epochs on 6000 images give blobs, not digits (FID measured 868 against 1275 untrained, 0.68 of
-            // it; the conditional DCGAN 761): training must still have moved the generators toward the data.
+            // Two epochs on 6000 images give blobs, not digits: training must still have moved the generators toward
+            // the data. DCGAN FID over the untrained one's, seeds 42, 1, 2, 3, 4: 0.75, 0.73, 0.76, 0.67, 0.77; the
+            // conditional DCGAN's 0.62, 0.59, 0.67, 0.65, 0.66.
             Assert.That(run["dcgan_fid"], Is.LessThan(0.85 * run["untrained_dcgan_fid"]));
-            Assert.That(run["conditional_dcgan_fid"], Is.LessThan(0.85 * run["untrained_dcgan_fid"]));
-            // Early in training the discriminator wins: measured D(real) 0.91 and D(fake) 0.12 in the last epoch.
+            Assert.That(run["conditional_dcgan_fid"], Is.LessThan(0.80 * run["untrained_dcgan_fid"]));
+            // Early in training the discriminator wins, spectral norm or not: D(real) − D(fake) in the last epoch
+            // measured 0.73, 0.82, 0.66, 0.53, 0.92 (seeds 42, 1, 2, 3, 4).
             Assert.That(run["dcgan_last_epoch_d_real"] - run["dcgan_last_epoch_d_fake"], Is.GreaterThan(0.4));
-            // One epoch of the MLP GAN is far from the data (measured 1197), but it is measured.
+            // One epoch of the MLP GAN is far from the data (measured 1194–1236), but it is measured.
             Assert.That(run["mlp_gan_fid"], Is.GreaterThan(run["real_digits_fid"]));
-            Assert.That(run["conditional_label_accuracy"], Is.InRange(0.0, 1.0));
+            // Two epochs do not teach the labels (label accuracy measured 0.108, 0.097, 0.100, 0.105, 0.107: chance), so
+            // that a conditional GAN follows its labels is tested on a problem it learns in seconds
+            // (GanStepTests.A_conditional_gan_puts_each_labels_samples_where_that_labels_data_is). Here: the mean's
+            // key, over the fast mode's one seed.
+            Assert.That(run["conditional_seeds"], Is.EqualTo(1));
+            Assert.That(run["conditional_label_accuracy_mean"], Is.EqualTo(run["conditional_label_accuracy"]));
         });
     }
 
@@ -66,14 +73,12 @@ public class GenerativeExampleTests
             // Two moons after 600 steps: sliced W1 measured 0.094 and 0.119 (two runs with different 1-D parts
             // before it); the full mode's 4000 steps reach 0.029.
             Assert.That(run["moons_sliced_w1"], Is.LessThan(0.2));
-            // MNIST: one epoch (16 steps) on 2000 images. The noise MSE is 1 for a network that predicts no noise;
-            // measured 0.66, so the U-Net has learned part of the noise. The samples are not digits yet (FID about
-            // 1000, and the classifier reads blobs confidently), so only the pipeline's numbers are checked.
-            Assert.That(run["mnist_train_loss"], Is.LessThan(0.85));
-            foreach (var key in new[] { "mnist_confident_fraction", "mnist_conditional_confident_fraction", "mnist_guided_label_accuracy" })
-                Assert.That(run[key], Is.InRange(0.0, 1.0), key);
-            Assert.That(run["mnist_ddpm_fid"], Is.GreaterThan(0).And.LessThan(double.PositiveInfinity));
-            Assert.That(run["mnist_ddim_fid"], Is.GreaterThan(0).And.LessThan(double.PositiveInfinity));
+            // MNIST: one epoch (16 steps) on 2000 images. The plain noise MSE on 1,000 images the fast mode did not
+            // train on is 1 for a network that predicts no noise; measured 0.336, 0.430, 0.312, 0.350, 0.353 (seeds 42,
+            // 1, 2, 3, 4), so the U-Net has learned part of the noise. The samples are not digits yet, and 20 of them
+            // give no meaningful FID or confident fraction: the samplers are tested against exact noise predictors in
+            // DdpmTests and the FID in GenerativeMetricTests; the full mode's numbers are in the README.
+            Assert.That(run["mnist_noise_mse"], Is.LessThan(0.6));
         });
     }
 }

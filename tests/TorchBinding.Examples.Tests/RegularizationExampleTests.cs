@@ -21,7 +21,9 @@ public class RegularizationExampleTests
             {
                 Assert.That(run[$"{key}_ci_low"], Is.LessThanOrEqualTo(run[$"{key}_mean_epochs"]), key);
                 Assert.That(run[$"{key}_ci_high"], Is.GreaterThanOrEqualTo(run[$"{key}_mean_epochs"]), key);
-                Assert.That(run[$"{key}_mean_epochs"], Is.InRange(0, 300), $"{key}: capped at the fast mode's 300 epochs");
+                // No fast run reaches BCE 1e-5 in 300 epochs: measured 300 (the cap) for every strategy with seeds 42, 1, 2,
+                // 3 and 4; a strategy that got there in fewer would be a broken loss or a broken count.
+                Assert.That(run[$"{key}_mean_epochs"], Is.EqualTo(300), $"{key}: capped at the fast mode's 300 epochs");
             }
             // SGD at lr 0.01 is nowhere near BCE 1e-5 after 300 epochs from any initialisation (its loss is still ~0.69).
             Assert.That(run["sgd_converged_fraction"], Is.EqualTo(0));
