@@ -19,6 +19,7 @@ using TorchBinding.Models.Generative;
 using TorchBinding.Plots.Charts;
 using TorchBinding.Plots.Images;
 using TorchBinding.Runtime;
+using TorchBinding.Statistics;
 
 var run = ExperimentRun.Start(args, "gan_mnist", "MLP GAN, DCGAN and conditional DCGAN on MNIST, judged by an MNIST classifier",
     new ExtraOption("mlp-epochs", "MLP GAN training epochs", "20", FastDefault: "1"),
@@ -116,8 +117,9 @@ var dcganHistory = Train("DCGAN", dcgan, run.Options.GetInt("dcgan-epochs"), run
 using var dcganSamples = Generate(dcgan.Generator, sampleCount);
 var (dcganFid, dcganCounts) = Judge("dcgan_fid", "DCGAN", dcganSamples);
 
-// 3. The conditional DCGAN: the label, one-hot, joins z in the generator; the discriminator projects its features on
-//    the label's embedding (or sees it as 10 constant channels). Trained once per seed: the label accuracy's mean.
+// 3. The conditional DCGAN: the label, one-hot, joins z in the generator; the discriminator sees it as 10 constant
+//    channels (or projects its features on the label's embedding: --d-conditioning projection). Trained once per
+//    seed (--seeds): the label accuracy's mean.
 var conditioning = new LabelConditioning(10, ClassEncoding.OneHot);
 var conditionalOptions = new DcganOptions { Conditioning = conditioning, DiscriminatorConditioning = discriminatorConditioning };
 var seeds = run.Options.GetSeeds("seeds", run.Seed);
@@ -147,13 +149,10 @@ foreach (var seed in seeds)
         samples.Dispose();
     }
 }
-var labelAccuracy = run.Report("conditional_label_accuracy_mean", labelAccuracies.Average(), $"conditional DCGAN: label accuracy, mean over seeds {string.Join(", ", seeds)}", "P2");
-run.Metric("conditional_label_accuracy_std", Spread(labelAccuracies));
+var accuracySummary = Descriptive.Summarize(labelAccuracies);
+var labelAccuracy = run.Report("conditional_label_accuracy_mean", accuracySummary.Mean, $"conditional DCGAN: label accuracy, mean over seeds {string.Join(", ", seeds)}", "P2");
+run.Metric("conditional_label_accuracy_std", accuracySummary.StandardDeviation);   // sample s.d., 0 for one seed
 run.Metric("conditional_seeds", seeds.Length);
-
-// The sample standard deviation (0 for one seed).
-static double Spread(IReadOnlyList<double> values) =>
-    values.Count < 2 ? 0 : Math.Sqrt(values.Sum(v => (v - values.Average()) * (v - values.Average())) / (values.Count - 1));
 
 // Mode collapse shows in the classes of unconditional samples: the largest class's share (a tenth when balanced).
 run.Report("mlp_gan_largest_class_fraction", mlpCounts.Max() / (double)sampleCount, "MLP GAN: largest class share", "P1");

@@ -56,8 +56,8 @@ public enum DiscriminatorConditioning
     /// <summary>
     /// The projection discriminator (Miyato and Koyama, 2018): logit = head(φ(x)) + ⟨E y, φ(x)⟩, the features φ(x)
     /// projected on a learned embedding of the label. The convolutions see only the image, so it costs nearly
-    /// nothing over an unconditional discriminator (ten constant input channels made the first convolution eleven
-    /// times dearer on MNIST).
+    /// nothing over an unconditional discriminator (ten constant input channels give MNIST's first convolution eleven
+    /// times the arithmetic; a conditional DCGAN epoch measured about a tenth faster with the projection).
     /// </summary>
     Projection,
 }
