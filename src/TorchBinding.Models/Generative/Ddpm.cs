@@ -225,7 +225,8 @@ public sealed class Ddpm
     /// replaced by "no class" with that probability, so one model learns conditional and unconditional noise
     /// (classifier-free guidance). With <paramref name="minSnrGamma"/> γ &gt; 0 each sample's squared error is weighted
     /// by min(SNR_t, γ)/SNR_t, SNR_t = ᾱ_t/(1 − ᾱ_t) (Hang et al., 2023, "Min-SNR weighting", for noise prediction):
-    /// the nearly clean steps, easy and many, stop dominating the gradient; 5 is their choice.
+    /// the low-noise steps (SNR above γ) weigh less, so their gradients, which conflict with the noisier steps', stop
+    /// slowing training down; 5 is their choice.
     /// </summary>
     /// <exception cref="ArgumentException">Samples of another shape than the model's, a bad label dropout or γ, or a model whose noise has another shape than its input.</exception>
     public Tensor Loss(INoisePredictor model, Tensor x0, Tensor? labels = null, double labelDropout = 0, double minSnrGamma = 0)
