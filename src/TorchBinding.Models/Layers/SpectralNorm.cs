@@ -97,23 +97,18 @@ public sealed class SpectralNorm : nn.Module<Tensor, Tensor>
     /// </summary>
     public Tensor NormalizedWeight(bool refine = true)
     {
+        using var scope = NewDisposeScope();
         var weight = Weight;
         var matrix = WeightMatrix();
         Tensor uNow, vNow;
         using (no_grad())
         {
             if (training && refine)
-            {
-                using var detached = matrix.detach().to(u.dtype);
-                Iterate(detached, PowerIterations);
-            }
+                Iterate(matrix.detach().to(u.dtype), PowerIterations);
             // Copies: the graph keeps these, and the buffers are refined in place by later passes.
             (uNow, vNow) = (u.clone(), v.clone());
         }
-        using var scope = NewDisposeScope();
         var sigma = dot(uNow, mv(matrix.to(uNow.dtype), vNow));
-        uNow.Dispose();
-        vNow.Dispose();
         return (weight / sigma.to(weight.dtype)).MoveToOuterDisposeScope();
     }
 
