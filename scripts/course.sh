@@ -5,8 +5,11 @@
 #
 #   scripts/course.sh [--fast] [--only A,B,...] [--seed N] [--out DIR] [--summary-only]
 #
-# Output (DIR, default runs/course): each example's own run folder DIR/<Example> (metrics.json, profile.json, figures,
-# log.txt, time.txt, commit.txt), and, made from every example folder in DIR, summary.md (the table) and summary.json
+# Each example runs through scripts/record.sh, which also records the full runs at seed 42 in docs/results (the README's
+# tables are rendered from there: scripts/record.sh --readme).
+#
+# Output (DIR, default runs/course): each example's own run folder DIR/<Example> (metrics.json, provenance.json, profile.json,
+# figures, log.txt, time.txt, commit.txt, where.txt), and, made from every example folder in DIR, summary.md (the table) and summary.json
 # (<Example>_wall_seconds, _cpu_seconds, _peak_mb for each example, total_wall_seconds, the machine). --only re-runs
 # some examples and rebuilds the summary with the others' earlier rows (each row names its commit). Run it on an idle
 # machine: the numbers are the machine's.
@@ -59,23 +62,17 @@ done
 
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 cores=$(nproc)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit+changes"
+# Full runs at seed 42 are the course's results: scripts/record.sh also records each in docs/results (where the code
+# is committed); fast runs and other seeds are only timed.
+record=()
+[ ${#fast[@]} -eq 0 ] && [ "$seed" = 42 ] || record=(--no-record)
 
 failed=()
 i=0
 for name in "${examples[@]}"; do
   i=$((i + 1))
-  dir="$out/$name"
-  rm -rf "$dir" && mkdir -p "$dir"
   echo "course: [$i/${#examples[@]}] $name ..."
-  app="examples/$name/bin/Debug/net10.0/$name"
-  status=0
-  /usr/bin/time -f "%e %U %S %M" -o "$dir/time.txt" "$app" --seed "$seed" "${fast[@]}" --out "$dir" > "$dir/log.txt" 2>&1 || status=$?
-  echo "$commit $(date -u +%Y-%m-%d) $status" > "$dir/commit.txt"
-  [ "$status" -eq 0 ] || failed+=("$name")
-  read -r wall user sys rss_kb < <(tail -1 "$dir/time.txt")
-  echo "course: [$i/${#examples[@]}] $name: $(printf '%.0f' "$wall") s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }') s CPU, $((rss_kb / 1024)) MB peak$([ "$status" -eq 0 ] || echo ", FAILED (exit $status)")"
+  scripts/record.sh --no-build "${record[@]}" --out "$out/$name" "$name" -- --seed "$seed" "${fast[@]}" | sed "s|^record: |course: [$i/${#examples[@]}] |" || failed+=("$name")
 done
 
 # The summary, from every example folder there is, in the course's order.
@@ -103,12 +100,7 @@ for name in "${all[@]}"; do
   else
     result=$(tail -1 "$dir/log.txt" | sed 's/|/\\|/g')
   fi
-  # The three largest self times of the run's profile ("fit/step/backward 41.2 %").
-  where=""
-  if [ -f "$dir/profile.txt" ]; then
-    # Columns are separated by two or more spaces (a section's name may hold one); the last line is the total.
-    where=$(sed -n '2,$p' "$dir/profile.txt" | grep -v '^  total ' | head -3 | awk '{ n = split($0, f, /  +/); printf "%s%s %s %%", sep, f[2], f[n - 1]; sep = ", " }')
-  fi
+  where=$(cat "$dir/where.txt" 2>/dev/null || true)
   printf '| `%s` | %.0f | %.0f | %d | %s | %s | %s %s |\n' "$name" "$wall" "$cpu" "$peak" "$where" "$result" "$row_commit" "$row_date" >> "$table"
   printf ',\n  "%s_wall_seconds": %s,\n  "%s_cpu_seconds": %s,\n  "%s_peak_mb": %s' "$name" "$wall" "$name" "$cpu" "$name" "$peak" >> "$json"
 done

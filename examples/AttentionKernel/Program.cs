@@ -64,7 +64,8 @@ for (var restart = 1; restart <= restarts; restart++)
 var best = trained.MinBy(t => t.Losses[^1]);
 var (xorModel, xorLosses) = (best.Model, best.Losses);
 run.Metric("xor_restarts", restarts);
-run.Report("xor_solved_restarts", trained.Count(t => t.MaxError < 0.01), $"initialisations that solved XOR (max |error| < 0.01), of {restarts}", "0");
+var solved = run.Report("xor_solved_restarts", trained.Count(t => t.MaxError < 0.01), $"initialisations that solved XOR (max |error| < 0.01), of {restarts}", "0");
+run.Report("xor_solved_fraction", solved / restarts, "fraction of initialisations that solved XOR (the best one is kept below)", "P0");
 float[] xorOutputs, xorAttention, xorHidden;
 using (no_grad())
 {

@@ -10,7 +10,8 @@
 // The fast mode plays 40 maglev episodes, 80 cat-and-mouse episodes with ε falling five times faster, and 80 CartPole
 // episodes of DQN with a target network only.
 var run = ExperimentRun.Start(args, "reinforcement_learning", "DQN for the course's magnetic levitator and cat and mouse; DQN variants and REINFORCE on CartPole",
-    new ExtraOption("parts", "what to run: maglev, catmouse, cartpole (comma-separated)", "maglev,catmouse,cartpole"));
+    new ExtraOption("parts", "what to run: maglev, catmouse, cartpole (comma-separated)", "maglev,catmouse,cartpole"),
+    new ExtraOption("seeds", "seeds of the cat-and-mouse training, comma-separated: its escape rate is reported for each and as their mean; the first one's agent is tested and drawn", "42,1,2", FastDefault: "42"));
 if (run is null)
     return;
 var parts = run.Options.GetString("parts").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
@@ -25,8 +26,8 @@ if (Part("cartpole"))
 var summary = new List<string>();
 if (run.Metrics.TryGetValue("maglev_last20_within_fraction", out var m))
     summary.Add($"maglev last 20 within 0.5: {m:P0}");
-if (run.Metrics.TryGetValue("catmouse_escape_rate", out var c))
-    summary.Add($"cat and mouse escapes {c:P1}");
+if (run.Metrics.TryGetValue("catmouse_escape_rate_mean", out var c))
+    summary.Add($"cat and mouse escapes {c:P1} ± {run.Metrics["catmouse_escape_rate_std"]:P1} (mean of {run.Options.GetSeeds("seeds", run.Seed).Length} seeds)");
 if (run.Metrics.TryGetValue("cartpole_mean_return", out var p))
     summary.Add($"CartPole DQN mean return {p:F1}");
 run.Finish("ReinforcementLearning: " + string.Join("; ", summary));

@@ -19,6 +19,7 @@ using TorchBinding.Plots.Images;
 
 var run = ExperimentRun.Start(args, "vq_vae", "VQ-VAE: the course's 2-D mixture, then MNIST",
     new ExtraOption("epochs", "epochs of the 2-D VQ-VAE", "400", FastDefault: "60"),
+    new ExtraOption("seeds", "seeds of the 2-D VQ-VAE, comma-separated: its perplexity is reported for each and as their mean; the first one's model is drawn", "42,1,2,3,4", FastDefault: "42,1"),
     new ExtraOption("mnist-epochs", "epochs of the MNIST VQ-VAE", "3", FastDefault: "1"));
 if (run is null)
     return;
@@ -42,16 +43,35 @@ InMemoryDataset RingOfClusters(int seed)
     return new InMemoryDataset(cat(clusters, 0)[order], labels[order], "ring of 4 clusters");
 }
 
-using var ring = RingOfClusters(run.Seed);
-var model = VqVae.Mlp().to(run.Device);
-Console.WriteLine($"  2-D VQ-VAE: {model.ParameterCount()} parameters (the notebook: 348), {ring.Count} points");
+// One training per seed (--seeds): data, initialisation and batches all follow the seed, and which codes win depends
+// on them, so the perplexity is reported for each seed and as their mean. The first seed's model is the one drawn.
+var seeds = run.Options.GetSeeds("seeds", run.Seed);
 var epochs = run.Options.GetInt("epochs");
-var trainer = new Trainer(new VqVaeStep(model), Optim.Adam(2e-3),
-    run.TrainerOptions with { Epochs = epochs, BatchSize = 256 });
-var history = trainer.Fit(ring);
-var perplexity = run.Report("perplexity", history.Last("train_perplexity")!.Value, "perplexity (last epoch's mean over batches; course 3.99)", "F2");
-var reconstruction = run.Report("reconstruction_loss", history.Last("train_reconstruction")!.Value, "reconstruction MSE (last epoch's mean; course 0.4602)", "F4");
+(VqVae Model, TrainingHistory History, InMemoryDataset Ring) TrainOnRing(int seed)
+{
+    TorchBinding.Runtime.Seeding.SeedEverything(seed);
+    var data = RingOfClusters(seed);
+    var vq = VqVae.Mlp().to(run.Device);
+    var fit = new Trainer(new VqVaeStep(vq), Optim.Adam(2e-3), run.TrainerOptions with { Seed = seed, Epochs = epochs, BatchSize = 256 }).Fit(data);
+    Console.WriteLine($"  2-D VQ-VAE, seed {seed}: perplexity {fit.Last("train_perplexity")!.Value:F2}, reconstruction {fit.Last("train_reconstruction")!.Value:F4}");
+    return (vq, fit, data);
+}
+var (model, history, ring) = TrainOnRing(seeds[0]);
+using var ringData = ring;
+Console.WriteLine($"  2-D VQ-VAE: {model.ParameterCount()} parameters (the notebook: 348), {ring.Count} points");
+var perplexity = run.Report("perplexity", history.Last("train_perplexity")!.Value, $"perplexity (seed {seeds[0]}; last epoch's mean over batches; course 3.99)", "F2");
+var reconstruction = run.Report("reconstruction_loss", history.Last("train_reconstruction")!.Value, $"reconstruction MSE (seed {seeds[0]}; last epoch's mean; course 0.4602)", "F4");
 run.Report("vq_loss", history.Last("train_vq")!.Value, "VQ loss (last epoch's mean)", "F4");
+var perSeed = new List<(int Seed, TrainingHistory History)> { (seeds[0], history) };
+foreach (var seed in seeds.Skip(1))
+{
+    var (other, otherHistory, otherRing) = TrainOnRing(seed);
+    other.Dispose();
+    otherRing.Dispose();
+    perSeed.Add((seed, otherHistory));
+}
+var perplexities = run.ReportOverSeeds("perplexity", perSeed.Select(s => (s.Seed, s.History.Last("train_perplexity")!.Value)).ToList(), "perplexity over seeds (course 3.99)", "F2");
+run.ReportOverSeeds("reconstruction_loss", perSeed.Select(s => (s.Seed, s.History.Last("train_reconstruction")!.Value)).ToList(), "reconstruction MSE over seeds (course 0.4602)", "F4");
 
 // The whole data set through the trained model: codes, their usage and the pictures.
 model.eval();
@@ -91,9 +111,16 @@ using (NewDisposeScope())
         .Add(curves, "training losses")
         .Add(usage, "code usage")
         .Save(run.PathFor("vqvae_2d.png"));
-    new LineChart { Title = "Perplexity (effective number of codes used) per epoch", XLabel = "epoch", YLabel = "perplexity" }
-        .Add("perplexity", epochAxis, history.Series("train_perplexity").ToArray())
-        .Save(run.PathFor("perplexity.png"));
+    // Every seed's perplexity curve: the spread between seeds is the initialisation's, not noise of one run.
+    var perplexityChart = new LineChart
+    {
+        Title = $"Perplexity (effective number of codes used) per epoch: {perplexities.Mean:F2} ± {perplexities.StandardDeviation:F2} over {seeds.Length} seeds (course 3.99)",
+        XLabel = "epoch", YLabel = "perplexity",
+    };
+    foreach (var (seed, seedHistory) in perSeed)
+        perplexityChart.Add($"seed {seed}: {seedHistory.Last("train_perplexity")!.Value:F2}", epochAxis, seedHistory.Series("train_perplexity").ToArray(), markers: false);
+    perplexityChart.Add("course (epoch 400)", [1, epochs], [3.99, 3.99], SKColors.Gray, dashed: true, width: 1.5f, markers: false);
+    perplexityChart.Save(run.PathFor("perplexity.png"));
 }
 
 // ---- Part 2: a convolutional VQ-VAE on MNIST ---------------------------------------------------------------
@@ -147,4 +174,4 @@ using (NewDisposeScope())
     }.Add(null, counts[order].to(float64).data<double>().ToArray()).Save(run.PathFor("mnist_code_usage.png"));
 }
 
-run.Finish($"VqVae: 2-D mixture perplexity {perplexity:F2} (course 3.99), reconstruction {reconstruction:F3} (course 0.460); MNIST test perplexity {run.Metrics["mnist_perplexity"]:F1} of 64 codes");
+run.Finish($"VqVae: 2-D mixture perplexity {perplexities.Mean:F2} ± {perplexities.StandardDeviation:F2} over {seeds.Length} seeds (seed {seeds[0]}: {perplexity:F2}; course 3.99), reconstruction {reconstruction:F3} (course 0.460); MNIST test perplexity {run.Metrics["mnist_perplexity"]:F1} of 64 codes");

@@ -11,6 +11,7 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(RunsCommand.Create());
+root.Subcommands.Add(SweepCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

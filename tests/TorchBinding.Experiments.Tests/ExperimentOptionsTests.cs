@@ -1,7 +1,10 @@
 using System.Text.Json;
+using TorchBinding.Data;
 using TorchBinding.Experiments;
 using TorchBinding.Runtime;
 using TorchBinding.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace TorchBinding.Experiments.Tests;
 
@@ -139,6 +142,65 @@ public class ExperimentOptionsTests
             Assert.That(properties["diverged_loss"].ValueKind, Is.EqualTo(JsonValueKind.Null));
             Assert.That(properties["seconds"].GetDouble(), Is.GreaterThan(0));
         });
+    }
+
+    [Test]
+    public void Finish_describes_where_the_run_came_from_in_provenance_json()
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        ExtraOption[] extras = [new("seeds", "seeds", "42,1,2"), new("epochs", "epochs", "5", FastDefault: "1")];
+        var run = ExperimentRun.Start(ExperimentOptions.Parse(["--out", folder.Path, "--device", "cpu", "--epochs", "3"], "demo", extras), "a test run");
+        run.Finish("demo: 3 epochs");
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder.Path, "provenance.json")));
+        var root = json.RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(root.GetProperty("name").GetString(), Is.EqualTo("demo"));
+            Assert.That(root.GetProperty("arguments").EnumerateArray().Select(a => a.GetString()), Is.EqualTo(new[] { "--out", folder.Path, "--device", "cpu", "--epochs", "3" }));
+            Assert.That(root.GetProperty("options").GetProperty("epochs").GetString(), Is.EqualTo("3"));
+            Assert.That(root.GetProperty("options").GetProperty("seeds").GetString(), Is.EqualTo("42,1,2"), "defaults are recorded too");
+            Assert.That(root.GetProperty("summary").GetString(), Is.EqualTo("demo: 3 epochs"));
+            Assert.That(root.GetProperty("seed").GetInt32(), Is.EqualTo(42));
+            Assert.That(root.GetProperty("libtorch").GetString(), Does.Match(@"^\d+\.\d+"));
+            Assert.That(root.GetProperty("intra_op_threads").GetInt32(), Is.EqualTo(torch.get_num_threads()));
+        });
+    }
+
+    [Test]
+    public void Results_over_seeds_are_reported_per_seed_and_as_mean_and_sample_deviation()
+    {
+        using var folder = TestSupport.TemporaryFolder();
+        var run = ExperimentRun.Start(ExperimentOptions.Parse(["--out", folder.Path, "--device", "cpu"], "demo"), "a test run");
+        var summary = run.ReportOverSeeds("escape_rate", [(42, 0.39), (1, 0.257), (2, 0.403)], "escapes", "P1");
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.Metrics["escape_rate_seed_1"], Is.EqualTo(0.257));
+            Assert.That(run.Metrics["escape_rate_mean"], Is.EqualTo((0.39 + 0.257 + 0.403) / 3).Within(1e-15));
+            // s.d. with n − 1: the deviations from 0.35 are 0.04, −0.093, 0.053.
+            Assert.That(run.Metrics["escape_rate_std"], Is.EqualTo(Math.Sqrt((0.04 * 0.04 + 0.093 * 0.093 + 0.053 * 0.053) / 2)).Within(1e-12));
+            Assert.That(summary.Count, Is.EqualTo(3));
+            Assert.That(() => run.ReportOverSeeds("none", [], "nothing"), Throws.ArgumentException.With.Message.Contain("'none' over seeds needs at least one"));
+        });
+    }
+
+    [Test]
+    public void The_validation_part_is_held_out_of_the_training_set_and_the_same_whatever_the_run_seed()
+    {
+        using var data = new InMemoryDataset(arange(240, dtype: float32).reshape(240, 1), arange(240, dtype: int64) % 10, "numbers");
+        var (train, validation) = ExperimentRun.HoldOutValidation(data);
+        torch.manual_seed(7);
+        var (again, validationAgain) = ExperimentRun.HoldOutValidation(data);
+        var held = validation.Inputs.flatten().data<float>().ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That((train.Count, validation.Count), Is.EqualTo((220, 20)), "a twelfth held out");
+            Assert.That(train.Inputs.flatten().data<float>().Intersect(held), Is.Empty, "no image in both parts");
+            Assert.That(validation.Targets.bincount(null, 10).data<long>().ToArray(), Is.All.EqualTo(2), "stratified: two of each class");
+            Assert.That(validationAgain.Inputs.flatten().data<float>().ToArray(), Is.EqualTo(held), "the same images every time");
+        });
+        foreach (var part in new[] { train, validation, again, validationAgain })
+            part.Dispose();
     }
 
     [TestCase("bf16", true)]

@@ -62,6 +62,9 @@ public sealed record ExperimentOptions
     /// <summary>Values of the extra options, by name (defaults filled in: each option's <see cref="ExtraOption.FastDefault"/> under <c>--fast</c>, if it has one).</summary>
     public IReadOnlyDictionary<string, string> Extras { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The command line the options were parsed from, as given (recorded in the run's <c>provenance.json</c>).</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
     /// <summary>Parses a command line; unknown options and malformed values are <see cref="ArgumentException"/>s that show the usage.</summary>
     public static ExperimentOptions Parse(IReadOnlyList<string> args, string name, IReadOnlyList<ExtraOption>? extras = null, int defaultSeed = 42)
     {
@@ -111,7 +114,7 @@ public sealed record ExperimentOptions
             if (fallback is not null)
                 values.TryAdd(extra.Name, fallback);
         }
-        return options with { Extras = values };
+        return options with { Extras = values, Arguments = [.. args] };
     }
 
     /// <summary>An extra option as a whole number.</summary>

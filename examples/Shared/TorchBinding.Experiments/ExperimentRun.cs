@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using TorchBinding.Data;
 using TorchBinding.Runtime;
+using TorchBinding.Statistics;
 using TorchBinding.Training;
 using TorchSharp;
 
@@ -147,6 +149,14 @@ public sealed partial class ExperimentRun
         public void Dispose() { }
     }
 
+    /// <summary>
+    /// The training set with a validation part held out of it: a twelfth (5,001 of MNIST's 60,000: each class rounded), stratified, always
+    /// the same images (split seed <see cref="TorchBinding.Data.DatasetCatalog.SplitSeed"/>) whatever the run's seed.
+    /// The per-epoch curves and any choice of recipe read the validation part; the test set is read once, at the end.
+    /// </summary>
+    public static (InMemoryDataset Train, InMemoryDataset Validation) HoldOutValidation(InMemoryDataset train) =>
+        DatasetSplits.TrainValidation(train, 1.0 / 12, DatasetCatalog.SplitSeed);
+
     /// <summary>The path of a file in the output folder.</summary>
     public string PathFor(string fileName) => Path.Combine(OutputDirectory, fileName);
 
@@ -173,6 +183,30 @@ public sealed partial class ExperimentRun
         Metric(metric, value);
         Console.WriteLine($"  {label ?? metric.Replace('_', ' ')}: {value.ToString(format, System.Globalization.CultureInfo.InvariantCulture)}");
         return value;
+    }
+
+    /// <summary>
+    /// Records one result per seed and their summary: <c>{metric}_seed_{n}</c> for each seed, <c>{metric}_mean</c> and
+    /// <c>{metric}_std</c> (the sample standard deviation, 0 for one seed), and prints the mean with its spread and the
+    /// values. A stochastic headline is a mean over seeds, and this keeps every example's keys alike.
+    /// </summary>
+    /// <param name="metric">The snake_case stem of the keys.</param>
+    /// <param name="bySeed">Each seed's value, in the order run.</param>
+    /// <param name="label">What the console calls it.</param>
+    /// <param name="format">A .NET numeric format for the printed values.</param>
+    /// <returns>The summary (mean, standard deviation, median, range).</returns>
+    public SampleSummary ReportOverSeeds(string metric, IReadOnlyList<(int Seed, double Value)> bySeed, string label, string format = "0.####")
+    {
+        if (bySeed.Count == 0)
+            throw new ArgumentException($"'{metric}' over seeds needs at least one seed's value.", nameof(bySeed));
+        foreach (var (seed, value) in bySeed)
+            Metric($"{metric}_seed_{seed}", value);
+        var summary = Descriptive.Summarize(bySeed.Select(s => s.Value).ToArray());
+        Metric($"{metric}_mean", summary.Mean);
+        Metric($"{metric}_std", summary.StandardDeviation);
+        string F(double v) => v.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+        Console.WriteLine($"  {label}: {F(summary.Mean)} ± {F(summary.StandardDeviation)} over seeds {string.Join(", ", bySeed.Select(s => s.Seed))} ({string.Join(", ", bySeed.Select(s => F(s.Value)))})");
+        return summary;
     }
 
     /// <summary>Seconds since the process started (start-up, data loading and training included).</summary>
@@ -208,7 +242,44 @@ public sealed partial class ExperimentRun
             }
             json.WriteEndObject();
         });
+        WriteRunDescription(summary);
         Console.WriteLine(summary);
+    }
+
+    /// <summary>
+    /// Writes <c>provenance.json</c>: what produced the metrics (the command line, every option's value with its defaults, the
+    /// summary line) and where (TorchSharp and libtorch versions, threads, host), so a recorded result says where it
+    /// came from (<c>scripts/record.sh</c> copies it into <c>docs/results</c>).
+    /// </summary>
+    void WriteRunDescription(string summary)
+    {
+        var runtime = TorchRuntime.Describe();
+        AtomicFile.Write(PathFor("provenance.json"), stream =>
+        {
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            json.WriteStartObject();
+            json.WriteString("name", Options.Name);
+            json.WriteStartArray("arguments");
+            foreach (var argument in Options.Arguments)
+                json.WriteStringValue(argument);
+            json.WriteEndArray();
+            json.WriteNumber("seed", Options.Seed);
+            json.WriteBoolean("fast", Options.Fast);
+            json.WriteStartObject("options");
+            foreach (var (name, value) in Options.Extras.OrderBy(e => e.Key, StringComparer.Ordinal))
+                json.WriteString(name, value);
+            json.WriteEndObject();
+            json.WriteString("summary", summary);
+            json.WriteString("device", Device.ToString());
+            json.WriteString("torchsharp", runtime.TorchSharpVersion);
+            json.WriteString("libtorch", runtime.LibTorchVersion);
+            json.WriteString("libtorch_source", runtime.Source);
+            json.WriteNumber("intra_op_threads", runtime.IntraOpThreads);
+            json.WriteNumber("inter_op_threads", runtime.InterOpThreads);
+            json.WriteString("host", runtime.Host);
+            json.WriteString("finished_utc", DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteEndObject();
+        });
     }
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]

@@ -9,7 +9,8 @@ namespace TorchBinding.Cli.Commands;
 
 /// <summary>
 /// <c>torchbinding runs compare runs/*</c>: the metrics.json of several run folders side by side, and their loss
-/// curves (train solid, validation dashed, one colour per run) overlaid in one PNG.
+/// curves (train solid, validation dashed, one colour per run) overlaid in one PNG. A sweep folder is grouped by
+/// setting instead: each metric's mean and 95 % interval over seeds, the best setting, and the sweep's figure.
 /// </summary>
 static class RunsCommand
 {
@@ -18,7 +19,7 @@ static class RunsCommand
 
     public static Command Create()
     {
-        var folders = new Argument<string[]>("folders") { Description = "run folders, each with a metrics.json (e.g. runs/*)", Arity = ArgumentArity.OneOrMore };
+        var folders = new Argument<string[]>("folders") { Description = "run folders, each with a metrics.json (e.g. runs/*), or one sweep folder", Arity = ArgumentArity.OneOrMore };
         var figure = new Option<string>("--figure") { Description = "where the overlaid loss curves go", DefaultValueFactory = _ => "runs-compare.png" };
         var compare = new Command("compare", "a table of the runs' metrics and their loss curves overlaid (PNG)");
         compare.Arguments.Add(folders);
@@ -33,6 +34,9 @@ static class RunsCommand
 
     static int Compare(IReadOnlyList<string> folders, string figurePath)
     {
+        // A sweep folder is compared by setting: mean and interval over seeds (what 'sweep collect' writes).
+        if (folders.Count == 1 && File.Exists(Path.Combine(folders[0], Sweeps.SweepPlan.ManifestName)))
+            return SweepCommand.Collect(Sweeps.SweepPlan.Load(folders[0]), figurePath);
         var runs = new List<Run>();
         foreach (var folder in folders)
         {

@@ -18,8 +18,8 @@ namespace TorchBinding.Cli.Commands;
 /// <c>torchbinding train</c>: a model of the catalog on a data set of the catalog, with an optimizer and a loss by
 /// name. The run folder gets what the examples write (metrics.json, loss.png, confusion_matrix.png, epochs.csv) plus
 /// run.json (the settings, reusable with --config), history.json, last.ckpt and best.ckpt, and model.safetensors (the
-/// weights under the PyTorch definition's names). Ctrl+C stops after the current step, writes last.ckpt and prints
-/// the command that resumes.
+/// weights under the PyTorch definition's names). Ctrl+C (or SIGTERM) stops after the current step, writes last.ckpt and
+/// prints the command that resumes.
 /// </summary>
 static class TrainCommand
 {
@@ -33,7 +33,8 @@ static class TrainCommand
         return command;
     }
 
-    static int Train(TrainSettings settings, string? resume)
+    /// <summary>Trains with resolved settings (also what a sweep's task runs); <paramref name="resume"/> continues from a checkpoint.</summary>
+    internal static int Train(TrainSettings settings, string? resume)
     {
         // Every name is checked before anything is loaded or trained.
         var dataset = Guard.Name(() => DatasetCatalog.Get(settings.Data));
@@ -99,6 +100,17 @@ static class TrainCommand
             Console.Error.WriteLine("torchbinding: stopping after the current step (Ctrl+C again to quit at once)...");
         };
         Console.CancelKeyPress += stop;
+        // SIGTERM (a Slurm cancellation or preemption, a service manager's stop) is a first Ctrl+C: the run stops after
+        // its step with a checkpoint, which 'sweep resume' (or --resume) continues.
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            if (!cancellation.IsCancellationRequested)
+            {
+                cancellation.Cancel();
+                Console.Error.WriteLine("torchbinding: terminated: stopping after the current step with a checkpoint...");
+            }
+        });
         TrainingHistory history;
         try
         {

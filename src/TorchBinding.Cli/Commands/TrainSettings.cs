@@ -85,12 +85,21 @@ sealed record TrainSettings
         {
             throw new UsageException($"--config: '{path}' is not valid JSON ({e.Message}).");
         }
+        return FromJson(json, $"--config: '{path}'");
+    }
+
+    /// <summary>
+    /// Settings from a config object (<paramref name="source"/> names it in messages: a file, a sweep's setting);
+    /// unknown keys and values of the wrong kind are usage mistakes naming the key.
+    /// </summary>
+    public static TrainSettings FromJson(JsonObject json, string source)
+    {
         var settings = new TrainSettings();
         foreach (var (key, node) in json)
         {
             string Text() => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw Wrong(key, "a string");
-            double Number() => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : throw Wrong(key, "a number");
-            int Whole() => node is JsonValue v && v.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue ? (int)d : throw Wrong(key, "a whole number");
+            double Number() => TryNumber(node, out var d) ? d : throw Wrong(key, "a number");
+            int Whole() => TryNumber(node, out var d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue ? (int)d : throw Wrong(key, "a whole number");
             settings = key switch
             {
                 "model" => settings with { Model = Text() },
@@ -107,15 +116,49 @@ sealed record TrainSettings
                 "device" => settings with { Device = Text() },
                 "seed" => settings with { Seed = Whole() },
                 "precision" => settings with { Precision = Text() },
-                _ => throw new UsageException($"--config: '{path}' has the unknown key '{key}'; the keys are: {string.Join(", ", Keys)}."),
+                _ => throw new UsageException($"{source} has the unknown key '{key}'; the keys are: {string.Join(", ", Keys)}."),
             };
         }
         return settings;
 
-        UsageException Wrong(string key, string what) => new($"--config: '{path}': '{key}' must be {what}.");
+        UsageException Wrong(string key, string what) => new($"{source}: '{key}' must be {what}.");
+    }
+
+    /// <summary>A number, whether the node was parsed from text or built in code (an int-backed value is no double to TryGetValue).</summary>
+    static bool TryNumber(JsonNode? node, out double number)
+    {
+        number = 0;
+        if (node is not JsonValue value)
+            return false;
+        if (value.TryGetValue(out number))
+            return true;
+        if (value.TryGetValue<long>(out var whole))
+        {
+            number = whole;
+            return true;
+        }
+        if (value.TryGetValue<int>(out var small))
+        {
+            number = small;
+            return true;
+        }
+        return false;
     }
 
     public static readonly IReadOnlyList<string> Keys = ["model", "data", "epochs", "optimizer", "lr", "loss", "batch-size", "validation", "limit", "hidden", "out", "device", "seed", "precision"];
+
+    /// <summary>
+    /// A setting's value as written on a command line (<c>--set lr=1e-3</c>, <c>--grid hidden=64,128+64</c>) turned into
+    /// the JSON a config file holds: numbers for the numeric keys, a list for <c>hidden</c> (sizes joined by '+'),
+    /// text for the rest. What the key does not accept is refused by <see cref="FromJson"/>, naming it.
+    /// </summary>
+    public static JsonNode ValueNode(string key, string text) => key switch
+    {
+        "epochs" or "lr" or "batch-size" or "validation" or "limit" or "seed" =>
+            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? JsonValue.Create(number) : JsonValue.Create(text),
+        "hidden" => new JsonArray([.. text.Split('+').Select(size => int.TryParse(size, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? (JsonNode)JsonValue.Create(n) : JsonValue.Create(size))]),
+        _ => JsonValue.Create(text),
+    };
 
     /// <summary>Checks the values' ranges (names are checked against the catalogs where they are used).</summary>
     public void Validate()
