@@ -29,7 +29,7 @@ if (run.Metrics.TryGetValue("maglev_last20_within_fraction", out var m))
 if (run.Metrics.TryGetValue("catmouse_escape_rate_mean", out var c))
     summary.Add($"cat and mouse escapes {c:P1} ± {run.Metrics["catmouse_escape_rate_std"]:P1} (mean of {run.Options.GetSeeds("seeds", run.Seed).Length} seeds)");
 if (run.Metrics.TryGetValue("cartpole_mean_return", out var p))
-    summary.Add($"CartPole DQN mean return {p:F1}");
+    summary.Add($"CartPole DQN mean return {p:F1} (the best of its evaluated checkpoints)");
 run.Finish("ReinforcementLearning: " + string.Join("; ", summary));
 
 // Each part starts from the run's seed, so that it gives the same result alone (--parts) as with the others.

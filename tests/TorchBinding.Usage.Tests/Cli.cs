@@ -26,10 +26,10 @@ sealed class Cli : IDisposable
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"torchbinding {string.Join(' ', arguments)} did not finish in 3 minutes.");
+            Assert.Fail($"torchbinding {string.Join(' ', arguments)} did not finish in 10 minutes.");
         }
         return new TestSupport.ProcessResult(process.ExitCode, output.Result, error.Result);
     }
