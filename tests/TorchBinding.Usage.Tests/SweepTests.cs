@@ -164,6 +164,15 @@ public class SweepTests
 
     // ---- Against a real Slurm (Debian's slurm-wlm and munge; SlurmCluster) ----
 
+    /// <summary>A command that reaches the test cluster.</summary>
+    static Cli CliOf(SlurmCluster slurm)
+    {
+        var cli = new Cli();
+        foreach (var (key, value) in slurm.Environment)
+            cli.Environment[key] = value;
+        return cli;
+    }
+
     static string JobOf(TestSupport.ProcessResult submitted)
     {
         var line = submitted.Output.Split('\n').Single(l => l.Contains("submitted job array ", StringComparison.Ordinal));
@@ -174,9 +183,7 @@ public class SweepTests
     public void A_sweep_run_as_a_slurm_job_array_collects_the_same_table_as_the_same_sweep_run_here()
     {
         using var slurm = SlurmCluster.Start();
-        using var cli = new Cli();
-        foreach (var (key, value) in slurm.Environment)
-            cli.Environment[key] = value;
+        using var cli = CliOf(slurm);
         var here = cli.Run(["sweep", "--name", "here", .. Grid, "--seeds", "42", "--local", "--threads", "1"]);
         Assert.That(here.ExitCode, Is.Zero, here.ToString());
 
@@ -207,9 +214,7 @@ public class SweepTests
     public void A_slurm_task_cancelled_mid_run_resumes_to_the_same_weights_as_an_uninterrupted_run()
     {
         using var slurm = SlurmCluster.Start();
-        using var cli = new Cli();
-        foreach (var (key, value) in slurm.Environment)
-            cli.Environment[key] = value;
+        using var cli = CliOf(slurm);
         // 60 epochs of about 0.1 s each: the cancellation, after the second, lands mid-run.
         string[] grid = ["--grid", "lr=1e-3", "--set", "data=digits", "--set", "epochs=60", "--set", "batch-size=16", "--set", "device=cpu", "--seeds", "7"];
         var submitted = cli.Run(["sweep", "--name", "cut", .. grid, "--slurm", "--cpus", "1"]);

@@ -102,7 +102,7 @@ static class RunsCommand
     }
 
     /// <summary>train_loss and val_loss per epoch, from history.json (train runs) or epochs.csv (examples' MetricsLog).</summary>
-    static (IReadOnlyList<double> Train, IReadOnlyList<double> Validation) Curves(string folder)
+    internal static (IReadOnlyList<double> Train, IReadOnlyList<double> Validation) Curves(string folder)
     {
         var historyPath = Path.Combine(folder, "history.json");
         if (File.Exists(historyPath) && JsonNode.Parse(File.ReadAllText(historyPath)) is JsonObject json)

@@ -5,7 +5,6 @@ using TorchBinding.Plots;
 using TorchBinding.Plots.Charts;
 using TorchBinding.Runtime;
 using TorchBinding.Statistics;
-using TorchBinding.Training;
 
 namespace TorchBinding.Cli.Sweeps;
 
@@ -42,7 +41,7 @@ static class SweepSummary
                 var interval = values.Count > 1 ? Bootstrap.Mean(values) : new ConfidenceInterval(values[0], values[0], values[0], 0.95);
                 statistics[key] = new SeedStatistic(values, Descriptive.Mean(values), interval.Low, interval.High);
             }
-            var losses = finished.Select(r => TrainLoss(plan.RunFolder(r))).Where(l => l.Count > 0).ToList();
+            var losses = finished.Select(r => Commands.RunsCommand.Curves(plan.RunFolder(r)).Train).Where(l => l.Count > 0).ToList();
             summaries.Add(new SettingSummary(group.Key, group.First().Options, [.. finished.Select(r => r.Seed)], statistics, losses));
         }
         return summaries;
@@ -173,15 +172,5 @@ static class SweepSummary
     {
         using var json = JsonDocument.Parse(File.ReadAllText(path));
         return json.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number).ToDictionary(p => p.Name, p => p.Value.GetDouble());
-    }
-
-    static IReadOnlyList<double> TrainLoss(string folder)
-    {
-        var path = Path.Combine(folder, "history.json");
-        if (!File.Exists(path) || JsonNode.Parse(File.ReadAllText(path)) is not JsonObject json)
-            return [];
-        var history = new TrainingHistory();
-        history.LoadJson(json);
-        return history.SeriesNames.Contains("train_loss") ? history.Series("train_loss") : [];
     }
 }
